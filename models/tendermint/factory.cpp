@@ -1,0 +1,98 @@
+// Registers Tendermint as a parent protocol: parses its parameters, reviews them for settings that
+// make results questionable, and builds one Validator actor per validator.
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "models/registry.hpp"
+#include "models/tendermint/validator.hpp"
+#include "models/workload/sources.hpp"
+#include "sim/simulation.hpp"
+
+namespace shsim::models::tendermint {
+namespace {
+
+class Factory : public ParentProtocolFactory {
+public:
+  std::string name() const override { return "tendermint"; }
+  std::string description() const override
+  {
+    return "Tendermint/CometBFT BFT consensus (arXiv 1807.04938, Algorithm 1), CometBFT default timeouts";
+  }
+
+  std::shared_ptr<ProtocolParams> parse(const YAML::Node& node, const std::string& path,
+                                        const SourceContext& context) const override
+  {
+    auto typed = std::make_shared<TypedParams>();
+    if (node.IsDefined() && !node.IsNull())
+      SchemaReader::read(node, path, context, typed->params);
+    return typed;
+  }
+
+  void document(std::vector<std::string>& lines, const std::string& prefix) const override
+  {
+    Params defaults;
+    SchemaDocumenter documenter(lines, prefix);
+    defaults.describe(documenter);
+  }
+
+  std::vector<std::string> review(const Scenario& scenario) const override
+  {
+    std::vector<std::string> warnings;
+    const Params& p = scenario.parent.protocol.as<TypedParams>().params;
+    RegionMatrix matrix = load_region_matrix(scenario.resolve_path(scenario.network.latency_matrix));
+    double worst = 0;
+    for (const auto& row : matrix.one_way_seconds)
+      for (double latency : row)
+        worst = std::max(worst, latency);
+    worst += 2 * scenario.network.access.latency.seconds;
+    if (p.timeout_propose.seconds < 2 * worst)
+      warnings.push_back(fmt::format("parent.protocol.tendermint.timeout_propose ({}) is below two worst-case "
+                                     "one-way delays ({:.0f} ms): expect rounds lost to timeouts",
+                                     format_duration(p.timeout_propose), 2 * worst * 1e3));
+    if (p.timeout_propose_delta.seconds == 0 || p.timeout_prevote_delta.seconds == 0 ||
+        p.timeout_precommit_delta.seconds == 0)
+      warnings.push_back("a timeout delta of 0 means timeouts never grow: Tendermint's liveness after GST "
+                         "relies on them growing");
+    return warnings;
+  }
+
+  void build(Simulation& simulation) const override
+  {
+    const Scenario& scenario = simulation.scenario();
+    const Params& params     = scenario.parent.protocol.as<TypedParams>().params;
+    // Voting power: stakes scaled to integers (largest = 1,000,000) so thresholds are exact.
+    const auto& stakes = simulation.stakes();
+    double largest     = *std::max_element(stakes.begin(), stakes.end());
+    std::vector<long long> power;
+    for (double stake : stakes)
+      power.push_back(std::max(1LL, std::llround(stake / largest * 1e6)));
+    chain_ = std::make_unique<Chain>(scenario.parent.name, params, power, simulation.recorder());
+    for (size_t i = 0; i < scenario.adversaries.size(); ++i) {
+      const Adversary& adversary = scenario.adversaries[i];
+      if (adversary.kind != "equivocate")
+        continue;
+      Equivocation e;
+      auto members     = simulation.select_validators(adversary.who, i);
+      e.members        = std::set<int>(members.begin(), members.end());
+      e.from           = adversary.from.seconds;
+      e.until          = adversary.until ? adversary.until->seconds : 1e300;
+      e.double_propose = adversary.mode != "vote";
+      e.double_vote    = adversary.mode != "propose";
+      chain_->equivocations.push_back(e);
+    }
+    for (int v = 0; v < static_cast<int>(stakes.size()); ++v)
+      simulation.add_node(std::make_unique<Validator>(simulation, v, *chain_));
+    start_transaction_sources(simulation, scenario.parent.name, chain_->mempool);
+  }
+
+private:
+  mutable std::unique_ptr<Chain> chain_;  // one simulation per process
+};
+
+}  // namespace
+
+void register_protocol(ProtocolRegistry& registry) { registry.add_parent(std::make_unique<Factory>()); }
+
+}  // namespace shsim::models::tendermint

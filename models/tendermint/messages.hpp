@@ -1,0 +1,64 @@
+// Tendermint's messages (arXiv 1807.04938, Algorithm 1), plus the catch-up messages a real node
+// gets from its peers (CometBFT's block sync / consensus catch-up) when it falls behind.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "models/workload/mempool.hpp"
+#include "sim/message.hpp"
+
+namespace shsim::models::tendermint {
+
+constexpr uint64_t nil = 0;  // the nil block id
+
+/// A proposed block; its id stands for the value v of the paper.
+struct Block {
+  uint64_t id;
+  long long height;
+  int round;  // round in which it was first proposed
+  int proposer;
+  double proposed_at;
+  TransactionRange transactions;
+};
+using BlockPtr = std::shared_ptr<const Block>;
+
+/// PROPOSAL(h, r, v, validRound): the round's proposer offers block v.
+struct Proposal : Message {
+  long long height;
+  int round;
+  BlockPtr block;
+  int valid_round;  // -1, or the round in which v got 2/3 prevotes (re-proposal)
+  double sent_at;   // when this proposal message left the proposer
+  const char* kind() const override { return "proposal"; }
+};
+
+enum class VoteType { prevote, precommit };
+
+/// PREVOTE(h, r, id) / PRECOMMIT(h, r, id), id = nil for "no value this round".
+struct Vote : Message {
+  VoteType type;
+  long long height;
+  int round;
+  uint64_t block_id;
+  int validator;
+  const char* kind() const override { return type == VoteType::prevote ? "prevote" : "precommit"; }
+};
+
+/// "I am at height h; send me what you decided there." Sent on recovery and when a peer is ahead.
+struct CatchUpRequest : Message {
+  long long height;
+  const char* kind() const override { return "catchup"; }
+};
+
+/// A decided block with its commit certificate (the precommits that decided it).
+struct Decision : Message {
+  BlockPtr block;
+  int round;
+  std::vector<int> signers;
+  long long sender_height;  // lets the receiver know whether to ask for more
+  const char* kind() const override { return "catchup"; }
+};
+
+}  // namespace shsim::models::tendermint

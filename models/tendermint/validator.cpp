@@ -1,0 +1,538 @@
+#include "models/tendermint/validator.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "sim/simulation.hpp"
+
+namespace shsim::models::tendermint {
+
+// ---- shared chain state ----------------------------------------------------------------------------
+
+ProposerSchedule::ProposerSchedule(std::vector<long long> power) : power_(std::move(power)), priority_(power_.size(), 0)
+{
+  for (long long p : power_)
+    total_ += p;
+}
+
+int ProposerSchedule::proposer(long long height, int round)
+{
+  size_t index = static_cast<size_t>(height - 1 + round);
+  while (sequence_.size() <= index) {
+    // CometBFT IncrementProposerPriority: everyone gains its power, the highest (lowest index on
+    // ties) proposes and pays the total back.
+    size_t best = 0;
+    for (size_t v = 0; v < power_.size(); ++v) {
+      priority_[v] += power_[v];
+      if (priority_[v] > priority_[best])
+        best = v;
+    }
+    priority_[best] -= total_;
+    sequence_.push_back(static_cast<int>(best));
+  }
+  return sequence_[index];
+}
+
+Chain::Chain(std::string chain_name, Params p, std::vector<long long> voting_power, Recorder& recorder)
+    : name(std::move(chain_name))
+    , params(p)
+    , power(voting_power)
+    , schedule(voting_power)
+    , mempool(recorder, name)
+{
+  for (long long v : power)
+    total_power += v;
+}
+
+const Equivocation* Chain::equivocation_of(int validator, double now) const
+{
+  for (const auto& e : equivocations)
+    if (e.members.count(validator) && e.active(now))
+      return &e;
+  return nullptr;
+}
+
+namespace {
+uint64_t block_id(long long height, int round, int proposer, int variant)
+{
+  uint64_t x = static_cast<uint64_t>(height) * 0x9e3779b97f4a7c15ULL ^ static_cast<uint64_t>(round) << 32 ^
+               static_cast<uint64_t>(proposer) << 8 ^ static_cast<uint64_t>(variant);
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x == nil ? 1 : x;
+}
+}  // namespace
+
+// ---- lifecycle -----------------------------------------------------------------------------------------
+
+Validator::Validator(Simulation& simulation, int id, Chain& chain) : Node(simulation, id), chain_(chain) {}
+
+void Validator::on_start() { start_round(0); }
+
+void Validator::on_crash() { spdlog::debug("[t={:.3f}] validator {} crashes at height {}", now(), id(), height_); }
+
+void Validator::on_recover()
+{
+  // Consensus state survives the restart (CometBFT keeps a write-ahead log); timers do not. Ask the
+  // peers what was decided meanwhile and, failing news, move on to the next round.
+  for (int peer = 0; peer < simulation().node_count(); ++peer)
+    if (peer != id())
+      ask_to_catch_up(peer);
+  if (step_ == Step::new_height)
+    set_timer(chain_.params.timeout_commit.seconds, {timeout_commit, height_, 0});
+  else
+    set_timer(chain_.params.precommit_timeout(round_), {timeout_precommit, height_, round_});
+}
+
+// ---- Algorithm 1 ---------------------------------------------------------------------------------------
+
+void Validator::start_round(int round)
+{
+  // StartRound(round), lines 11-21.
+  round_ = round;
+  step_  = Step::propose;
+  if (round > 0)
+    simulation().recorder().event(now(), chain_.name, id(), "round", height_, round);
+  if (chain_.schedule.proposer(height_, round) == id()) {
+    BlockPtr block = valid_value_;
+    if (!block) {
+      auto fresh = std::make_shared<Block>(Block{block_id(height_, round, id(), 0), height_, round, id(), now(),
+                                                 chain_.mempool.select(chain_.params.max_block_bytes.count -
+                                                                       chain_.params.block_header_bytes.count)});
+      block      = fresh;
+    }
+    broadcast_proposal(round, block, valid_round_);
+  } else {
+    set_timer(chain_.params.propose_timeout(round), {timeout_propose, height_, round});
+  }
+  evaluate_rules(round);
+}
+
+void Validator::on_message(int from, const Message& message)
+{
+  long long height = 0;
+  if (const auto* p = dynamic_cast<const Proposal*>(&message))
+    height = p->height;
+  else if (const auto* v = dynamic_cast<const Vote*>(&message))
+    height = v->height;
+  else if (const auto* request = dynamic_cast<const CatchUpRequest*>(&message))
+    return handle_catchup_request(from, *request);
+  else if (const auto* decision = dynamic_cast<const Decision*>(&message)) {
+    if (decision->block->height > height_) {
+      future_[decision->block->height].push_back({from, make_message<Decision>(*decision)});
+      return;
+    }
+    return handle_decision(from, *decision);
+  }
+
+  if (height < height_) {
+    // Late precommits of the round we decided in are normal. A message of an older height, or of a
+    // later round than the decision, means the sender missed the decision: send it (CometBFT's
+    // catch-up commit).
+    int round = 0;
+    if (const auto* p = dynamic_cast<const Proposal*>(&message))
+      round = p->round;
+    else
+      round = static_cast<const Vote&>(message).round;
+    if (height < height_ - 1 || round > decided_[height - 1].round) {
+      CatchUpRequest request;
+      request.height = height;
+      handle_catchup_request(from, request);
+    }
+    return;
+  }
+  if (height > height_) {
+    // Keep it for later; when more than 1/3 of the power is ahead of us, we missed a decision.
+    auto& buffered = future_[height];
+    if (const auto* p = dynamic_cast<const Proposal*>(&message))
+      buffered.push_back({from, make_message<Proposal>(*p)});
+    else
+      buffered.push_back({from, make_message<Vote>(static_cast<const Vote&>(message))});
+    if (ahead_senders_.insert(from).second)
+      ahead_power_ += chain_.power[from];
+    if (chain_.is_one_third(ahead_power_))
+      ask_to_catch_up(from);
+    return;
+  }
+  if (const auto* p = dynamic_cast<const Proposal*>(&message))
+    handle_proposal(from, *p);
+  else
+    handle_vote(static_cast<const Vote&>(message));
+}
+
+void Validator::handle_proposal(int from, const Proposal& proposal)
+{
+  if (from != chain_.schedule.proposer(proposal.height, proposal.round))
+    return;  // only the round's proposer may propose
+  RoundState& state = round_state(proposal.round);
+  if (state.proposal)
+    return;  // the first proposal counts; an equivocating proposer's second one is ignored
+  state.proposal             = proposal.block;
+  state.proposal_valid_round = proposal.valid_round;
+  proposal_sent_at_[proposal.round] = proposal.sent_at;
+  if (step_ != Step::new_height)
+    evaluate_rules(proposal.round);
+}
+
+void Validator::handle_vote(const Vote& vote)
+{
+  RoundState& state = round_state(vote.round);
+  VoteSet& set      = vote.type == VoteType::prevote ? state.prevotes : state.precommits;
+  if (!set.by_validator.emplace(vote.validator, vote.block_id).second)
+    return;  // one vote per validator and round; a conflicting second vote is equivocation evidence
+  set.power_for[vote.block_id] += chain_.power[vote.validator];
+  set.any_power += chain_.power[vote.validator];
+  if (step_ != Step::new_height)
+    evaluate_rules(vote.round);
+}
+
+void Validator::evaluate_rules(int round)
+{
+  if (step_ == Step::new_height)
+    return;
+  // Line 55: f + 1 messages of a higher round -> skip to it.
+  if (round > round_) {
+    const RoundState& state = round_state(round);
+    std::set<int> senders;
+    long long power = 0;
+    for (const auto* set : {&state.prevotes, &state.precommits})
+      for (const auto& [validator, id_voted] : set->by_validator)
+        if (senders.insert(validator).second)
+          power += chain_.power[validator];
+    if (chain_.is_one_third(power)) {
+      start_round(round);
+      return;
+    }
+  }
+  // Line 49: a proposal plus 2f + 1 precommits for it, in any round -> decide.
+  try_decide(round);
+  if (step_ == Step::new_height)
+    return;
+
+  bool changed = true;
+  while (changed) {
+    changed           = false;
+    RoundState& state = round_state(round_);
+    const BlockPtr& v = state.proposal;
+    if (step_ == Step::propose && v) {
+      int vr = state.proposal_valid_round;
+      if (vr == -1) {
+        // Line 22: prevote v if unlocked or locked on v.
+        bool accept = locked_round_ == -1 || (locked_value_ && locked_value_->id == v->id);
+        broadcast_vote(VoteType::prevote, round_, accept ? v->id : nil);
+        step_   = Step::prevote;
+        changed = true;
+      } else if (vr >= 0 && vr < round_) {
+        auto found = rounds_.find(vr);
+        if (found != rounds_.end() && chain_.is_quorum(found->second.prevotes.power_for[v->id])) {
+          // Line 28: a re-proposal backed by 2f + 1 prevotes at vr unlocks.
+          bool accept = locked_round_ <= vr || (locked_value_ && locked_value_->id == v->id);
+          broadcast_vote(VoteType::prevote, round_, accept ? v->id : nil);
+          step_   = Step::prevote;
+          changed = true;
+        }
+      }
+    }
+    if (step_ == Step::prevote && chain_.is_quorum(state.prevotes.any_power) && !state.prevote_timeout_scheduled) {
+      // Line 34: 2f + 1 prevotes of any kind start timeoutPrevote.
+      state.prevote_timeout_scheduled = true;
+      set_timer(chain_.params.prevote_timeout(round_), {timeout_prevote, height_, round_});
+    }
+    if (step_ != Step::propose && v && !state.locked_on_quorum && chain_.is_quorum(state.prevotes.power_for[v->id])) {
+      // Line 36: 2f + 1 prevotes for v: lock and precommit (if still prevoting), remember v as valid.
+      state.locked_on_quorum = true;
+      if (step_ == Step::prevote) {
+        locked_value_ = v;
+        locked_round_ = round_;
+        broadcast_vote(VoteType::precommit, round_, v->id);
+        step_ = Step::precommit;
+      }
+      valid_value_ = v;
+      valid_round_ = round_;
+      changed      = true;
+    }
+    if (step_ == Step::prevote && chain_.is_quorum(state.prevotes.power_for[nil])) {
+      // Line 44: 2f + 1 prevotes for nil -> precommit nil.
+      broadcast_vote(VoteType::precommit, round_, nil);
+      step_   = Step::precommit;
+      changed = true;
+    }
+    if (chain_.is_quorum(state.precommits.any_power) && !state.precommit_timeout_scheduled) {
+      // Line 47: 2f + 1 precommits of any kind start timeoutPrecommit.
+      state.precommit_timeout_scheduled = true;
+      set_timer(chain_.params.precommit_timeout(round_), {timeout_precommit, height_, round_});
+    }
+  }
+  if (round != round_)
+    try_decide(round_);
+}
+
+void Validator::try_decide(int round)
+{
+  auto found = rounds_.find(round);
+  if (found == rounds_.end())
+    return;
+  RoundState& state = found->second;
+  for (const auto& [block, power] : state.precommits.power_for) {
+    if (block == nil || !chain_.is_quorum(power))
+      continue;
+    if (state.proposal && state.proposal->id == block) {
+      decide(state.proposal, round, signers_for(state.precommits, block));
+      return;
+    }
+    // 2f + 1 precommits for a block we never received: fetch it from a peer that signed it.
+    for (const auto& [validator, id_voted] : state.precommits.by_validator)
+      if (id_voted == block && validator != id()) {
+        ask_to_catch_up(validator);
+        break;
+      }
+  }
+}
+
+std::vector<int> Validator::signers_for(const VoteSet& set, uint64_t block) const
+{
+  std::vector<int> signers;
+  for (const auto& [validator, id_voted] : set.by_validator)
+    if (id_voted == block)
+      signers.push_back(validator);
+  return signers;
+}
+
+void Validator::decide(BlockPtr block, int round, const std::vector<int>& signers)
+{
+  bool via_catchup = false;
+  double proposal_time = block->proposed_at;
+  auto sent = proposal_sent_at_.find(round);
+  if (sent != proposal_sent_at_.end())
+    proposal_time = sent->second;
+  else
+    via_catchup = true;
+  decided_.push_back({block, round, signers});
+  simulation().recorder().commit(now(), CommitRecord{chain_.name, id(), height_, round, block->id, block->proposer,
+                                                     proposal_time, block->transactions.count,
+                                                     block->transactions.bytes, signers, via_catchup});
+  chain_.mempool.commit(block->transactions, now());
+  enter_height(height_ + 1);
+}
+
+void Validator::enter_height(long long height)
+{
+  height_       = height;
+  round_        = 0;
+  step_         = Step::new_height;
+  locked_value_ = nullptr;
+  locked_round_ = -1;
+  valid_value_  = nullptr;
+  valid_round_  = -1;
+  rounds_.clear();
+  proposal_sent_at_.clear();
+  // CometBFT waits timeout_commit to gather late precommits before the next height.
+  set_timer(chain_.params.timeout_commit.seconds, {timeout_commit, height_, 0});
+  // Replay what arrived early for this height; drop what is now in the past.
+  auto buffered = std::move(future_[height]);
+  future_.erase(future_.begin(), future_.upper_bound(height));
+  ahead_senders_.clear();
+  ahead_power_ = 0;
+  for (const auto& [h, messages] : future_)
+    for (const auto& entry : messages)
+      if (ahead_senders_.insert(entry.first).second)
+        ahead_power_ += chain_.power[entry.first];
+  for (const auto& [from, message] : buffered)
+    on_message(from, *message);
+}
+
+void Validator::on_timer(const TimerEvent& timer)
+{
+  long long height = timer.first;
+  int round        = static_cast<int>(timer.second);
+  if (height != height_)
+    return;
+  switch (timer.kind) {
+    case timeout_commit:
+      if (step_ == Step::new_height)
+        start_round(0);
+      break;
+    case timeout_propose:  // line 57
+      if (round == round_ && step_ == Step::propose) {
+        simulation().recorder().event(now(), chain_.name, id(), "timeout_propose", height_, round_);
+        broadcast_vote(VoteType::prevote, round_, nil);
+        step_ = Step::prevote;
+        evaluate_rules(round_);
+      }
+      break;
+    case timeout_prevote:  // line 61
+      if (round == round_ && step_ == Step::prevote) {
+        simulation().recorder().event(now(), chain_.name, id(), "timeout_prevote", height_, round_);
+        broadcast_vote(VoteType::precommit, round_, nil);
+        step_ = Step::precommit;
+        evaluate_rules(round_);
+      }
+      break;
+    case timeout_precommit:  // line 65
+      if (round == round_ && step_ != Step::new_height) {
+        simulation().recorder().event(now(), chain_.name, id(), "timeout_precommit", height_, round_);
+        start_round(round_ + 1);
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+// ---- sending, with the equivocation hooks ------------------------------------------------------------
+
+void Validator::broadcast(const MessagePtr& message)
+{
+  for (int peer = 0; peer < simulation().node_count(); ++peer)
+    send(peer, message);  // including itself: its own vote counts like anyone's
+}
+
+std::pair<std::vector<int>, std::vector<int>> Validator::split_honest_halves(const Equivocation& e) const
+{
+  // Half A: every other honest validator plus the equivocators; half B: the rest.
+  std::vector<int> a(e.members.begin(), e.members.end()), b;
+  int position = 0;
+  for (int peer = 0; peer < simulation().node_count(); ++peer)
+    if (!e.members.count(peer))
+      (position++ % 2 == 0 ? a : b).push_back(peer);
+  return {a, b};
+}
+
+void Validator::broadcast_proposal(int round, BlockPtr block, int valid_round)
+{
+  auto make = [&](BlockPtr b) {
+    auto p         = make_message<Proposal>();
+    p->height      = height_;
+    p->round       = round;
+    p->block       = std::move(b);
+    p->valid_round = valid_round;
+    p->sent_at     = now();
+    p->bytes       = chain_.params.block_header_bytes.count + p->block->transactions.bytes;
+    return p;
+  };
+  simulation().recorder().event(now(), chain_.name, id(), "propose", height_, round,
+                                fmt::format("block={:016x} txs={}", block->id, block->transactions.count));
+  const Equivocation* e = chain_.equivocation_of(id(), now());
+  if (e == nullptr || !e->double_propose) {
+    broadcast(make(block));
+    return;
+  }
+  // Double proposal: half A sees `block`, half B a conflicting twin.
+  auto twin = std::make_shared<Block>(*block);
+  twin->id  = block_id(height_, round, id(), 1);
+  chain_.double_proposals[{height_, round}] = {block->id, twin->id};
+  auto [a, b] = split_honest_halves(*e);
+  auto first  = make(block);
+  auto second = make(twin);
+  for (int peer : a)
+    send(peer, first);
+  for (int peer : b)
+    send(peer, second);
+  simulation().recorder().event(now(), chain_.name, id(), "equivocate", height_, round,
+                                fmt::format("double proposal {:016x} / {:016x}", block->id, twin->id));
+}
+
+void Validator::broadcast_vote(VoteType type, int round, uint64_t block)
+{
+  auto make = [&](uint64_t id_voted) {
+    auto v       = make_message<Vote>();
+    v->type      = type;
+    v->height    = height_;
+    v->round     = round;
+    v->block_id  = id_voted;
+    v->validator = id();
+    v->bytes     = chain_.params.vote_bytes.count;
+    return v;
+  };
+  const Equivocation* e = chain_.equivocation_of(id(), now());
+  if (e == nullptr || !e->double_vote) {
+    broadcast(make(block));
+    return;
+  }
+  // Double vote: if the colluding proposer split the round, back each half's value in that half;
+  // otherwise vote for the value in half A and nil in half B.
+  uint64_t for_a = block, for_b = nil;
+  auto twin = chain_.double_proposals.find({height_, round});
+  if (twin != chain_.double_proposals.end()) {
+    for_a = twin->second.first;
+    for_b = twin->second.second;
+  } else if (block == nil) {
+    broadcast(make(nil));
+    return;
+  }
+  auto [a, b] = split_honest_halves(*e);
+  auto first  = make(for_a);
+  auto second = make(for_b);
+  for (int peer : a)
+    send(peer, first);
+  for (int peer : b)
+    send(peer, second);
+  simulation().recorder().event(now(), chain_.name, id(), "equivocate", height_, round,
+                                fmt::format("double {} {:016x} / {:016x}", type == VoteType::prevote ? "prevote" : "precommit",
+                                            for_a, for_b));
+}
+
+// ---- catch-up ------------------------------------------------------------------------------------------
+
+void Validator::ask_to_catch_up(int peer)
+{
+  // At most one request per peer per second.
+  auto last = last_catchup_request_.find(peer);
+  if (last != last_catchup_request_.end() && now() - last->second < 1.0)
+    return;
+  last_catchup_request_[peer] = now();
+  auto request                = make_message<CatchUpRequest>();
+  request->height             = height_;
+  request->bytes              = 64;
+  send(peer, request);
+}
+
+void Validator::handle_catchup_request(int from, const CatchUpRequest& request)
+{
+  // Send up to 100 decided blocks from the requested height on, each at most once per second.
+  long long last = std::min<long long>(static_cast<long long>(decided_.size()), request.height + 99);
+  for (long long h = std::max(1LL, request.height); h <= last; ++h) {
+    auto key  = std::make_pair(from, h);
+    auto sent = last_decision_sent_.find(key);
+    if (sent != last_decision_sent_.end() && now() - sent->second < 1.0)
+      continue;
+    last_decision_sent_[key] = now();
+    const Decided& d         = decided_[h - 1];
+    auto decision            = make_message<Decision>();
+    decision->block          = d.block;
+    decision->round          = d.round;
+    decision->signers        = d.signers;
+    decision->sender_height  = height_;
+    decision->bytes = chain_.params.block_header_bytes.count + d.block->transactions.bytes +
+                      d.signers.size() * chain_.params.vote_bytes.count;
+    send(from, decision);
+  }
+}
+
+void Validator::handle_decision(int from, const Decision& decision)
+{
+  if (decision.block->height != height_)
+    return;
+  // Check the certificate: distinct signers holding more than 2/3 of the power.
+  std::set<int> distinct(decision.signers.begin(), decision.signers.end());
+  long long power = 0;
+  for (int signer : distinct)
+    power += chain_.power[signer];
+  if (!chain_.is_quorum(power))
+    return;
+  proposal_sent_at_.clear();  // a decision learnt from a peer is not a consensus commit of ours
+  decided_.push_back({decision.block, decision.round, decision.signers});
+  simulation().recorder().commit(now(), CommitRecord{chain_.name, id(), height_, decision.round, decision.block->id,
+                                                     decision.block->proposer, decision.block->proposed_at,
+                                                     decision.block->transactions.count,
+                                                     decision.block->transactions.bytes, decision.signers, true});
+  chain_.mempool.commit(decision.block->transactions, now());
+  enter_height(height_ + 1);
+  if (decision.sender_height > height_)
+    ask_to_catch_up(from);
+}
+
+}  // namespace shsim::models::tendermint

@@ -1,0 +1,149 @@
+// Tendermint consensus, one validator per actor.
+//
+// Follows Algorithm 1 of "The latest gossip on BFT consensus" (Buchman, Kwon, Milosevic,
+// arXiv 1807.04938), with CometBFT's timeouts and weighted round-robin proposer selection
+// (cometbft types/validator_set.go, IncrementProposerPriority).
+//
+// Simplifications, each stated so results can be read correctly:
+//  - every validator sends its proposal and votes directly to every other validator (CometBFT
+//    gossips them; on a well-connected overlay the first copy arrives by the direct path);
+//  - a proposal carries its whole block (no block parts);
+//  - transactions come from one chain-wide mempool (transaction gossip taken as instantaneous);
+//  - a validator that falls behind (crash, partition) asks peers for the decided blocks with their
+//    commit certificates, standing for CometBFT's block sync;
+//  - every block is valid (valid(v) is always true): invalid blocks are not modelled yet.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "models/tendermint/messages.hpp"
+#include "models/tendermint/params.hpp"
+#include "models/workload/mempool.hpp"
+#include "sim/node.hpp"
+
+namespace shsim::models::tendermint {
+
+/// Weighted round-robin: proposer(h, r) is the (h - 1 + r)-th pick of CometBFT's priority algorithm
+/// (each pick adds every validator's power to its priority, takes the highest, subtracts the total).
+class ProposerSchedule {
+public:
+  explicit ProposerSchedule(std::vector<long long> power);
+  int proposer(long long height, int round);
+
+private:
+  std::vector<long long> power_;
+  std::vector<long long> priority_;
+  long long total_ = 0;
+  std::vector<int> sequence_;
+};
+
+/// Equivocating validators collude: they split the honest validators into two halves and show each
+/// half a different value (double proposals and/or double votes).
+struct Equivocation {
+  std::set<int> members;
+  double from = 0, until = 0;
+  bool double_propose = false, double_vote = false;
+  bool active(double now) const { return now >= from && now < until; }
+};
+
+/// What all validators of one chain share (read-only, but for the mempool).
+struct Chain {
+  std::string name;
+  Params params;
+  std::vector<long long> power;
+  long long total_power = 0;
+  ProposerSchedule schedule;
+  Mempool mempool;
+  std::vector<Equivocation> equivocations;
+  /// Double proposals made by colluding proposers: (height, round) -> (value for half A, for half B).
+  std::map<std::pair<long long, int>, std::pair<uint64_t, uint64_t>> double_proposals;
+
+  Chain(std::string chain_name, Params p, std::vector<long long> voting_power, Recorder& recorder);
+  /// More than 2/3 of the voting power (the paper's 2f + 1).
+  bool is_quorum(long long power_sum) const { return 3 * power_sum > 2 * total_power; }
+  /// More than 1/3 (the paper's f + 1).
+  bool is_one_third(long long power_sum) const { return 3 * power_sum > total_power; }
+  const Equivocation* equivocation_of(int validator, double now) const;
+};
+
+class Validator : public Node {
+public:
+  Validator(Simulation& simulation, int id, Chain& chain);
+
+protected:
+  void on_start() override;
+  void on_message(int from, const Message& message) override;
+  void on_timer(const TimerEvent& timer) override;
+  void on_crash() override;
+  void on_recover() override;
+
+private:
+  enum class Step { new_height, propose, prevote, precommit };
+  enum TimerKind { timeout_propose = 1, timeout_prevote, timeout_precommit, timeout_commit };
+
+  /// Votes of one type in one round: first vote per validator, power per block id.
+  struct VoteSet {
+    std::map<int, uint64_t> by_validator;
+    std::map<uint64_t, long long> power_for;
+    long long any_power = 0;
+  };
+  struct RoundState {
+    BlockPtr proposal;  // first proposal from the round's proposer
+    int proposal_valid_round = -1;
+    VoteSet prevotes, precommits;
+    bool prevote_timeout_scheduled   = false;
+    bool precommit_timeout_scheduled = false;
+    bool locked_on_quorum            = false;  // the "for the first time" of lines 36-43
+  };
+
+  // Algorithm 1.
+  void start_round(int round);
+  void handle_proposal(int from, const Proposal& proposal);
+  void handle_vote(const Vote& vote);
+  void evaluate_rules(int round);
+  void try_decide(int round);
+  void decide(BlockPtr block, int round, const std::vector<int>& signers);
+  void enter_height(long long height);
+
+  // Sending, with the equivocation hooks.
+  void broadcast_proposal(int round, BlockPtr block, int valid_round);
+  void broadcast_vote(VoteType type, int round, uint64_t block_id);
+  void broadcast(const MessagePtr& message);
+  std::pair<std::vector<int>, std::vector<int>> split_honest_halves(const Equivocation& e) const;
+
+  // Catch-up.
+  void handle_catchup_request(int from, const CatchUpRequest& request);
+  void handle_decision(int from, const Decision& decision);
+  void ask_to_catch_up(int peer);
+
+  RoundState& round_state(int round) { return rounds_[round]; }
+  std::vector<int> signers_for(const VoteSet& set, uint64_t block_id) const;
+
+  Chain& chain_;
+  long long height_ = 1;
+  int round_        = 0;
+  Step step_        = Step::new_height;
+  BlockPtr locked_value_;
+  int locked_round_ = -1;
+  BlockPtr valid_value_;
+  int valid_round_  = -1;
+  std::map<int, RoundState> rounds_;  // of the current height
+  std::map<int, double> proposal_sent_at_;  // per round, when the proposal we hold was sent
+  std::map<long long, std::vector<std::pair<int, MessagePtr>>> future_;  // messages of later heights
+  std::set<int> ahead_senders_;  // validators heard from at a later height
+  long long ahead_power_ = 0;
+  struct Decided {
+    BlockPtr block;
+    int round;
+    std::vector<int> signers;
+  };
+  std::vector<Decided> decided_;  // decided_[h - 1]
+  std::map<int, double> last_catchup_request_;  // per peer, to rate-limit requests
+  std::map<std::pair<int, long long>, double> last_decision_sent_;
+};
+
+}  // namespace shsim::models::tendermint

@@ -1,0 +1,28 @@
+#include "models/workload/sources.hpp"
+
+namespace shsim::models {
+
+void start_transaction_sources(Simulation& simulation, const std::string& chain, Mempool& mempool)
+{
+  const Scenario& scenario = simulation.scenario();
+  for (size_t i = 0; i < scenario.workload.size(); ++i) {
+    const Workload& load = scenario.workload[i];
+    if (load.chain != chain || load.rate.per_second <= 0)
+      continue;
+    double until = load.until ? load.until->seconds : scenario.duration.seconds;
+    sg4::Actor::create("workload-" + std::to_string(i), simulation.network().placement(0).host,
+                       [&mempool, load, until, rng = simulation.stream("workload", i)]() mutable {
+                         double mean = 1.0 / load.rate.per_second;
+                         double t    = load.from.seconds;
+                         while (true) {
+                           t += load.arrivals == "fixed" ? mean : rng.exponential(mean);
+                           if (t > until)
+                             return;
+                           sg4::this_actor::sleep_until(t);
+                           mempool.submit(t, load.size.count);
+                         }
+                       });
+  }
+}
+
+}  // namespace shsim::models

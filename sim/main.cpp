@@ -1,0 +1,137 @@
+// shsim: the command line. Subcommands run, check, config and schema; SimGrid's own --cfg=... and
+// --log=... options pass through to the engine. Exit codes: 0 success, 1 an expectation failed,
+// 2 bad input, 3 internal error.
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "models/registry.hpp"
+#include "sim/output.hpp"
+#include "sim/scenario.hpp"
+#include "sim/simulation.hpp"
+
+namespace {
+
+constexpr int exit_ok = 0, exit_expectation_failed = 1, exit_bad_input = 2, exit_internal_error = 3;
+
+struct Options {
+  std::string scenario_file;
+  std::vector<std::string> overrides;
+  std::string out_dir;
+  long long seed = -1;
+  std::string log_level = "warn";
+  bool quiet           = false;
+};
+
+shsim::Scenario load(const Options& options)
+{
+  std::vector<std::string> overrides = options.overrides;
+  if (options.seed >= 0)
+    overrides.push_back("seed=" + std::to_string(options.seed));
+  return shsim::load_scenario(options.scenario_file, overrides);
+}
+
+int run(const Options& options, const std::vector<std::string>& engine_args)
+{
+  shsim::Scenario scenario = load(options);
+  shsim::check_expectation_metrics(scenario);
+  const auto* factory = shsim::ProtocolRegistry::instance().find_parent(scenario.parent.protocol.kind);
+  for (const auto& warning : factory->review(scenario))
+    spdlog::warn("{}", warning);
+  std::string out_dir = options.out_dir.empty() ? "results/" + scenario.name : options.out_dir;
+
+  shsim::Simulation simulation(scenario, engine_args);
+  shsim::RunResult result = simulation.run(!options.quiet);
+  shsim::write_outputs(out_dir, scenario, result);
+  if (!options.quiet)
+    std::cout << shsim::format_summary_table(scenario, result) << "outputs: " << out_dir << "/\n";
+  for (const auto& e : result.summary["expectations"])
+    if (!e["passed"].get<bool>())
+      spdlog::error("expectation failed: {} (actual {})", e["expectation"].get<std::string>(),
+                    e["actual"].get<double>());
+  return result.expectations_passed ? exit_ok : exit_expectation_failed;
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+  // SimGrid's options go to the engine, the rest to our parser.
+  std::vector<std::string> engine_args;
+  std::vector<char*> own_args;
+  for (int i = 0; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (i > 0 && (arg.rfind("--cfg=", 0) == 0 || arg.rfind("--log=", 0) == 0))
+      engine_args.push_back(arg);
+    else
+      own_args.push_back(argv[i]);
+  }
+
+  CLI::App app{"shsim: discrete-event simulator for parent/child blockchains with shared security (SimGrid)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "shsim 0.1.0");
+  Options options;
+  auto add_common = [&](CLI::App* command) {
+    command->add_option("scenario", options.scenario_file, "scenario YAML file")->required();
+    command->add_option("--set", options.overrides, "override a scenario key: --set parent.validators.count=100")
+        ->take_all();
+    command->add_option("--log-level", options.log_level, "trace, debug, info, warn, error")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  };
+  auto* run_command = app.add_subcommand("run", "run a scenario and write results/<name>/");
+  add_common(run_command);
+  run_command->add_option("--seed", options.seed, "master seed (overrides the scenario's)")->check(CLI::NonNegativeNumber);
+  run_command->add_option("--out", options.out_dir, "output directory (default results/<scenario name>)");
+  run_command->add_flag("--quiet", options.quiet, "print nothing but errors");
+  auto* check_command = app.add_subcommand("check", "validate a scenario without running it");
+  add_common(check_command);
+  auto* config_command = app.add_subcommand("config", "print the fully resolved scenario (defaults filled)");
+  add_common(config_command);
+  auto* schema_command = app.add_subcommand("schema", "list every scenario key with its default and meaning");
+
+  try {
+    app.parse(static_cast<int>(own_args.size()), own_args.data());
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? exit_ok : exit_bad_input;
+  }
+
+  auto logger = spdlog::stderr_color_mt("shsim");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("shsim: %^%l%$: %v");
+  spdlog::set_level(spdlog::level::from_str(options.log_level));
+
+  shsim::models::register_all();
+  try {
+    if (schema_command->parsed()) {
+      for (const auto& line : shsim::document_schema())
+        std::cout << line << "\n";
+      return exit_ok;
+    }
+    if (check_command->parsed()) {
+      shsim::Scenario scenario = load(options);
+      shsim::check_expectation_metrics(scenario);
+      const auto* factory = shsim::ProtocolRegistry::instance().find_parent(scenario.parent.protocol.kind);
+      for (const auto& warning : factory->review(scenario))
+        spdlog::warn("{}", warning);
+      std::cout << options.scenario_file << ": ok\n";
+      return exit_ok;
+    }
+    if (config_command->parsed()) {
+      std::cout << shsim::dump_scenario(load(options));
+      return exit_ok;
+    }
+    return run(options, engine_args);
+  } catch (const shsim::InputError& e) {
+    std::fprintf(stderr, "shsim: error: %s\n", e.what());
+    return exit_bad_input;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "shsim: internal error: %s\n", e.what());
+    return exit_internal_error;
+  }
+}

@@ -1,0 +1,195 @@
+#include "sim/network.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include <simgrid/kernel/Timer.hpp>
+
+#include "sim/node.hpp"
+#include "sim/simulation.hpp"
+
+namespace shsim {
+
+namespace {
+/// What a flow-transport comm carries: the envelope is owned by the comm until the courier takes it.
+struct Envelope {
+  int from;
+  MessagePtr message;
+};
+}  // namespace
+
+Network::Network(Simulation& simulation, std::vector<Placement> placements)
+    : simulation_(simulation)
+    , scenario_(simulation.scenario())
+    , placements_(std::move(placements))
+    , jitter_stream_(static_cast<uint64_t>(simulation.scenario().seed), "network.jitter")
+    , uses_platform_file_(!simulation.scenario().network.platform_file.empty())
+    , messages_sent_(placements_.size(), 0)
+    , bytes_sent_(placements_.size(), 0)
+{
+  const RegionMatrix& matrix = simulation.regions();
+  for (const Adversary& adversary : scenario_.adversaries) {
+    if (adversary.kind != "partition")
+      continue;
+    PartitionWindow window{adversary.from.seconds,
+                           adversary.until ? adversary.until->seconds : std::numeric_limits<double>::infinity(),
+                           std::vector<int>(matrix.regions.size(), static_cast<int>(adversary.groups.size()))};
+    for (size_t g = 0; g < adversary.groups.size(); ++g)
+      for (const auto& region : adversary.groups[g])
+        window.group_of_region[matrix.index_of(region)] = static_cast<int>(g);
+    partitions_.push_back(window);
+  }
+}
+
+Network::PathInfo Network::path(int from, int to) const
+{
+  const Placement& a = placements_[from];
+  const Placement& b = placements_[to];
+  if (uses_platform_file_) {
+    // A user platform: ask SimGrid for the route once per host pair.
+    auto key   = std::make_pair(a.host, b.host);
+    auto found = route_cache_.find(key);
+    if (found != route_cache_.end())
+      return found->second;
+    std::vector<sg4::Link*> links;
+    double latency = 0;
+    a.host->route_to(b.host, links, &latency);
+    double bandwidth = std::numeric_limits<double>::infinity();
+    for (const auto* link : links)
+      bandwidth = std::min(bandwidth, link->get_bandwidth() * 8);  // SimGrid counts bytes per second
+    return route_cache_[key] = {latency, bandwidth};
+  }
+  const auto& access = scenario_.network.access;
+  double latency     = 2 * access.latency.seconds + simulation_.regions().latency(a.region, b.region);
+  double bandwidth   = std::min(access.upload.bits_per_second, access.download.bits_per_second);
+  if (a.region != b.region)
+    bandwidth = std::min(bandwidth, scenario_.network.backbone.bits_per_second);
+  return {latency, bandwidth};
+}
+
+double Network::path_latency(int from, int to) const { return path(from, to).latency; }
+
+double Network::serialization_time(int from, int to, uint64_t bytes) const
+{
+  return static_cast<double>(bytes) * 8 / path(from, to).bandwidth;
+}
+
+Network::Transport Network::transport_for(uint64_t bytes) const
+{
+  const auto& policy = scenario_.network.transport;
+  if (policy.mode == "latency")
+    return Transport::latency;
+  if (policy.mode == "flow")
+    return Transport::flow;
+  return bytes >= policy.flow_threshold.count ? Transport::flow : Transport::latency;
+}
+
+bool Network::partitioned(int from, int to, double time) const
+{
+  for (const auto& window : partitions_)
+    if (time >= window.from && time < window.until &&
+        window.group_of_region[placements_[from].region] != window.group_of_region[placements_[to].region])
+      return true;
+  return false;
+}
+
+double Network::draw_jitter()
+{
+  const Jitter& jitter = scenario_.network.jitter;
+  if (jitter.kind == "uniform")
+    return jitter_stream_.uniform(0, jitter.max.seconds);
+  if (jitter.kind == "exponential")
+    return jitter_stream_.exponential(jitter.mean.seconds);
+  if (jitter.kind == "pareto")
+    return jitter.scale.seconds * (std::pow(jitter_stream_.uniform01(), -1.0 / jitter.shape) - 1);
+  return 0;
+}
+
+void Network::send(int from, int to, const MessagePtr& message)
+{
+  double now = sg4::Engine::get_clock();
+  ++messages_sent_[from];
+  bytes_sent_[from] += message->bytes;
+  Transport transport = transport_for(message->bytes);
+  auto& counters      = per_class_[message->kind()];
+  counters[transport == Transport::latency ? 0 : 2] += 1;
+  counters[transport == Transport::latency ? 1 : 3] += message->bytes;
+  if (partitioned(from, to, now)) {
+    ++dropped_;
+    return;
+  }
+  if (from == to) {  // a node's message to itself does not touch the network
+    deliver_later(from, to, message, 0);
+    return;
+  }
+  if (transport == Transport::latency) {
+    deliver_later(from, to, message, path_latency(from, to) + serialization_time(from, to, message->bytes) +
+                                         draw_jitter());
+    return;
+  }
+  // Flow transport: a real SimGrid comm; the courier on the destination host receives it. Detached
+  // sends cost O(concurrent comms) in SimGrid 3.32, which is why only large, infrequent payloads
+  // take this path (see DESIGN.md).
+  simulation_.node(from).queue_bulk(to, message);
+}
+
+void Network::start_flow(int from, int to, const MessagePtr& message)
+{
+  auto* envelope = new Envelope{from, message};
+  mailboxes_[to]->put_init(envelope, message->bytes)->detach();
+}
+
+void Network::deliver_later(int from, int to, const MessagePtr& message, double delay)
+{
+  // Captures fit SimGrid's inline task storage (24 bytes): no allocation per delivery.
+  Node* target = &simulation_.node(to);
+  simgrid::kernel::timer::Timer::set(sg4::Engine::get_clock() + delay,
+                                     [target, message, from]() { target->deliver(from, *message); });
+}
+
+void Network::start_couriers()
+{
+  for (size_t node = 0; node < placements_.size(); ++node) {
+    mailboxes_.push_back(sg4::Mailbox::by_name("flow-" + std::to_string(node)));
+  }
+  if (scenario_.network.transport.mode == "latency")
+    return;
+  for (size_t node = 0; node < placements_.size(); ++node)
+    sg4::Actor::create("courier-" + std::to_string(node), placements_[node].host,
+                       [this, node]() { courier(static_cast<int>(node)); });
+}
+
+void Network::courier(int node)
+{
+  Node& target = simulation_.node(node);
+  while (true) {
+    auto* envelope = mailboxes_[node]->get<Envelope>();
+    int from       = envelope->from;
+    MessagePtr message = std::move(envelope->message);
+    delete envelope;
+    double jitter = draw_jitter();
+    if (jitter > 0)
+      deliver_later(from, node, message, jitter);
+    else
+      target.deliver(from, *message);
+  }
+}
+
+nlohmann::json Network::transports_json() const
+{
+  nlohmann::json classes = nlohmann::json::object();
+  for (const auto& [kind, c] : per_class_)
+    classes[kind] = {{"latency_transport", {{"messages", c[0]}, {"bytes", c[1]}}},
+                     {"flow_transport", {{"messages", c[2]}, {"bytes", c[3]}}}};
+  const auto& policy = scenario_.network.transport;
+  return {{"policy",
+           policy.mode == "auto" ? fmt::format("auto: flow transport from {} up", format_bytes(policy.flow_threshold))
+                                 : policy.mode},
+          {"latency_transport", "route latency + size / narrowest link + jitter, delivered by a kernel timer "
+                                "(no bandwidth sharing)"},
+          {"flow_transport", "SimGrid comm over the platform links (bandwidth shared), jitter added on receipt"},
+          {"messages_dropped_by_partitions", dropped_},
+          {"classes", classes}};
+}
+
+}  // namespace shsim

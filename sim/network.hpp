@@ -1,0 +1,94 @@
+// The transport. Two ways to carry a message, chosen by its size (network.transport):
+//  - latency transport: delivery after path latency + size / bottleneck bandwidth + jitter, made of
+//    a kernel timer that pushes into the receiver's inbox (no SimGrid comm, ~0.8 us per message);
+//    no contention between messages.
+//  - flow transport: a SimGrid comm over the platform's links (bandwidth shared between concurrent
+//    flows by the network model), received by a courier actor on the destination host.
+// Both see the same links, so an uncontended message takes the same time on either (tested).
+// Partitions drop messages between groups of regions while they are active.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <simgrid/s4u.hpp>
+
+#include "sim/message.hpp"
+#include "sim/rng.hpp"
+#include "sim/scenario.hpp"
+#include "sim/stats.hpp"
+
+namespace shsim {
+
+namespace sg4 = simgrid::s4u;
+class Simulation;
+
+/// Where a node sits: its region (index into the matrix) and its SimGrid host.
+struct Placement {
+  int region = 0;
+  sg4::Host* host = nullptr;
+};
+
+class Network {
+public:
+  enum class Transport { latency, flow };
+
+  Network(Simulation& simulation, std::vector<Placement> placements);
+
+  void send(int from, int to, const MessagePtr& message);
+  /// Starts a flow-transport comm (called from the sending node's actor).
+  void start_flow(int from, int to, const MessagePtr& message);
+
+  /// One-way latency between two nodes without jitter (seconds).
+  double path_latency(int from, int to) const;
+  /// Time to push `bytes` through the path's narrowest link when nothing else uses it.
+  double serialization_time(int from, int to, uint64_t bytes) const;
+  Transport transport_for(uint64_t bytes) const;
+  bool partitioned(int from, int to, double time) const;
+  /// Draws the jitter of one message.
+  double draw_jitter();
+
+  const Placement& placement(int node) const { return placements_[node]; }
+  size_t node_count() const { return placements_.size(); }
+  /// Starts the flow transport's receiving actors (called once all nodes exist).
+  void start_couriers();
+
+  // Traffic accounting.
+  uint64_t messages_sent(int node) const { return messages_sent_[node]; }
+  uint64_t bytes_sent(int node) const { return bytes_sent_[node]; }
+  uint64_t messages_dropped() const { return dropped_; }
+  nlohmann::json transports_json() const;
+
+private:
+  struct PathInfo {
+    double latency;
+    double bandwidth;  // narrowest link, bits per second
+  };
+  PathInfo path(int from, int to) const;
+  void deliver_later(int from, int to, const MessagePtr& message, double delay);
+  void courier(int node);
+
+  Simulation& simulation_;
+  const Scenario& scenario_;
+  std::vector<Placement> placements_;
+  RandomStream jitter_stream_;
+  // Partitions: for each window, the group of every region.
+  struct PartitionWindow {
+    double from, until;
+    std::vector<int> group_of_region;
+  };
+  std::vector<PartitionWindow> partitions_;
+  bool uses_platform_file_;
+  mutable std::map<std::pair<sg4::Host*, sg4::Host*>, PathInfo> route_cache_;
+  std::vector<sg4::Mailbox*> mailboxes_;
+  std::vector<uint64_t> messages_sent_, bytes_sent_;
+  uint64_t dropped_ = 0;
+  // Per message class: messages and bytes on each transport.
+  std::map<std::string, std::array<uint64_t, 4>> per_class_;
+};
+
+}  // namespace shsim

@@ -1,0 +1,71 @@
+#include "sim/node.hpp"
+
+#include <simgrid/kernel/Timer.hpp>
+
+#include "sim/network.hpp"
+#include "sim/simulation.hpp"
+
+namespace shsim {
+
+void Node::deliver(int from, const Message& message)
+{
+  if (simulation_.stopped())
+    return;
+  simulation_.count_event();
+  if (online_)
+    on_message(from, message);
+}
+
+void Node::set_online(bool online)
+{
+  simulation_.count_event();
+  if (online == online_)
+    return;
+  online_ = online;
+  if (!online) {
+    ++epoch_;
+    on_crash();
+  } else {
+    on_recover();
+  }
+}
+
+void Node::queue_bulk(int to, MessagePtr message)
+{
+  outbox_.push_back({to, std::move(message)});
+  outbox_ready_->release();
+}
+
+void Node::run()
+{
+  on_start();
+  while (true) {
+    outbox_ready_->acquire();
+    Bulk bulk = std::move(outbox_.front());
+    outbox_.pop_front();
+    simulation_.network().start_flow(id_, bulk.to, bulk.message);
+  }
+}
+
+void Node::send(int to, const MessagePtr& message)
+{
+  if (online_)
+    simulation_.network().send(id_, to, message);
+}
+
+void Node::set_timer(double delay, const TimerEvent& timer)
+{
+  unsigned epoch = epoch_;
+  simgrid::kernel::timer::Timer::set(now() + delay, [this, timer, epoch]() {
+    if (simulation_.stopped())
+      return;
+    simulation_.count_event();
+    // A timer set before a crash died with the process that set it.
+    if (online_ && epoch == epoch_)
+      on_timer(timer);
+  });
+}
+
+double Node::now() const { return sg4::Engine::get_clock(); }
+
+}  // namespace shsim

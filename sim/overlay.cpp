@@ -1,0 +1,185 @@
+#include "sim/overlay.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <numeric>
+
+#include <boost/graph/connected_components.hpp>
+#include <boost/graph/graphml.hpp>
+#include <boost/graph/graphviz.hpp>
+#include <boost/property_map/dynamic_property_map.hpp>
+
+#include "sim/rng.hpp"
+#include "sim/stats.hpp"
+
+namespace shsim {
+namespace {
+
+void add_edge_once(OverlayGraph& g, int a, int b)
+{
+  if (a != b)
+    boost::add_edge(a, b, g);  // setS: a second copy is ignored
+}
+
+// Random d-regular graph by the pairing (configuration) model, retried until simple.
+OverlayGraph random_regular(int n, int degree, RandomStream& rng)
+{
+  if (degree >= n)
+    degree = n - 1;
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    std::vector<int> stubs;
+    for (int v = 0; v < n; ++v)
+      for (int k = 0; k < degree; ++k)
+        stubs.push_back(v);
+    for (size_t i = stubs.size(); i > 1; --i)
+      std::swap(stubs[i - 1], stubs[rng.below(i)]);
+    OverlayGraph g(n);
+    bool simple = stubs.size() % 2 == 0;
+    for (size_t i = 0; simple && i + 1 < stubs.size(); i += 2) {
+      int a = stubs[i], b = stubs[i + 1];
+      if (a == b || boost::edge(a, b, g).second)
+        simple = false;
+      else
+        boost::add_edge(a, b, g);
+    }
+    if (simple)
+      return g;
+  }
+  // Large graphs rarely pair simply: keep the multigraph's simple part (degrees within a few of d).
+  OverlayGraph g(n);
+  std::vector<int> stubs;
+  for (int v = 0; v < n; ++v)
+    for (int k = 0; k < degree; ++k)
+      stubs.push_back(v);
+  for (size_t i = stubs.size(); i > 1; --i)
+    std::swap(stubs[i - 1], stubs[rng.below(i)]);
+  for (size_t i = 0; i + 1 < stubs.size(); i += 2)
+    add_edge_once(g, stubs[i], stubs[i + 1]);
+  return g;
+}
+
+// Watts-Strogatz: ring lattice with degree/2 neighbours each side, each edge rewired with probability p.
+OverlayGraph small_world(int n, int degree, double rewire, RandomStream& rng)
+{
+  OverlayGraph g(n);
+  for (int v = 0; v < n; ++v)
+    for (int k = 1; k <= degree / 2; ++k) {
+      int target = (v + k) % n;
+      if (rng.bernoulli(rewire)) {
+        int candidate = static_cast<int>(rng.below(n));
+        if (candidate != v && !boost::edge(v, candidate, g).second)
+          target = candidate;
+      }
+      add_edge_once(g, v, target);
+    }
+  return g;
+}
+
+// Barabasi-Albert: each new node attaches m edges to existing nodes with probability ~ degree.
+OverlayGraph scale_free(int n, int m, RandomStream& rng)
+{
+  OverlayGraph g(n);
+  std::vector<int> endpoints;  // each node appears once per incident edge
+  int seed_nodes = std::min(n, m + 1);
+  for (int a = 0; a < seed_nodes; ++a)
+    for (int b = a + 1; b < seed_nodes; ++b) {
+      boost::add_edge(a, b, g);
+      endpoints.push_back(a);
+      endpoints.push_back(b);
+    }
+  for (int v = seed_nodes; v < n; ++v) {
+    std::vector<int> chosen;
+    while (static_cast<int>(chosen.size()) < std::min(m, v)) {
+      int target = endpoints.empty() ? static_cast<int>(rng.below(v)) : endpoints[rng.below(endpoints.size())];
+      if (std::find(chosen.begin(), chosen.end(), target) == chosen.end())
+        chosen.push_back(target);
+    }
+    for (int target : chosen) {
+      boost::add_edge(v, target, g);
+      endpoints.push_back(v);
+      endpoints.push_back(target);
+    }
+  }
+  return g;
+}
+
+OverlayGraph read_graph_file(const std::string& path, int n)
+{
+  std::ifstream in(path);
+  if (!in)
+    throw InputError(fmt::format("{}: cannot open overlay file", path));
+  OverlayGraph g;
+  boost::dynamic_properties properties(boost::ignore_other_properties);
+  try {
+    if (path.size() > 4 && path.substr(path.size() - 4) == ".dot")
+      boost::read_graphviz(in, g, properties, "node_id");
+    else
+      boost::read_graphml(in, g, properties);
+  } catch (const std::exception& e) {
+    throw InputError(fmt::format("{}: cannot read overlay graph: {}", path, e.what()));
+  }
+  if (static_cast<int>(boost::num_vertices(g)) != n)
+    throw InputError(fmt::format("{}: overlay has {} vertices but the scenario has {} nodes", path,
+                                 boost::num_vertices(g), n));
+  return g;
+}
+
+}  // namespace
+
+OverlayGraph build_overlay(const Scenario& scenario, int n)
+{
+  const Overlay& config = scenario.network.overlay;
+  RandomStream rng(static_cast<uint64_t>(scenario.seed), "overlay");
+  OverlayGraph g(n);
+  if (config.kind == "complete") {
+    for (int a = 0; a < n; ++a)
+      for (int b = a + 1; b < n; ++b)
+        boost::add_edge(a, b, g);
+  } else if (config.kind == "random_regular") {
+    g = random_regular(n, config.degree, rng);
+  } else if (config.kind == "small_world") {
+    g = small_world(n, config.degree, config.rewire.value, rng);
+  } else if (config.kind == "scale_free") {
+    g = scale_free(n, config.edges_per_node, rng);
+  } else if (config.kind == "file") {
+    g = read_graph_file(scenario.resolve_path(config.file), n);
+  }
+  int components = connected_components(g);
+  if (components > 1 && !scenario.network.allow_disconnected_overlay)
+    throw InputError(fmt::format("{}: network.overlay: the {} overlay has {} disconnected components "
+                                 "(set network.allow_disconnected_overlay: true to accept it)",
+                                 scenario.source_file, config.kind, components));
+  return g;
+}
+
+std::vector<std::vector<int>> neighbour_lists(const OverlayGraph& graph)
+{
+  std::vector<std::vector<int>> lists(boost::num_vertices(graph));
+  for (size_t v = 0; v < lists.size(); ++v) {
+    for (auto [it, end] = boost::adjacent_vertices(v, graph); it != end; ++it)
+      lists[v].push_back(static_cast<int>(*it));
+    std::sort(lists[v].begin(), lists[v].end());
+  }
+  return lists;
+}
+
+int connected_components(const OverlayGraph& graph)
+{
+  if (boost::num_vertices(graph) == 0)
+    return 0;
+  std::vector<int> component(boost::num_vertices(graph));
+  return boost::connected_components(graph, component.data());
+}
+
+nlohmann::json overlay_summary(const OverlayGraph& graph)
+{
+  Samples degree;
+  for (size_t v = 0; v < boost::num_vertices(graph); ++v)
+    degree.add(static_cast<double>(boost::degree(v, graph)));
+  return {{"nodes", boost::num_vertices(graph)},
+          {"edges", boost::num_edges(graph)},
+          {"components", connected_components(graph)},
+          {"degree", degree.to_json()}};
+}
+
+}  // namespace shsim

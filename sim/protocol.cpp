@@ -1,0 +1,66 @@
+#include "sim/protocol.hpp"
+
+namespace shsim {
+
+ProtocolRegistry& ProtocolRegistry::instance()
+{
+  static ProtocolRegistry registry;
+  return registry;
+}
+
+void ProtocolRegistry::add_parent(std::unique_ptr<ParentProtocolFactory> factory)
+{
+  std::string name = factory->name();
+  parents_[name]   = std::move(factory);
+}
+
+const ParentProtocolFactory* ProtocolRegistry::find_parent(const std::string& name) const
+{
+  auto found = parents_.find(name);
+  return found == parents_.end() ? nullptr : found->second.get();
+}
+
+std::vector<std::string> ProtocolRegistry::parent_names() const
+{
+  std::vector<std::string> names;
+  for (const auto& entry : parents_)
+    names.push_back(entry.first);
+  return names;
+}
+
+void ProtocolChoice::read_from(const YAML::Node& node, const std::string& path, const SourceContext& context)
+{
+  YAML::Node params_node;
+  if (node.IsScalar()) {
+    kind = node.Scalar();
+  } else if (node.IsMap() && node.size() == 1) {
+    kind        = node.begin()->first.Scalar();
+    params_node = node.begin()->second;
+  } else {
+    context.fail(node, path, "expected a protocol name, or a map with one protocol name and its parameters");
+  }
+  const auto& registry                  = ProtocolRegistry::instance();
+  const ParentProtocolFactory* factory = registry.find_parent(kind);
+  if (factory == nullptr) {
+    std::vector<std::string> names = registry.parent_names();
+    std::string reason = fmt::format("unknown protocol '{}' (available: {})", kind, fmt::join(names, ", "));
+    if (auto guess = did_you_mean(kind, names))
+      reason = fmt::format("unknown protocol '{}' (did you mean '{}'?)", kind, *guess);
+    context.fail(node, path, reason);
+  }
+  params = factory->parse(params_node, path + "." + kind, context);
+}
+
+YAML::Node ProtocolChoice::to_yaml() const
+{
+  YAML::Node node(YAML::NodeType::Map);
+  std::shared_ptr<ProtocolParams> resolved = params;
+  if (!resolved) {
+    if (const auto* factory = ProtocolRegistry::instance().find_parent(kind))
+      resolved = factory->parse(YAML::Node(), "parent.protocol." + kind, SourceContext{});
+  }
+  node[kind] = resolved ? resolved->dump() : YAML::Node(YAML::NodeType::Map);
+  return node;
+}
+
+}  // namespace shsim

@@ -1,0 +1,145 @@
+#include "sim/recorder.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace shsim {
+
+void Recorder::add_chain(ChainInfo info)
+{
+  std::string name   = info.name;
+  chains_[name].info = std::move(info);
+}
+
+void Recorder::event(double time, const std::string& chain, int node, const std::string& event, long long height,
+                     int round, std::string detail)
+{
+  events_.push_back({time, chain, node, event, height, round, std::move(detail)});
+}
+
+void Recorder::commit(double time, const CommitRecord& record)
+{
+  ChainState& chain = chains_[record.chain];
+  // Safety detector: two different blocks decided at one height, whoever decided them.
+  auto& decided = chain.decisions[record.height];
+  auto same     = std::find_if(decided.begin(), decided.end(),
+                               [&](const Decision& d) { return d.block_id == record.block_id; });
+  if (same == decided.end()) {
+    decided.push_back({record.block_id, time, record.round, record.signers});
+    if (decided.size() > 1) {
+      // Accountability: any validator in both certificates signed two conflicting precommits.
+      const auto& first = decided.front().signers;
+      Violation violation{record.height, time, {decided.front().block_id, record.block_id}, {}};
+      for (int signer : record.signers)
+        if (std::find(first.begin(), first.end(), signer) != first.end())
+          violation.accountable.insert(signer);
+      chain.violations.push_back(violation);
+      event(time, record.chain, record.node, "safety_violation", record.height, record.round,
+            fmt::format("conflicting blocks {:016x} and {:016x}; {} validators signed both",
+                        violation.blocks[0], violation.blocks[1], violation.accountable.size()));
+    }
+  }
+  // Liveness detector input: the first time any node decided this height.
+  if (chain.first_commit.emplace(record.height, time).second) {
+    chain.decided_round[record.height] = record.round;
+    chain.block_content[record.height] = {record.transactions, record.bytes};
+  }
+  if (record.via_catchup)
+    ++chain.catchup_commits;
+  else
+    chain.commit_latency.add(time - record.proposal_time);
+  event(time, record.chain, record.node, record.via_catchup ? "commit_catchup" : "commit", record.height, record.round,
+        fmt::format("block={:016x} proposer={} txs={} bytes={}", record.block_id, record.proposer,
+                    record.transactions, record.bytes));
+}
+
+void Recorder::transaction_committed(const std::string& chain, double submitted, double time)
+{
+  chains_[chain].transaction_latency.add(time - submitted);
+}
+
+size_t Recorder::safety_violations(const std::string& chain) const
+{
+  auto found = chains_.find(chain);
+  return found == chains_.end() ? 0 : found->second.violations.size();
+}
+
+nlohmann::json Recorder::chains_summary(const std::map<std::string, std::pair<Samples, Samples>>& traffic) const
+{
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, chain] : chains_) {
+    Samples interval, rounds, block_bytes, block_txs;
+    // Liveness detector: gaps between consecutive first commits, from the start and to the end of the run.
+    double previous = 0, longest_gap = 0;
+    size_t stalls   = 0;
+    long long expected_height = 1;
+    bool gap_in_heights       = false;
+    for (const auto& [height, time] : chain.first_commit) {
+      if (height != expected_height)
+        gap_in_heights = true;
+      expected_height = height + 1;
+      if (height > 1 && chain.first_commit.count(height - 1))
+        interval.add(time - chain.first_commit.at(height - 1));
+      longest_gap = std::max(longest_gap, time - previous);
+      if (time - previous > stall_threshold_)
+        ++stalls;
+      previous = time;
+      rounds.add(chain.decided_round.at(height) + 1);
+      block_txs.add(static_cast<double>(chain.block_content.at(height).first));
+      block_bytes.add(static_cast<double>(chain.block_content.at(height).second));
+    }
+    longest_gap = std::max(longest_gap, end_time_ - previous);
+    if (end_time_ - previous > stall_threshold_)
+      ++stalls;
+
+    double total_stake = 0;
+    for (double s : chain.info.stake)
+      total_stake += s;
+    nlohmann::json violations = nlohmann::json::array();
+    for (const auto& v : chain.violations) {
+      double accountable_stake = 0;
+      for (int validator : v.accountable)
+        accountable_stake += chain.info.stake.at(validator);
+      violations.push_back({{"height", v.height},
+                            {"time", v.time},
+                            {"blocks", {fmt::format("{:016x}", v.blocks[0]), fmt::format("{:016x}", v.blocks[1])}},
+                            {"accountable_validators", std::vector<int>(v.accountable.begin(), v.accountable.end())},
+                            {"accountable_stake_share", total_stake > 0 ? accountable_stake / total_stake : 0}});
+    }
+    size_t extra_round_heights = 0;
+    for (const auto& [height, round] : chain.decided_round)
+      extra_round_heights += round > 0 ? 1 : 0;
+
+    nlohmann::json c;
+    c["protocol"]                = chain.info.protocol;
+    c["validators"]              = chain.info.stake.size();
+    c["blocks_committed"]        = chain.first_commit.size();
+    c["height"]                  = chain.first_commit.empty() ? 0 : chain.first_commit.rbegin()->first;
+    c["block_interval"]          = interval.to_json();
+    c["commit_latency"]          = chain.commit_latency.to_json();
+    c["catchup_commits"]         = chain.catchup_commits;
+    c["rounds_per_height"]       = rounds.to_json();
+    c["heights_with_extra_rounds"] = extra_round_heights;
+    c["block_transactions"]      = block_txs.to_json();
+    c["block_bytes"]             = block_bytes.to_json();
+    c["transactions_committed"]  = chain.transaction_latency.count();
+    c["transactions_pending"]    = chain.pending_transactions;
+    c["transaction_latency"]     = chain.transaction_latency.to_json();
+    c["safety_violations"]       = chain.violations.size();
+    c["safety"]                  = violations;
+    c["liveness"] = {{"longest_gap", longest_gap},
+                     {"stalls", stalls},
+                     {"stall_threshold", stall_threshold_},
+                     {"missing_heights", gap_in_heights ? 1 : 0}};
+    auto found = traffic.find(name);
+    if (found != traffic.end()) {
+      c["messages_per_node"] = found->second.first.to_json();
+      c["bytes_per_node"]    = found->second.second.to_json();
+    }
+    out[name] = c;
+  }
+  return out;
+}
+
+}  // namespace shsim

@@ -1,0 +1,100 @@
+// The recorder: models emit events here; it keeps the event log, feeds the detectors and builds
+// the per-chain metrics of summary.json. Models never write files.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/stats.hpp"
+
+namespace shsim {
+
+/// One line of the event log.
+struct EventRecord {
+  double time;
+  std::string chain;
+  int node;  // -1: not tied to one node
+  std::string event;
+  long long height;
+  int round;
+  std::string detail;
+};
+
+/// A block decided by one node, with the commit certificate that justified it.
+struct CommitRecord {
+  std::string chain;
+  int node;
+  long long height;
+  int round;
+  uint64_t block_id;
+  int proposer;
+  double proposal_time;  // when the proposer sent the proposal of the deciding round
+  size_t transactions;
+  uint64_t bytes;
+  std::vector<int> signers;  // validators whose precommits formed the certificate
+  bool via_catchup = false;  // learnt from a peer's certificate rather than by voting
+};
+
+/// Per-chain facts the detectors need.
+struct ChainInfo {
+  std::string name;
+  std::string protocol;
+  std::vector<double> stake;  // per validator
+};
+
+class Recorder {
+public:
+  Recorder(double stall_threshold, double end_time) : stall_threshold_(stall_threshold), end_time_(end_time) {}
+
+  void add_chain(ChainInfo info);
+  void event(double time, const std::string& chain, int node, const std::string& event, long long height = -1,
+             int round = -1, std::string detail = "");
+  /// A node decided a block. Feeds the safety and liveness detectors.
+  void commit(double time, const CommitRecord& record);
+  /// A transaction submitted at `submitted` was first committed at `time`.
+  void transaction_committed(const std::string& chain, double submitted, double time);
+  void transaction_pending(const std::string& chain, size_t pending) { chains_[chain].pending_transactions = pending; }
+
+  const std::vector<EventRecord>& events() const { return events_; }
+  /// The "chains" object of summary.json. `per_node_messages`/`bytes` come from the transport.
+  nlohmann::json chains_summary(const std::map<std::string, std::pair<Samples, Samples>>& traffic) const;
+  size_t safety_violations(const std::string& chain) const;
+
+private:
+  struct Decision {
+    uint64_t block_id;
+    double first_time;
+    int round;
+    std::vector<int> signers;
+  };
+  struct Violation {
+    long long height;
+    double time;
+    std::vector<uint64_t> blocks;
+    std::set<int> accountable;  // validators that signed both certificates
+  };
+  struct ChainState {
+    ChainInfo info;
+    std::map<long long, std::vector<Decision>> decisions;  // distinct blocks decided per height
+    std::map<long long, double> first_commit;              // first commit time per height
+    std::map<long long, int> decided_round;
+    Samples commit_latency;       // proposal -> commit, per (node, block), consensus commits only
+    size_t catchup_commits = 0;
+    Samples transaction_latency;  // submission -> first commit
+    size_t pending_transactions = 0;
+    std::map<long long, std::pair<size_t, uint64_t>> block_content;  // height -> (txs, bytes)
+    std::vector<Violation> violations;
+  };
+
+  double stall_threshold_;
+  double end_time_;
+  std::map<std::string, ChainState> chains_;
+  std::vector<EventRecord> events_;
+};
+
+}  // namespace shsim

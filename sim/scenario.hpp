@@ -1,0 +1,298 @@
+// The scenario: one typed schema with its defaults in one place. Every struct describes its keys
+// once (see schema.hpp); load_scenario() fills them from YAML plus --set overrides and checks the
+// cross-references (regions, validators, files) with errors that point at file:line:column.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sim/protocol.hpp"
+#include "sim/schema.hpp"
+#include "sim/units.hpp"
+
+namespace shsim {
+
+/// Extra one-way delay drawn per message on top of the path latency.
+struct Jitter {
+  std::string kind = "none";
+  Duration max{0.010};     // uniform
+  Duration mean{0.010};    // exponential
+  Duration scale{0.005};   // pareto (Lomax): scale * (U^(-1/shape) - 1)
+  double shape = 3.0;      // pareto
+
+  template <class V> void describe_choice(V& v)
+  {
+    v.option("none", "no jitter: every message takes exactly its path latency", [](auto&) {});
+    v.option("uniform", "uniform extra delay in [0, max]",
+             [&](auto& o) { o.field("max", max, "largest extra delay", positive<Duration>()); });
+    v.option("exponential", "exponential extra delay",
+             [&](auto& o) { o.field("mean", mean, "mean extra delay", positive<Duration>()); });
+    v.option("pareto", "heavy-tailed extra delay scale * (U^(-1/shape) - 1) (Pareto type II)", [&](auto& o) {
+      o.field("scale", scale, "scale of the extra delay", positive<Duration>());
+      o.field("shape", shape, "tail index; the mean exists for shape > 1", positive<double>());
+    });
+  }
+};
+
+/// The peer-to-peer overlay graph (Boost.Graph).
+struct Overlay {
+  std::string kind = "complete";
+  int degree          = 8;       // random_regular, small_world
+  Fraction rewire{0.1};          // small_world
+  int edges_per_node  = 4;       // scale_free
+  std::string file;              // file (GraphML or DOT, vertices are node indices)
+
+  template <class V> void describe_choice(V& v)
+  {
+    v.option("complete", "every node is a peer of every other node", [](auto&) {});
+    v.option("random_regular", "random graph where every node has `degree` peers",
+             [&](auto& o) { o.field("degree", degree, "peers per node", at_least<int>(1)); });
+    v.option("small_world", "Watts-Strogatz ring lattice with rewired edges", [&](auto& o) {
+      o.field("degree", degree, "ring neighbours per node (even)", at_least<int>(2));
+      o.field("rewire", rewire, "probability to rewire each edge");
+    });
+    v.option("scale_free", "Barabasi-Albert preferential attachment", [&](auto& o) {
+      o.field("edges_per_node", edges_per_node, "edges each new node attaches", at_least<int>(1));
+    });
+    v.option("file", "read from GraphML (.graphml) or Graphviz DOT (.dot)",
+             [&](auto& o) { o.field("path", file, "file path, relative to the scenario file"); });
+  }
+};
+
+/// Which transport carries a message (recorded in the run metadata).
+struct TransportPolicy {
+  std::string mode = "auto";  // auto | latency | flow
+  Bytes flow_threshold{64 * 1024};
+
+  template <class V> void describe(V& v)
+  {
+    v.field("mode", mode,
+            "auto: messages of at least flow_threshold bytes use the flow transport (SimGrid comms with "
+            "bandwidth sharing), smaller ones the latency transport; latency or flow: one for all",
+            one_of({"auto", "latency", "flow"}));
+    v.field("flow_threshold", flow_threshold, "size from which auto mode uses the flow transport");
+  }
+};
+
+struct AccessLink {
+  Duration latency{0.005};
+  Bandwidth upload{100e6};
+  Bandwidth download{100e6};
+
+  template <class V> void describe(V& v)
+  {
+    v.field("latency", latency, "one-way latency of each node's own access link (counted at both ends)");
+    v.field("upload", upload, "upload bandwidth of each node");
+    v.field("download", download, "download bandwidth of each node");
+  }
+};
+
+struct NetworkConfig {
+  std::string model = "CM02";
+  std::string latency_matrix = "platforms/regions/simblock-2019.yaml";
+  std::string platform_file;
+  AccessLink access;
+  Bandwidth backbone{10e9};
+  Jitter jitter;
+  Overlay overlay;
+  bool allow_disconnected_overlay = false;
+  TransportPolicy transport;
+
+  template <class V> void describe(V& v)
+  {
+    v.field("model", model, "SimGrid network model: CM02, or LV08 with its latency/bandwidth factors set to 1",
+            one_of({"CM02", "LV08"}));
+    v.field("latency_matrix", latency_matrix, "inter-region latency matrix (YAML in platforms/regions/)");
+    v.field("platform_file", platform_file,
+            "optional SimGrid platform XML; nodes are placed on its hosts in order instead of building regions");
+    v.field("access", access, "per-node access link");
+    v.field("backbone", backbone, "bandwidth of each inter-region link", positive<Bandwidth>());
+    v.field("jitter", jitter, "extra per-message delay");
+    v.field("overlay", overlay, "peer-to-peer overlay graph");
+    v.field("allow_disconnected_overlay", allow_disconnected_overlay, "accept an overlay with several components");
+    v.field("transport", transport, "which transport carries which messages");
+  }
+};
+
+/// How stake is spread over validators.
+struct StakeDistribution {
+  std::string kind = "equal";
+  double alpha = 1.16;                // pareto
+  std::vector<double> weights;         // list
+
+  template <class V> void describe_choice(V& v)
+  {
+    v.option("equal", "every validator has the same stake", [](auto&) {});
+    v.option("pareto", "Pareto(alpha) stakes drawn from the seed",
+             [&](auto& o) { o.field("alpha", alpha, "tail index (1.16 is the 80/20 rule)", positive<double>()); });
+    v.option("list", "explicit relative stakes, one per validator",
+             [&](auto& o) { o.field("weights", weights, "relative stakes (length = count)"); });
+  }
+};
+
+struct Validators {
+  int count = 50;
+  StakeDistribution stake;
+  std::map<std::string, Fraction> placement;
+
+  template <class V> void describe(V& v)
+  {
+    v.field("count", count, "number of validators", between<int>(1, 100000));
+    v.field("stake", stake, "stake distribution");
+    v.field("placement", placement, "share of validators per region (empty: spread evenly over all regions)");
+  }
+};
+
+struct ParentChain {
+  std::string name = "parent";
+  ProtocolChoice protocol;
+  Validators validators;
+
+  template <class V> void describe(V& v)
+  {
+    v.field("name", name, "chain name used in metrics and expectations");
+    v.field("protocol", protocol, "consensus protocol and its parameters");
+    v.field("validators", validators, "validator set");
+  }
+};
+
+/// A set of validators picked by index or by stake share.
+struct ValidatorSelection {
+  std::vector<int> validators;
+  Fraction stake{0};
+  std::string pick = "first";  // first | last | random
+
+  template <class V> void describe_fields(V& o)
+  {
+    o.field("validators", validators, "validator indices (0-based)");
+    o.field("stake", stake, "alternatively, the smallest set whose stake reaches this share");
+    o.field("pick", pick, "order in which `stake` picks validators: first, last or random",
+            one_of({"first", "last", "random"}));
+  }
+};
+
+/// A timed misbehaviour attached to ordinary roles.
+struct Adversary {
+  std::string kind = "crash";
+  ValidatorSelection who;
+  Duration from{0};
+  std::optional<Duration> until;
+  std::string mode = "both";                        // equivocate: propose | vote | both
+  std::vector<std::vector<std::string>> groups;     // partition
+
+  template <class V> void describe_choice(V& v)
+  {
+    auto window = [&](auto& o) {
+      o.field("from", from, "start time");
+      o.field("until", until, "end time (default: never)");
+    };
+    v.option("crash", "validators offline between `from` and `until`, then recover and catch up", [&](auto& o) {
+      who.describe_fields(o);
+      window(o);
+    });
+    v.option("equivocate", "validators that double-propose and/or double-vote (conflicting values to two halves)",
+             [&](auto& o) {
+               who.describe_fields(o);
+               o.field("mode", mode, "propose, vote or both", one_of({"propose", "vote", "both"}));
+               window(o);
+             });
+    v.option("partition", "messages between groups of regions are dropped", [&](auto& o) {
+      o.field("groups", groups, "lists of regions; regions not named form one more group");
+      window(o);
+    });
+  }
+};
+
+struct Workload {
+  std::string chain = "parent";
+  Rate rate{1};
+  Bytes size{300};
+  std::string arrivals = "poisson";  // poisson | fixed
+  Duration from{0};
+  std::optional<Duration> until;
+
+  template <class V> void describe(V& v)
+  {
+    v.field("chain", chain, "chain that receives the transactions");
+    v.field("rate", rate, "transactions per unit of time");
+    v.field("size", size, "bytes per transaction", positive<Bytes>());
+    v.field("arrivals", arrivals, "poisson or fixed inter-arrival times", one_of({"poisson", "fixed"}));
+    v.field("from", from, "first submission time");
+    v.field("until", until, "last submission time (default: the end of the run)");
+  }
+};
+
+struct Detectors {
+  Duration stall_threshold{60};
+  template <class V> void describe(V& v)
+  {
+    v.field("stall_threshold", stall_threshold, "a chain without a commit for longer counts a liveness stall",
+            positive<Duration>());
+  }
+};
+
+struct Output {
+  std::string events = "csv";  // csv | jsonl | none
+  template <class V> void describe(V& v)
+  {
+    v.field("events", events, "event log format: csv, jsonl or none", one_of({"csv", "jsonl", "none"}));
+  }
+};
+
+/// Child chains and bridges are reserved for the rollup issue: the keys exist, non-empty lists are refused.
+struct Reserved {
+  template <class V> void describe(V&) {}
+};
+
+struct Scenario {
+  std::string name = "unnamed";
+  std::string description;
+  long long seed = 1;
+  Duration duration{3600};
+  NetworkConfig network;
+  ParentChain parent;
+  std::vector<Reserved> children;
+  std::vector<Reserved> bridges;
+  std::vector<Workload> workload;
+  std::vector<Adversary> adversaries;
+  Detectors detectors;
+  std::vector<std::string> expect;
+  Output output;
+
+  // Filled by the loader, not by the user.
+  std::string source_file;                   // the scenario file as given
+  std::string base_dir;                      // directory used to resolve relative paths
+  std::vector<std::string> expect_locations;  // "file:line:col" of each expectation
+
+  template <class V> void describe(V& v)
+  {
+    v.field("name", name, "scenario name (default output directory results/<name>/)");
+    v.field("description", description, "what the scenario shows");
+    v.field("seed", seed, "master seed; every random stream derives from it", at_least<long long>(0));
+    v.field("duration", duration, "simulated time", positive<Duration>());
+    v.field("network", network, "regions, links, jitter, overlay and transports");
+    v.field("parent", parent, "the parent chain");
+    v.field("children", children, "child chains (not implemented yet: must be empty)");
+    v.field("bridges", bridges, "bridges between chains (not implemented yet: must be empty)");
+    v.field("workload", workload, "transaction sources");
+    v.field("adversaries", adversaries, "timed misbehaviours");
+    v.field("detectors", detectors, "safety and liveness detectors");
+    v.field("expect", expect, "assertions on summary metrics, e.g. 'parent.safety_violations == 0'");
+    v.field("output", output, "what the run writes");
+  }
+
+  /// Resolves a path from the scenario (relative to the working directory if it exists there,
+  /// otherwise to the scenario file's directory).
+  std::string resolve_path(const std::string& path) const;
+};
+
+/// Loads, overrides (`key.path=value`), validates. Throws InputError with a one-line message.
+Scenario load_scenario(const std::string& file, const std::vector<std::string>& overrides);
+/// The fully resolved scenario as YAML (defaults filled).
+std::string dump_scenario(const Scenario& scenario);
+/// Every key with its default and help text.
+std::vector<std::string> document_schema();
+
+}  // namespace shsim

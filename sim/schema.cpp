@@ -1,0 +1,113 @@
+#include "sim/schema.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
+namespace shsim {
+
+void SourceContext::fail(const YAML::Node& node, const std::string& path, const std::string& reason) const
+{
+  fail_at(node.Mark(), path, reason);
+}
+
+void SourceContext::fail_at(const YAML::Mark& mark, const std::string& path, const std::string& reason) const
+{
+  // A value that came from --set has no place in the file: point at the command line instead.
+  for (const auto& [set_path, text] : overrides)
+    if (path == set_path || path.rfind(set_path + ".", 0) == 0 || path.rfind(set_path + "[", 0) == 0)
+      throw InputError(fmt::format("--set {}={}: {}: {}", set_path, text, path, reason));
+  if (mark.is_null())
+    throw InputError(fmt::format("{}: {}: {}", file, path, reason));
+  throw InputError(fmt::format("{}:{}:{}: {}: {}", file, mark.line + 1, mark.column + 1, path, reason));
+}
+
+namespace {
+size_t edit_distance(const std::string& a, const std::string& b)
+{
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0]          = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j]       = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal     = above;
+    }
+  }
+  return row[b.size()];
+}
+}  // namespace
+
+std::optional<std::string> did_you_mean(const std::string& word, const std::vector<std::string>& candidates)
+{
+  std::optional<std::string> best;
+  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
+  for (const auto& candidate : candidates) {
+    size_t distance = edit_distance(word, candidate);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best          = candidate;
+    }
+  }
+  return best;
+}
+
+void SchemaReader::reject_unknown_keys() const
+{
+  if (!node_.IsMap())
+    return;
+  for (const auto& entry : node_) {
+    const std::string key = entry.first.Scalar();
+    if (std::find(known_.begin(), known_.end(), key) != known_.end())
+      continue;
+    std::string path = join(key);
+    if (auto guess = did_you_mean(key, known_))
+      context_.fail(entry.first, path, fmt::format("unknown key '{}' (did you mean '{}'?)", key, *guess));
+    context_.fail(entry.first, path,
+                  fmt::format("unknown key '{}' (known keys here: {})", key, fmt::join(known_, ", ")));
+  }
+}
+
+double numeric_value(double v) { return v; }
+double numeric_value(long long v) { return static_cast<double>(v); }
+double numeric_value(int v) { return v; }
+double numeric_value(uint64_t v) { return static_cast<double>(v); }
+double numeric_value(Duration v) { return v.seconds; }
+double numeric_value(Bytes v) { return static_cast<double>(v.count); }
+double numeric_value(Bandwidth v) { return v.bits_per_second; }
+double numeric_value(Fraction v) { return v.value; }
+double numeric_value(Rate v) { return v.per_second; }
+
+Parsed<bool> ScalarCodec<bool>::read(const std::string& text)
+{
+  if (text == "true" || text == "yes" || text == "on")
+    return {true, ""};
+  if (text == "false" || text == "no" || text == "off")
+    return {false, ""};
+  return {std::nullopt, fmt::format("'{}' is not a boolean (true or false)", text)};
+}
+
+Parsed<long long> ScalarCodec<long long>::read(const std::string& text)
+{
+  errno            = 0;
+  char* end        = nullptr;
+  long long number = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno == ERANGE)
+    return {std::nullopt, fmt::format("'{}' is not a whole number", text)};
+  return {number, ""};
+}
+
+Parsed<double> ScalarCodec<double>::read(const std::string& text)
+{
+  char* end     = nullptr;
+  double number = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !std::isfinite(number))
+    return {std::nullopt, fmt::format("'{}' is not a number", text)};
+  return {number, ""};
+}
+
+}  // namespace shsim

@@ -1,0 +1,342 @@
+#include "sim/simulation.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <limits>
+#include <numeric>
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include "sim/expect.hpp"
+
+namespace shsim {
+
+std::vector<double> draw_stakes(const Validators& validators, uint64_t seed)
+{
+  std::vector<double> stakes(validators.count, 1.0);
+  if (validators.stake.kind == "pareto") {
+    RandomStream rng(seed, "validators.stake");
+    for (double& stake : stakes)
+      stake = rng.pareto(1.0, validators.stake.alpha);
+  } else if (validators.stake.kind == "list") {
+    stakes = validators.stake.weights;
+  }
+  return stakes;
+}
+
+std::vector<int> region_counts(const Validators& validators, const RegionMatrix& regions)
+{
+  size_t n = regions.regions.size();
+  std::vector<double> shares(n, 0);
+  if (validators.placement.empty())
+    std::fill(shares.begin(), shares.end(), 1.0 / static_cast<double>(n));
+  else
+    for (const auto& [region, share] : validators.placement)
+      shares[regions.index_of(region)] = share.value;
+  // Largest remainder: floors first, then one more to the largest fractional parts (ties: lower index).
+  std::vector<int> counts(n);
+  std::vector<std::pair<double, size_t>> remainders;
+  int assigned = 0;
+  for (size_t r = 0; r < n; ++r) {
+    double exact = shares[r] * validators.count;
+    counts[r]    = static_cast<int>(std::floor(exact + 1e-9));
+    assigned += counts[r];
+    remainders.push_back({exact - counts[r], r});
+  }
+  std::stable_sort(remainders.begin(), remainders.end(), [](auto& a, auto& b) { return a.first > b.first; });
+  for (size_t i = 0; assigned < validators.count; ++i, ++assigned)
+    ++counts[remainders[i % n].second];
+  return counts;
+}
+
+Simulation::Simulation(const Scenario& scenario, std::vector<std::string> engine_args)
+    : scenario_(scenario)
+    , engine_args_(std::move(engine_args))
+    , regions_(load_region_matrix(scenario.resolve_path(scenario.network.latency_matrix)))
+    , stakes_(draw_stakes(scenario.parent.validators, static_cast<uint64_t>(scenario.seed)))
+{
+}
+
+Simulation::~Simulation() = default;
+
+RandomStream Simulation::stream(std::string_view purpose, uint64_t index) const
+{
+  return RandomStream(static_cast<uint64_t>(scenario_.seed), purpose, index);
+}
+
+std::vector<int> Simulation::select_validators(const ValidatorSelection& selection, size_t adversary_index) const
+{
+  if (!selection.validators.empty())
+    return selection.validators;
+  std::vector<int> order(stakes_.size());
+  std::iota(order.begin(), order.end(), 0);
+  if (selection.pick == "last") {
+    std::reverse(order.begin(), order.end());
+  } else if (selection.pick == "random") {
+    RandomStream rng = stream("adversary.pick", adversary_index);
+    for (size_t i = order.size(); i > 1; --i)
+      std::swap(order[i - 1], order[rng.below(i)]);
+  }
+  double total  = std::accumulate(stakes_.begin(), stakes_.end(), 0.0);
+  double target = selection.stake.value * total;
+  double taken  = 0;
+  std::vector<int> chosen;
+  for (int v : order) {
+    if (taken >= target - 1e-9 * total)
+      break;
+    chosen.push_back(v);
+    taken += stakes_[v];
+  }
+  std::sort(chosen.begin(), chosen.end());
+  return chosen;
+}
+
+void Simulation::configure_engine()
+{
+  // LV08, SimGrid's default, multiplies every latency by 13.01 and bandwidth by 0.97: results must
+  // report real latencies, so CM02 is the default and LV08 runs with both factors at 1.
+  std::vector<std::string> args{"shsim", "--log=xbt_cfg.thres:warning", "--log=root.fmt:[%10.6r]%e[%a]%e%m%n",
+                                "--cfg=network/model:" + scenario_.network.model, "--cfg=network/crosstraffic:0"};
+  if (scenario_.network.model == "LV08") {
+    args.emplace_back("--cfg=network/latency-factor:1");
+    args.emplace_back("--cfg=network/bandwidth-factor:1");
+  }
+  args.insert(args.end(), engine_args_.begin(), engine_args_.end());
+  std::vector<char*> argv;
+  for (auto& arg : args)
+    argv.push_back(arg.data());
+  int argc = static_cast<int>(argv.size());
+  engine_  = std::make_unique<sg4::Engine>(&argc, argv.data());
+  // TCP-gamma caps a flow at gamma / (2 x latency); take it out so that a flow reaches its link
+  // bandwidth as the latency transport assumes (a user --cfg may set it back).
+  if (std::none_of(engine_args_.begin(), engine_args_.end(),
+                   [](const std::string& a) { return a.find("TCP-gamma") != std::string::npos; }))
+    sg4::Engine::set_config("network/TCP-gamma:0");
+}
+
+std::vector<Placement> Simulation::place_nodes(int count)
+{
+  std::vector<int> counts = region_counts(scenario_.parent.validators, regions_);
+  // Smooth weighted round-robin spreads the regions over the node ids (no region clusters on low ids).
+  std::vector<int> current(counts.size(), 0), left = counts, region_of_node;
+  for (int node = 0; node < count; ++node) {
+    size_t best = 0;
+    for (size_t r = 0; r < counts.size(); ++r) {
+      current[r] += left[r] > 0 ? counts[r] : 0;
+      if (left[r] > 0 && (left[best] == 0 || current[r] > current[best]))
+        best = r;
+    }
+    current[best] -= count;
+    --left[best];
+    region_of_node.push_back(static_cast<int>(best));
+  }
+  std::vector<Placement> placements(count);
+  build_platform(region_of_node, placements);
+  return placements;
+}
+
+void Simulation::build_platform(const std::vector<int>& region_of_node, std::vector<Placement>& placements)
+{
+  const auto& net = scenario_.network;
+  if (!net.platform_file.empty()) {
+    engine_->load_platform(scenario_.resolve_path(net.platform_file));
+    std::vector<sg4::Host*> hosts = engine_->get_all_hosts();
+    std::sort(hosts.begin(), hosts.end(), [](auto* a, auto* b) { return a->get_name() < b->get_name(); });
+    if (hosts.empty())
+      throw InputError(fmt::format("{}: the platform has no host", net.platform_file));
+    for (size_t i = 0; i < placements.size(); ++i) {
+      placements[i].host   = hosts[i % hosts.size()];
+      int region           = regions_.index_of(placements[i].host->get_englobing_zone()->get_name());
+      placements[i].region = region < 0 ? 0 : region;
+    }
+    return;
+  }
+  // Regions as star zones (one up and one down link per host), joined by one link per region pair in
+  // a full root zone: O(hosts + regions^2) routes, never O(hosts^2).
+  auto* world = sg4::create_full_zone("world");
+  size_t n    = regions_.regions.size();
+  std::vector<sg4::NetZone*> zones(n);
+  std::vector<simgrid::kernel::routing::NetPoint*> routers(n);
+  for (size_t r = 0; r < n; ++r) {
+    zones[r] = sg4::create_star_zone(regions_.regions[r]);
+    zones[r]->set_parent(world);
+    routers[r] = zones[r]->create_router("router-" + regions_.regions[r]);
+    zones[r]->add_route(routers[r], nullptr, nullptr, nullptr, {}, true);
+  }
+  for (size_t i = 0; i < placements.size(); ++i) {
+    int r         = region_of_node[i];
+    auto* zone    = zones[r];
+    auto* host    = zone->create_host("node-" + std::to_string(i), 1e9);
+    // Half the intra-region latency sits on each end so that a route within the region adds it once.
+    double access = net.access.latency.seconds + regions_.latency(r, r) / 2;
+    auto* up      = zone->create_link("up-" + std::to_string(i), net.access.upload.bits_per_second / 8)
+                   ->set_latency(access);
+    auto* down = zone->create_link("down-" + std::to_string(i), net.access.download.bits_per_second / 8)
+                     ->set_latency(access);
+    zone->add_route(host->get_netpoint(), nullptr, nullptr, nullptr, {sg4::LinkInRoute(up)}, false);
+    zone->add_route(nullptr, host->get_netpoint(), nullptr, nullptr, {sg4::LinkInRoute(down)}, false);
+    placements[i] = {r, host};
+  }
+  for (size_t a = 0; a < n; ++a) {
+    zones[a]->seal();
+  }
+  for (size_t a = 0; a < n; ++a)
+    for (size_t b = a + 1; b < n; ++b) {
+      double latency = regions_.latency(a, b) - (regions_.latency(a, a) + regions_.latency(b, b)) / 2;
+      auto* link     = world->create_link(regions_.regions[a] + "-" + regions_.regions[b], net.backbone.bits_per_second / 8)
+                       ->set_latency(latency);
+      world->add_route(zones[a]->get_netpoint(), zones[b]->get_netpoint(), routers[a], routers[b],
+                       {sg4::LinkInRoute(link)}, true);
+    }
+  world->seal();
+}
+
+void Simulation::add_node(std::unique_ptr<Node> node)
+{
+  Node* raw = node.get();
+  nodes_.push_back(std::move(node));
+  sg4::Actor::create("node-" + std::to_string(raw->id()), placements_[raw->id()].host, [raw]() { raw->run(); });
+}
+
+void Simulation::schedule_lifecycle_adversaries()
+{
+  // The director applies timed adversaries that are not a model's business: crashes and partitions.
+  struct Action {
+    double time;
+    int order;
+    std::function<void()> apply;
+  };
+  std::vector<Action> actions;
+  int order = 0;
+  for (size_t i = 0; i < scenario_.adversaries.size(); ++i) {
+    const Adversary& adversary = scenario_.adversaries[i];
+    double until = adversary.until ? adversary.until->seconds : std::numeric_limits<double>::infinity();
+    if (adversary.kind == "crash") {
+      std::vector<int> who = select_validators(adversary.who, i);
+      actions.push_back({adversary.from.seconds, order++, [this, who]() {
+                           for (int v : who) {
+                             nodes_[v]->set_online(false);
+                             recorder_->event(now(), scenario_.parent.name, v, "crash");
+                           }
+                         }});
+      if (until < scenario_.duration.seconds)
+        actions.push_back({until, order++, [this, who]() {
+                             for (int v : who) {
+                               nodes_[v]->set_online(true);
+                               recorder_->event(now(), scenario_.parent.name, v, "recover");
+                             }
+                           }});
+    } else if (adversary.kind == "partition") {
+      std::string groups = YAML::Dump(YAML::Node(adversary.groups));
+      std::replace(groups.begin(), groups.end(), '\n', ' ');
+      actions.push_back({adversary.from.seconds, order++,
+                         [this]() { recorder_->event(now(), "network", -1, "partition_start"); }});
+      if (until < scenario_.duration.seconds)
+        actions.push_back(
+            {until, order++, [this]() { recorder_->event(now(), "network", -1, "partition_end"); }});
+    }
+  }
+  std::stable_sort(actions.begin(), actions.end(), [](auto& a, auto& b) { return a.time < b.time; });
+  if (actions.empty())
+    return;
+  sg4::Actor::create("director", placements_[0].host, [actions]() {
+    for (const auto& action : actions) {
+      sg4::this_actor::sleep_until(action.time);
+      action.apply();
+    }
+  });
+}
+
+void Simulation::start_watchdog(bool show_progress)
+{
+  // A run that must end at a deadline: sleep until it, then stop every actor (DESIGN.md).
+  double deadline = scenario_.duration.seconds;
+  sg4::Actor::create("watchdog", placements_[0].host, [this, deadline, show_progress]() {
+    auto start      = std::chrono::steady_clock::now();
+    auto last_print = start;
+    const int steps = show_progress ? 200 : 1;
+    for (int step = 1; step <= steps; ++step) {
+      sg4::this_actor::sleep_until(deadline * step / steps);
+      auto wall = std::chrono::steady_clock::now();
+      if (show_progress && std::chrono::duration<double>(wall - last_print).count() > 1.0) {
+        double elapsed = std::chrono::duration<double>(wall - start).count();
+        std::fprintf(stderr, "\r[shsim] simulated %.0fs of %.0fs (%3d%%), %.2fM events/s   ", now(), deadline,
+                     100 * step / steps, static_cast<double>(events_) / elapsed / 1e6);
+        last_print = wall;
+      }
+    }
+    if (show_progress)
+      std::fprintf(stderr, "\r%80s\r", "");
+    stopped_ = true;
+    sg4::Actor::kill_all();
+  });
+}
+
+RunResult Simulation::run(bool show_progress)
+{
+  auto wall_start = std::chrono::steady_clock::now();
+  configure_engine();
+  const auto* factory = ProtocolRegistry::instance().find_parent(scenario_.parent.protocol.kind);
+  placements_         = place_nodes(scenario_.parent.validators.count);
+  overlay_            = build_overlay(scenario_, node_count());
+  network_            = std::make_unique<Network>(*this, placements_);
+  recorder_           = std::make_unique<Recorder>(scenario_.detectors.stall_threshold.seconds,
+                                                   scenario_.duration.seconds);
+  recorder_->add_chain({scenario_.parent.name, scenario_.parent.protocol.kind, stakes_});
+  factory->build(*this);
+  network_->start_couriers();
+  schedule_lifecycle_adversaries();
+  start_watchdog(show_progress && isatty(STDERR_FILENO) != 0);
+  engine_->run();
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+
+  RunResult result;
+  std::map<std::string, std::pair<Samples, Samples>> traffic;
+  for (int v = 0; v < node_count(); ++v) {
+    traffic[scenario_.parent.name].first.add(static_cast<double>(network_->messages_sent(v)));
+    traffic[scenario_.parent.name].second.add(static_cast<double>(network_->bytes_sent(v)));
+  }
+  nlohmann::json regions_json = nlohmann::json::object();
+  std::vector<int> per_region(regions_.regions.size(), 0);
+  for (const auto& p : placements_)
+    ++per_region[p.region];
+  for (size_t r = 0; r < per_region.size(); ++r)
+    if (per_region[r] > 0)
+      regions_json[regions_.regions[r]] = per_region[r];
+  result.summary["scenario"] = scenario_.name;
+  result.summary["run"]      = {{"seed", scenario_.seed},
+                                {"simulated_seconds", scenario_.duration.seconds},
+                                {"events_processed", events_},
+                                {"nodes", node_count()},
+                                {"nodes_per_region", regions_json},
+                                {"network_model", scenario_.network.model == "LV08"
+                                                      ? "LV08 with latency-factor 1 and bandwidth-factor 1"
+                                                      : "CM02 (TCP-gamma off, no cross-traffic)"},
+                                {"latency_matrix", {{"file", scenario_.network.latency_matrix}, {"source", regions_.source}}},
+                                {"transports", network_->transports_json()},
+                                {"overlay", overlay_summary(overlay_)}};
+  result.summary["chains"] = recorder_->chains_summary(traffic);
+  nlohmann::json expectations = nlohmann::json::array();
+  for (const auto& text : scenario_.expect) {
+    ExpectationResult outcome = evaluate(*parse_expectation(text).value, result.summary);
+    result.expectations_passed = result.expectations_passed && outcome.passed;
+    expectations.push_back({{"expectation", text}, {"passed", outcome.passed}, {"actual", outcome.actual}});
+  }
+  result.summary["expectations"] = expectations;
+
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  result.performance = {{"wall_seconds", wall},
+                        {"events_processed", events_},
+                        {"events_per_second", wall > 0 ? static_cast<double>(events_) / wall : 0},
+                        {"simulated_seconds_per_wall_second", wall > 0 ? scenario_.duration.seconds / wall : 0},
+                        {"peak_memory_mib", static_cast<double>(usage.ru_maxrss) / 1024}};
+  result.events = recorder_->events();
+  return result;
+}
+
+}  // namespace shsim
