@@ -111,7 +111,7 @@ void Network::send(int from, int to, const MessagePtr& message)
   ++messages_sent_[from];
   bytes_sent_[from] += message->bytes;
   Transport transport = transport_for(message->bytes);
-  auto& counters      = per_class_[message->kind()];
+  auto& counters      = class_counters(message->kind());
   counters[transport == Transport::latency ? 0 : 2] += 1;
   counters[transport == Transport::latency ? 1 : 3] += message->bytes;
   if (partitioned(from, to, now)) {
@@ -175,10 +175,23 @@ void Network::courier(int node)
   }
 }
 
+std::array<uint64_t, 4>& Network::class_counters(const char* kind)
+{
+  for (auto& entry : per_class_)
+    if (entry.first == kind)
+      return entry.second;
+  per_class_.push_back({kind, {0, 0, 0, 0}});
+  return per_class_.back().second;
+}
+
 nlohmann::json Network::transports_json() const
 {
-  nlohmann::json classes = nlohmann::json::object();
+  std::map<std::string, std::array<uint64_t, 4>> by_name;  // sorted, and merges equal names
   for (const auto& [kind, c] : per_class_)
+    for (size_t i = 0; i < 4; ++i)
+      by_name[kind][i] += c[i];
+  nlohmann::json classes = nlohmann::json::object();
+  for (const auto& [kind, c] : by_name)
     classes[kind] = {{"latency_transport", {{"messages", c[0]}, {"bytes", c[1]}}},
                      {"flow_transport", {{"messages", c[2]}, {"bytes", c[3]}}}};
   const auto& policy = scenario_.network.transport;

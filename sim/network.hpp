@@ -87,8 +87,10 @@ private:
   std::vector<sg4::Mailbox*> mailboxes_;
   std::vector<uint64_t> messages_sent_, bytes_sent_;
   uint64_t dropped_ = 0;
-  // Per message class: messages and bytes on each transport.
-  std::map<std::string, std::array<uint64_t, 4>> per_class_;
+  // Per message class (keyed by the kind() pointer, a handful of classes): messages and bytes on
+  // each transport.
+  std::vector<std::pair<const char*, std::array<uint64_t, 4>>> per_class_;
+  std::array<uint64_t, 4>& class_counters(const char* kind);
 };
 
 }  // namespace shsim

@@ -230,7 +230,7 @@ Scenario load_scenario(const std::string& file, const std::vector<std::string>& 
   check_references(scenario, root, context);
   for (size_t i = 0; i < scenario.expect.size(); ++i) {
     YAML::Mark mark = node_at(root, {"expect", std::to_string(i)}).Mark();
-    scenario.expect_locations.push_back(mark.is_null() ? file : fmt::format("{}:{}:{}", file, mark.line + 1, mark.column + 1));
+    scenario.expect_locations.push_back(context.locate(mark, fmt::format("expect[{}]", i)));
   }
   return scenario;
 }

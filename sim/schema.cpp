@@ -12,15 +12,22 @@ void SourceContext::fail(const YAML::Node& node, const std::string& path, const 
   fail_at(node.Mark(), path, reason);
 }
 
-void SourceContext::fail_at(const YAML::Mark& mark, const std::string& path, const std::string& reason) const
+std::string SourceContext::locate(const YAML::Mark& mark, const std::string& path) const
 {
   // A value that came from --set has no place in the file: point at the command line instead.
   for (const auto& [set_path, text] : overrides)
     if (path == set_path || path.rfind(set_path + ".", 0) == 0 || path.rfind(set_path + "[", 0) == 0)
-      throw InputError(fmt::format("--set {}={}: {}: {}", set_path, text, path, reason));
+      return fmt::format("--set {}={}", set_path, text);
   if (mark.is_null())
-    throw InputError(fmt::format("{}: {}: {}", file, path, reason));
-  throw InputError(fmt::format("{}:{}:{}: {}: {}", file, mark.line + 1, mark.column + 1, path, reason));
+    return file;
+  return fmt::format("{}:{}:{}", file, mark.line + 1, mark.column + 1);
+}
+
+void SourceContext::fail_at(const YAML::Mark& mark, const std::string& path, const std::string& reason) const
+{
+  if (path.empty())
+    throw InputError(fmt::format("{}: {}", locate(mark, path), reason));
+  throw InputError(fmt::format("{}: {}: {}", locate(mark, path), path, reason));
 }
 
 namespace {

@@ -47,6 +47,8 @@ struct SourceContext {
   /// "file:line:col: path: reason", or "--set path=value: reason" when the value came from --set.
   [[noreturn]] void fail(const YAML::Node& node, const std::string& path, const std::string& reason) const;
   [[noreturn]] void fail_at(const YAML::Mark& mark, const std::string& path, const std::string& reason) const;
+  /// "file:line:col", or "--set path=value" for a value given on the command line.
+  std::string locate(const YAML::Mark& mark, const std::string& path) const;
 };
 
 /// Closest candidate by edit distance, when close enough to be a likely typo.

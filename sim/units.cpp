@@ -174,6 +174,8 @@ Parsed<Rate> parse_rate(const std::string& text)
 std::string format_duration(Duration d)
 {
   constexpr std::array<Unit, 6> ordered{{{"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1}, {"m", 60}, {"h", 3600}}};
+  if (d.seconds == 0)
+    return "0s";
   if (d.seconds >= 86400 && std::fmod(d.seconds, 86400) == 0)
     return fmt::format("{}d", static_cast<long long>(d.seconds / 86400));
   return format_with(d.seconds, ordered);

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "sim/log.hpp"
 #include "sim/simulation.hpp"
 
 namespace shsim::models::tendermint {
@@ -72,12 +73,13 @@ Validator::Validator(Simulation& simulation, int id, Chain& chain) : Node(simula
 
 void Validator::on_start() { start_round(0); }
 
-void Validator::on_crash() { spdlog::debug("[t={:.3f}] validator {} crashes at height {}", now(), id(), height_); }
+void Validator::on_crash() { log_at(spdlog::level::info, id(), "crashes at height {} round {}", height_, round_); }
 
 void Validator::on_recover()
 {
   // Consensus state survives the restart (CometBFT keeps a write-ahead log); timers do not. Ask the
   // peers what was decided meanwhile and, failing news, move on to the next round.
+  log_at(spdlog::level::info, id(), "recovers at height {} round {}", height_, round_);
   for (int peer = 0; peer < simulation().node_count(); ++peer)
     if (peer != id())
       ask_to_catch_up(peer);
@@ -94,8 +96,10 @@ void Validator::start_round(int round)
   // StartRound(round), lines 11-21.
   round_ = round;
   step_  = Step::propose;
-  if (round > 0)
+  if (round > 0) {
     simulation().recorder().event(now(), chain_.name, id(), "round", height_, round);
+    log_at(spdlog::level::info, id(), "height {} enters round {}", height_, round);
+  }
   if (chain_.schedule.proposer(height_, round) == id()) {
     BlockPtr block = valid_value_;
     if (!block) {
@@ -311,6 +315,8 @@ void Validator::decide(BlockPtr block, int round, const std::vector<int>& signer
   else
     via_catchup = true;
   decided_.push_back({block, round, signers});
+  log_at(spdlog::level::debug, id(), "commits height {} round {} block {:016x} ({} signers)", height_, round, block->id,
+         signers.size());
   simulation().recorder().commit(now(), CommitRecord{chain_.name, id(), height_, round, block->id, block->proposer,
                                                      proposal_time, block->transactions.count,
                                                      block->transactions.bytes, signers, via_catchup});

@@ -1,0 +1,21 @@
+// Log lines stamped with simulated time and node: "shsim: info: [t=12.000345] [node 3] ...".
+// Levels: error = the run failed; warn = check this before trusting the results; info = notable
+// protocol events (round changes, crashes); debug = every decision.
+#pragma once
+
+#include <fmt/format.h>
+#include <simgrid/s4u/Engine.hpp>
+#include <spdlog/spdlog.h>
+
+namespace shsim {
+
+template <class... Args>
+void log_at(spdlog::level::level_enum level, int node, fmt::format_string<Args...> format, Args&&... args)
+{
+  if (!spdlog::should_log(level))
+    return;
+  spdlog::log(level, "[t={:.6f}] [node {}] {}", simgrid::s4u::Engine::get_clock(), node,
+              fmt::format(format, std::forward<Args>(args)...));
+}
+
+}  // namespace shsim

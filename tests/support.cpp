@@ -1,0 +1,92 @@
+#include "tests/support.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "models/registry.hpp"
+#include "sim/scenario.hpp"
+#include "sim/simulation.hpp"
+
+namespace shsim::testing {
+
+std::string source_path(const std::string& relative) { return std::string(SHSIM_SOURCE_DIR) + "/" + relative; }
+
+std::string write_temporary(const std::string& text, const std::string& suffix)
+{
+  std::string pattern = "/tmp/shsim-test-XXXXXX" + suffix;
+  std::vector<char> name(pattern.begin(), pattern.end());
+  name.push_back('\0');
+  int fd = mkstemps(name.data(), static_cast<int>(suffix.size()));
+  if (fd < 0)
+    throw std::runtime_error("cannot create a temporary file");
+  close(fd);
+  std::ofstream(name.data()) << text;
+  return name.data();
+}
+
+std::vector<double> Run::times_of(const std::string& event, int node) const
+{
+  std::vector<double> times;
+  for (const auto& e : events)
+    if (e.event == event && (node == -2 || e.node == node))
+      times.push_back(e.time);
+  return times;
+}
+
+Run simulate(const std::string& scenario_yaml, const std::vector<std::string>& overrides)
+{
+  std::string scenario_file = write_temporary(scenario_yaml);
+  std::string result_file   = write_temporary("", ".json");
+  pid_t child               = fork();
+  if (child == 0) {
+    int status = 0;
+    try {
+      models::register_all();
+      Scenario scenario = load_scenario(scenario_file, overrides);
+      Simulation simulation(scenario);
+      RunResult result = simulation.run();
+      nlohmann::json out;
+      out["summary"] = result.summary;
+      out["events"]  = nlohmann::json::array();
+      for (const auto& e : result.events)
+        out["events"].push_back({e.time, e.chain, e.node, e.event, e.height, e.round, e.detail});
+      std::ofstream(result_file) << out.dump();
+    } catch (const std::exception& e) {
+      std::ofstream(result_file) << nlohmann::json{{"error", e.what()}}.dump();
+      status = 1;
+    }
+    std::_Exit(status);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  std::ifstream in(result_file);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::remove(scenario_file.c_str());
+  std::remove(result_file.c_str());
+  if (!WIFEXITED(status) || text.str().empty())
+    throw std::runtime_error("the simulation child process crashed");
+  nlohmann::json parsed = nlohmann::json::parse(text.str());
+  if (parsed.contains("error"))
+    throw std::runtime_error(parsed["error"].get<std::string>());
+  Run run;
+  run.summary = parsed["summary"];
+  for (const auto& e : parsed["events"])
+    run.events.push_back({e[0].get<double>(), e[1].get<std::string>(), e[2].get<int>(), e[3].get<std::string>(),
+                          e[4].get<long long>(), e[5].get<int>(), e[6].get<std::string>()});
+  return run;
+}
+
+int run_shsim(const std::string& arguments, const std::string& output_file)
+{
+  std::string command = std::string(SHSIM_BINARY) + " " + arguments + " >" + output_file + " 2>&1";
+  int status          = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace shsim::testing

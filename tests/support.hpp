@@ -1,0 +1,32 @@
+// Helpers for tests that run simulations. SimGrid allows one engine per process, so every run
+// happens in a forked child that writes its summary and event log for the parent to read.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/recorder.hpp"
+
+namespace shsim::testing {
+
+/// Absolute path of a file in the source tree.
+std::string source_path(const std::string& relative);
+/// Writes `text` to a fresh temporary file with the given suffix and returns its path.
+std::string write_temporary(const std::string& text, const std::string& suffix = ".yaml");
+
+struct Run {
+  nlohmann::json summary;
+  std::vector<EventRecord> events;
+  const nlohmann::json& chain(const std::string& name = "parent") const { return summary["chains"][name]; }
+  /// Times of the events of one kind (e.g. "commit"), optionally for one node.
+  std::vector<double> times_of(const std::string& event, int node = -2) const;
+};
+
+/// Loads the scenario text (with overrides) and simulates it in a child process.
+Run simulate(const std::string& scenario_yaml, const std::vector<std::string>& overrides = {});
+/// Runs the shsim binary with arguments; returns its exit code. Output goes to `output_file`.
+int run_shsim(const std::string& arguments, const std::string& output_file = "/dev/null");
+
+}  // namespace shsim::testing
