@@ -24,7 +24,11 @@ void Node::set_online(bool online)
   online_ = online;
   if (!online) {
     ++epoch_;
-    on_crash();
+    if (started_)
+      on_crash();
+  } else if (!started_) {
+    started_ = true;
+    on_start();
   } else {
     on_recover();
   }
@@ -38,7 +42,10 @@ void Node::queue_bulk(int to, MessagePtr message)
 
 void Node::run()
 {
-  on_start();
+  if (online_ && !started_) {
+    started_ = true;
+    on_start();
+  }
   while (true) {
     outbox_ready_->acquire();
     Bulk bulk = std::move(outbox_.front());

@@ -63,6 +63,7 @@ private:
   Simulation& simulation_;
   int id_;
   bool online_    = true;
+  bool started_   = false;  // on_start() runs when the actor starts online, or at the first recovery
   unsigned epoch_ = 0;  // timers set before a crash are void after it
   std::deque<Bulk> outbox_;
   sg4::SemaphorePtr outbox_ready_ = sg4::Semaphore::create(0);

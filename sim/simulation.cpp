@@ -243,9 +243,11 @@ void Simulation::schedule_lifecycle_adversaries()
   std::stable_sort(actions.begin(), actions.end(), [](auto& a, auto& b) { return a.time < b.time; });
   if (actions.empty())
     return;
+  // Created before the nodes' actors, so it runs first: a crash at t = 0 precedes the node's start.
   sg4::Actor::create("director", placements_[0].host, [actions]() {
     for (const auto& action : actions) {
-      sg4::this_actor::sleep_until(action.time);
+      if (action.time > sg4::Engine::get_clock())
+        sg4::this_actor::sleep_until(action.time);
       action.apply();
     }
   });
@@ -287,9 +289,9 @@ RunResult Simulation::run(bool show_progress)
   recorder_           = std::make_unique<Recorder>(scenario_.detectors.stall_threshold.seconds,
                                                    scenario_.duration.seconds);
   recorder_->add_chain({scenario_.parent.name, scenario_.parent.protocol.kind, stakes_});
+  schedule_lifecycle_adversaries();  // first, so that a crash at t = 0 happens before nodes start
   factory->build(*this);
   network_->start_couriers();
-  schedule_lifecycle_adversaries();
   start_watchdog(show_progress && isatty(STDERR_FILENO) != 0);
   engine_->run();
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();

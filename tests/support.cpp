@@ -1,5 +1,6 @@
 #include "tests/support.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -7,6 +8,8 @@
 
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <spdlog/spdlog.h>
 
 #include "models/registry.hpp"
 #include "sim/scenario.hpp"
@@ -42,11 +45,13 @@ Run simulate(const std::string& scenario_yaml, const std::vector<std::string>& o
 {
   std::string scenario_file = write_temporary(scenario_yaml);
   std::string result_file   = write_temporary("", ".json");
-  pid_t child               = fork();
+  std::fflush(nullptr);  // the child must not print what the parent had buffered
+  pid_t child = fork();
   if (child == 0) {
     int status = 0;
     try {
       models::register_all();
+      spdlog::set_level(spdlog::level::warn);
       Scenario scenario = load_scenario(scenario_file, overrides);
       Simulation simulation(scenario);
       RunResult result = simulation.run();

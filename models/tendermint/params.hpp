@@ -18,6 +18,7 @@ struct Params {
   Bytes max_block_bytes{22020096};  // CometBFT's default block.max_bytes (21 MiB)
   Bytes block_header_bytes{1024};
   Bytes vote_bytes{150};
+  Duration gossip_retry{2.0};
 
   template <class V> void describe(V& v)
   {
@@ -32,6 +33,10 @@ struct Params {
     v.field("max_block_bytes", max_block_bytes, "largest block (CometBFT 21MiB)", positive<Bytes>());
     v.field("block_header_bytes", block_header_bytes, "bytes of a proposal besides its transactions");
     v.field("vote_bytes", vote_bytes, "bytes of one prevote or precommit", positive<Bytes>());
+    v.field("gossip_retry", gossip_retry,
+            "a validator whose height, round and step have not moved for this long re-sends its own messages of "
+            "the current round (CometBFT's vote gossip re-sends what peers lack)",
+            positive<Duration>());
   }
 
   double propose_timeout(int round) const { return timeout_propose.seconds + round * timeout_propose_delta.seconds; }

@@ -71,7 +71,11 @@ uint64_t block_id(long long height, int round, int proposer, int variant)
 
 Validator::Validator(Simulation& simulation, int id, Chain& chain) : Node(simulation, id), chain_(chain) {}
 
-void Validator::on_start() { start_round(0); }
+void Validator::on_start()
+{
+  start_round(0);
+  set_timer(chain_.params.gossip_retry.seconds, {gossip_retry, 0, 0});
+}
 
 void Validator::on_crash() { log_at(spdlog::level::info, id(), "crashes at height {} round {}", height_, round_); }
 
@@ -87,6 +91,7 @@ void Validator::on_recover()
     set_timer(chain_.params.timeout_commit.seconds, {timeout_commit, height_, 0});
   else
     set_timer(chain_.params.precommit_timeout(round_), {timeout_precommit, height_, round_});
+  set_timer(chain_.params.gossip_retry.seconds, {gossip_retry, 0, 0});
 }
 
 // ---- Algorithm 1 ---------------------------------------------------------------------------------------
@@ -335,6 +340,7 @@ void Validator::enter_height(long long height)
   valid_round_  = -1;
   rounds_.clear();
   proposal_sent_at_.clear();
+  sent_this_height_.clear();
   // CometBFT waits timeout_commit to gather late precommits before the next height.
   set_timer(chain_.params.timeout_commit.seconds, {timeout_commit, height_, 0});
   // Replay what arrived early for this height; drop what is now in the past.
@@ -352,6 +358,16 @@ void Validator::enter_height(long long height)
 
 void Validator::on_timer(const TimerEvent& timer)
 {
+  if (timer.kind == gossip_retry) {
+    // Stuck at the same height, round and step since the last tick: peers may have lost our
+    // messages (crash, partition), so send them again; receivers count each vote once.
+    auto progress = std::make_tuple(height_, round_, static_cast<int>(step_));
+    if (progress == last_progress_ && step_ != Step::new_height)
+      resend_current_round();
+    last_progress_ = progress;
+    set_timer(chain_.params.gossip_retry.seconds, {gossip_retry, 0, 0});
+    return;
+  }
   long long height = timer.first;
   int round        = static_cast<int>(timer.second);
   if (height != height_)
@@ -396,6 +412,40 @@ void Validator::broadcast(const MessagePtr& message)
     send(peer, message);  // including itself: its own vote counts like anyone's
 }
 
+void Validator::send_to_group(const MessagePtr& message, int group, int round)
+{
+  sent_this_height_.push_back({message, group, round});
+  if (group < 0) {
+    broadcast(message);
+    return;
+  }
+  const Equivocation* e = chain_.equivocation_of(id(), now());
+  auto halves           = split_honest_halves(*e);
+  for (int peer : group == 0 ? halves.first : halves.second)
+    send(peer, message);
+}
+
+void Validator::resend_current_round(int only_to)
+{
+  const Equivocation* e = chain_.equivocation_of(id(), now());
+  std::pair<std::vector<int>, std::vector<int>> halves;
+  if (e != nullptr)
+    halves = split_honest_halves(*e);
+  for (const auto& sent : sent_this_height_) {
+    if (sent.round != round_)
+      continue;
+    for (int peer = 0; peer < simulation().node_count(); ++peer) {
+      if (peer == id() || (only_to >= 0 && peer != only_to))
+        continue;
+      bool in_group = sent.group < 0 || e == nullptr ||
+                      std::count((sent.group == 0 ? halves.first : halves.second).begin(),
+                                 (sent.group == 0 ? halves.first : halves.second).end(), peer) > 0;
+      if (in_group)
+        send(peer, sent.message);
+    }
+  }
+}
+
 std::pair<std::vector<int>, std::vector<int>> Validator::split_honest_halves(const Equivocation& e) const
 {
   // Half A: every other honest validator plus the equivocators; half B: the rest.
@@ -423,20 +473,15 @@ void Validator::broadcast_proposal(int round, BlockPtr block, int valid_round)
                                 fmt::format("block={:016x} txs={}", block->id, block->transactions.count));
   const Equivocation* e = chain_.equivocation_of(id(), now());
   if (e == nullptr || !e->double_propose) {
-    broadcast(make(block));
+    send_to_group(make(block), -1, round);
     return;
   }
   // Double proposal: half A sees `block`, half B a conflicting twin.
   auto twin = std::make_shared<Block>(*block);
   twin->id  = block_id(height_, round, id(), 1);
   chain_.double_proposals[{height_, round}] = {block->id, twin->id};
-  auto [a, b] = split_honest_halves(*e);
-  auto first  = make(block);
-  auto second = make(twin);
-  for (int peer : a)
-    send(peer, first);
-  for (int peer : b)
-    send(peer, second);
+  send_to_group(make(block), 0, round);
+  send_to_group(make(twin), 1, round);
   simulation().recorder().event(now(), chain_.name, id(), "equivocate", height_, round,
                                 fmt::format("double proposal {:016x} / {:016x}", block->id, twin->id));
 }
@@ -455,7 +500,7 @@ void Validator::broadcast_vote(VoteType type, int round, uint64_t block)
   };
   const Equivocation* e = chain_.equivocation_of(id(), now());
   if (e == nullptr || !e->double_vote) {
-    broadcast(make(block));
+    send_to_group(make(block), -1, round);
     return;
   }
   // Double vote: if the colluding proposer split the round, back each half's value in that half;
@@ -466,16 +511,11 @@ void Validator::broadcast_vote(VoteType type, int round, uint64_t block)
     for_a = twin->second.first;
     for_b = twin->second.second;
   } else if (block == nil) {
-    broadcast(make(nil));
+    send_to_group(make(nil), -1, round);
     return;
   }
-  auto [a, b] = split_honest_halves(*e);
-  auto first  = make(for_a);
-  auto second = make(for_b);
-  for (int peer : a)
-    send(peer, first);
-  for (int peer : b)
-    send(peer, second);
+  send_to_group(make(for_a), 0, round);
+  send_to_group(make(for_b), 1, round);
   simulation().recorder().event(now(), chain_.name, id(), "equivocate", height_, round,
                                 fmt::format("double {} {:016x} / {:016x}", type == VoteType::prevote ? "prevote" : "precommit",
                                             for_a, for_b));
@@ -498,6 +538,9 @@ void Validator::ask_to_catch_up(int peer)
 
 void Validator::handle_catchup_request(int from, const CatchUpRequest& request)
 {
+  // A peer at our height (back from a crash): give it our messages of the current round.
+  if (request.height == height_)
+    resend_current_round(from);
   // Send up to 100 decided blocks from the requested height on, each at most once per second.
   long long last = std::min<long long>(static_cast<long long>(decided_.size()), request.height + 99);
   for (long long h = std::max(1LL, request.height); h <= last; ++h) {

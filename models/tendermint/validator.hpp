@@ -83,7 +83,7 @@ protected:
 
 private:
   enum class Step { new_height, propose, prevote, precommit };
-  enum TimerKind { timeout_propose = 1, timeout_prevote, timeout_precommit, timeout_commit };
+  enum TimerKind { timeout_propose = 1, timeout_prevote, timeout_precommit, timeout_commit, gossip_retry };
 
   /// Votes of one type in one round: first vote per validator, power per block id.
   struct VoteSet {
@@ -113,6 +113,10 @@ private:
   void broadcast_proposal(int round, BlockPtr block, int valid_round);
   void broadcast_vote(VoteType type, int round, uint64_t block_id);
   void broadcast(const MessagePtr& message);
+  /// Sends to everyone (group -1), to half A (0) or half B (1) of an equivocation split, and keeps
+  /// the message for re-sending while the round is stuck.
+  void send_to_group(const MessagePtr& message, int group, int round);
+  void resend_current_round(int only_to = -1);
   std::pair<std::vector<int>, std::vector<int>> split_honest_halves(const Equivocation& e) const;
 
   // Catch-up.
@@ -133,6 +137,13 @@ private:
   int valid_round_  = -1;
   std::map<int, RoundState> rounds_;  // of the current height
   std::map<int, double> proposal_sent_at_;  // per round, when the proposal we hold was sent
+  struct Sent {
+    MessagePtr message;
+    int group;  // -1 everyone, 0 half A, 1 half B
+    int round;
+  };
+  std::vector<Sent> sent_this_height_;  // our own proposals and votes, for re-sending
+  std::tuple<long long, int, int> last_progress_{0, -1, -1};  // (height, round, step) at the last retry tick
   std::map<long long, std::vector<std::pair<int, MessagePtr>>> future_;  // messages of later heights
   std::set<int> ahead_senders_;  // validators heard from at a later height
   long long ahead_power_ = 0;

@@ -1,0 +1,99 @@
+// The two transports agree on an uncontended message, and both match the closed form
+// latency = access + region-to-region latency + access, plus size / narrowest bandwidth.
+#include <catch2/catch.hpp>
+
+#include "models/registry.hpp"
+#include "sim/node.hpp"
+#include "sim/simulation.hpp"
+#include "tests/support.hpp"
+
+using namespace shsim;
+
+namespace {
+
+struct Probe : Message {
+  const char* kind() const override { return "probe"; }
+};
+
+/// Node 0 sends one message to node 1 at t = 1 s; node 1 records its arrival.
+class ProbeNode : public Node {
+public:
+  ProbeNode(Simulation& simulation, int id, uint64_t bytes) : Node(simulation, id), bytes_(bytes) {}
+  void on_start() override
+  {
+    if (id() == 0)
+      set_timer(1.0, {});
+  }
+  void on_timer(const TimerEvent&) override
+  {
+    auto probe   = make_message<Probe>();
+    probe->bytes = bytes_;
+    send(1, probe);
+  }
+  void on_message(int, const Message&) override { simulation().recorder().event(now(), "parent", id(), "arrive"); }
+
+private:
+  uint64_t bytes_;
+};
+
+class ProbeParams : public ProtocolParams {
+public:
+  YAML::Node dump() const override { return YAML::Node(YAML::NodeType::Map); }
+};
+
+class ProbeFactory : public ParentProtocolFactory {
+public:
+  std::string name() const override { return "probe"; }
+  std::string description() const override { return "test protocol: one message from node 0 to node 1"; }
+  std::shared_ptr<ProtocolParams> parse(const YAML::Node&, const std::string&, const SourceContext&) const override
+  {
+    return std::make_shared<ProbeParams>();
+  }
+  void document(std::vector<std::string>&, const std::string&) const override {}
+  std::vector<std::string> review(const Scenario&) const override { return {}; }
+  void build(Simulation& simulation) const override
+  {
+    uint64_t bytes = simulation.scenario().workload.empty() ? 1000 : simulation.scenario().workload[0].size.count;
+    for (int i = 0; i < simulation.node_count(); ++i)
+      simulation.add_node(std::make_unique<ProbeNode>(simulation, i, bytes));
+  }
+};
+
+double arrival(const std::string& mode, const std::string& size)
+{
+  if (!ProtocolRegistry::instance().find_parent("probe"))
+    ProtocolRegistry::instance().add_parent(std::make_unique<ProbeFactory>());
+  std::string scenario = "name: probe\nduration: 1m\n"
+                         "network:\n  latency_matrix: " +
+                         testing::source_path("platforms/regions/simblock-2019.yaml") +
+                         "\n  access: { latency: 2ms, upload: 20Mbps, download: 50Mbps }\n"
+                         "  backbone: 1Gbps\n"
+                         "  transport: { mode: " +
+                         mode +
+                         " }\n"
+                         "parent:\n  protocol: probe\n"
+                         "  validators: { count: 2, placement: { north-america: 50%, europe: 50% } }\n"
+                         "workload:\n  - { rate: 0/s, size: " +
+                         size + " }\n";
+  auto run   = testing::simulate(scenario);
+  auto times = run.times_of("arrive", 1);
+  REQUIRE(times.size() == 1);
+  return times[0] - 1.0;
+}
+
+}  // namespace
+
+TEST_CASE("an uncontended message takes the same time on the latency and the flow transport", "[transport]")
+{
+  // Closed form: 2 ms + 124 ms (SimBlock 2019, North America - Europe) + 2 ms, plus the bytes
+  // through the narrowest link of the path (the sender's 20 Mbps upload).
+  auto size     = GENERATE(as<std::string>{}, "1KB", "100KB", "2MB");
+  double bytes  = static_cast<double>(parse_bytes(size).value->count);
+  double expect = 0.128 + bytes * 8 / 20e6;
+  double latency_transport = arrival("latency", size);
+  double flow_transport    = arrival("flow", size);
+  INFO("size " << size << ": latency transport " << latency_transport << " s, flow transport " << flow_transport
+               << " s, closed form " << expect << " s");
+  CHECK(latency_transport == Approx(expect).epsilon(1e-9));
+  CHECK(flow_transport == Approx(expect).epsilon(1e-6));
+}
