@@ -127,6 +127,11 @@ nlohmann::json Recorder::chains_summary(const std::map<std::string, std::pair<Sa
     c["transactions_pending"]    = chain.pending_transactions;
     c["transaction_latency"]     = chain.transaction_latency.to_json();
     c["safety_violations"]       = chain.violations.size();
+    double least_accountable      = 0;
+    for (const auto& v : violations)
+      least_accountable = least_accountable == 0 ? v["accountable_stake_share"].get<double>()
+                                                 : std::min(least_accountable, v["accountable_stake_share"].get<double>());
+    c["min_accountable_stake_share"] = least_accountable;
     c["safety"]                  = violations;
     c["liveness"] = {{"longest_gap", longest_gap},
                      {"stalls", stalls},

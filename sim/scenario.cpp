@@ -12,10 +12,16 @@ namespace fs = std::filesystem;
 
 std::string Scenario::resolve_path(const std::string& path) const
 {
-  if (path.empty() || fs::path(path).is_absolute() || fs::exists(path))
+  // Relative to the scenario file, then to the working directory, then to shsim's own tree (so that
+  // `platforms/...` works from anywhere).
+  if (path.empty() || fs::path(path).is_absolute())
     return path;
-  fs::path beside = fs::path(base_dir) / path;
-  return fs::exists(beside) ? beside.string() : path;
+  for (const fs::path& base : {fs::path(base_dir), fs::current_path(), fs::path(SHSIM_DATA_DIR)}) {
+    fs::path candidate = base / path;
+    if (fs::exists(candidate))
+      return candidate.lexically_normal().string();
+  }
+  return path;
 }
 
 namespace {

@@ -283,8 +283,8 @@ struct Scenario {
     v.field("output", output, "what the run writes");
   }
 
-  /// Resolves a path from the scenario (relative to the working directory if it exists there,
-  /// otherwise to the scenario file's directory).
+  /// Resolves a path named in the scenario: relative to the scenario file, else to the working
+  /// directory, else to shsim's source tree (which holds platforms/).
   std::string resolve_path(const std::string& path) const;
 };
 
