@@ -21,41 +21,57 @@ void add_edge_once(OverlayGraph& g, int a, int b)
     boost::add_edge(a, b, g);  // setS: a second copy is ignored
 }
 
-// Random d-regular graph by the pairing (configuration) model, retried until simple.
+// Random d-regular graph by the pairing model with local retries (Steger and Wormald 1999): pair two
+// random free stubs when they make a new edge between different nodes; restart when stuck.
 OverlayGraph random_regular(int n, int degree, RandomStream& rng)
 {
-  if (degree >= n)
-    degree = n - 1;
-  for (int attempt = 0; attempt < 200; ++attempt) {
+  degree = std::min(degree, n - 1);
+  if ((static_cast<long long>(n) * degree) % 2 != 0)
+    throw InputError(fmt::format("network.overlay.random_regular: {} nodes of degree {} is impossible (n x degree "
+                                 "must be even)",
+                                 n, degree));
+  for (int attempt = 0; attempt < 1000; ++attempt) {
     std::vector<int> stubs;
     for (int v = 0; v < n; ++v)
       for (int k = 0; k < degree; ++k)
         stubs.push_back(v);
-    for (size_t i = stubs.size(); i > 1; --i)
-      std::swap(stubs[i - 1], stubs[rng.below(i)]);
     OverlayGraph g(n);
-    bool simple = stubs.size() % 2 == 0;
-    for (size_t i = 0; simple && i + 1 < stubs.size(); i += 2) {
-      int a = stubs[i], b = stubs[i + 1];
-      if (a == b || boost::edge(a, b, g).second)
-        simple = false;
-      else
-        boost::add_edge(a, b, g);
+    auto take = [&](size_t i, size_t j) {  // remove stubs i and j (i != j)
+      if (i < j)
+        std::swap(i, j);
+      std::swap(stubs[i], stubs.back());
+      stubs.pop_back();
+      std::swap(stubs[j], stubs.back());
+      stubs.pop_back();
+    };
+    bool stuck = false;
+    while (!stubs.empty() && !stuck) {
+      bool paired = false;
+      for (int tries = 0; tries < 64 && !paired; ++tries) {
+        size_t i = rng.below(stubs.size()), j = rng.below(stubs.size());
+        int a = stubs[i], b = stubs[j];
+        if (i != j && a != b && !boost::edge(a, b, g).second) {
+          boost::add_edge(a, b, g);
+          take(i, j);
+          paired = true;
+        }
+      }
+      if (paired)
+        continue;
+      // Few stubs left: look for any valid pair before giving up on this attempt.
+      stuck = true;
+      for (size_t i = 0; i < stubs.size() && stuck; ++i)
+        for (size_t j = i + 1; j < stubs.size() && stuck; ++j)
+          if (stubs[i] != stubs[j] && !boost::edge(stubs[i], stubs[j], g).second) {
+            boost::add_edge(stubs[i], stubs[j], g);
+            take(i, j);
+            stuck = false;
+          }
     }
-    if (simple)
+    if (!stuck)
       return g;
   }
-  // Large graphs rarely pair simply: keep the multigraph's simple part (degrees within a few of d).
-  OverlayGraph g(n);
-  std::vector<int> stubs;
-  for (int v = 0; v < n; ++v)
-    for (int k = 0; k < degree; ++k)
-      stubs.push_back(v);
-  for (size_t i = stubs.size(); i > 1; --i)
-    std::swap(stubs[i - 1], stubs[rng.below(i)]);
-  for (size_t i = 0; i + 1 < stubs.size(); i += 2)
-    add_edge_once(g, stubs[i], stubs[i + 1]);
-  return g;
+  throw InputError(fmt::format("network.overlay.random_regular: no simple {}-regular graph found on {} nodes", degree, n));
 }
 
 // Watts-Strogatz: ring lattice with degree/2 neighbours each side, each edge rewired with probability p.

@@ -106,7 +106,7 @@ TEST_CASE("cross-checks: placement shares, validator indices, time windows, expe
              Catch::Contains("expect[0]: 'parent.safety_violations ~ 0': unknown operator '~'"));
 }
 
-TEST_CASE("--set overrides any key with the same validation, and errors name the override", "[scenario]")
+TEST_CASE("overrides given with --set take any key with the same validation, and errors name the override", "[scenario]")
 {
   models::register_all();
   std::string file = write_temporary(minimal("adversaries:\n  - crash: { validators: [1], from: 1m }\n"));
