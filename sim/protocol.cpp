@@ -1,5 +1,7 @@
 #include "sim/protocol.hpp"
 
+#include <tuple>
+
 namespace shsim {
 
 ProtocolRegistry& ProtocolRegistry::instance()
@@ -31,14 +33,7 @@ std::vector<std::string> ProtocolRegistry::parent_names() const
 void ProtocolChoice::read_from(const YAML::Node& node, const std::string& path, const SourceContext& context)
 {
   YAML::Node params_node;
-  if (node.IsScalar()) {
-    kind = node.Scalar();
-  } else if (node.IsMap() && node.size() == 1) {
-    kind        = node.begin()->first.Scalar();
-    params_node = node.begin()->second;
-  } else {
-    context.fail(node, path, "expected a protocol name, or a map with one protocol name and its parameters");
-  }
+  std::tie(kind, params_node) = split_choice(node, path, context);
   const auto& registry                  = ProtocolRegistry::instance();
   const ParentProtocolFactory* factory = registry.find_parent(kind);
   if (factory == nullptr) {

@@ -30,6 +30,16 @@ void SourceContext::fail_at(const YAML::Mark& mark, const std::string& path, con
   throw InputError(fmt::format("{}: {}: {}", locate(mark, path), path, reason));
 }
 
+std::pair<std::string, YAML::Node> split_choice(const YAML::Node& node, const std::string& path,
+                                                const SourceContext& context)
+{
+  if (node.IsScalar())
+    return {node.Scalar(), YAML::Node()};
+  if (node.IsMap() && node.size() == 1)
+    return {node.begin()->first.Scalar(), node.begin()->second};
+  context.fail(node, path, "expected one option name, or a map with exactly one option and its parameters");
+}
+
 namespace {
 size_t edit_distance(const std::string& a, const std::string& b)
 {

@@ -51,6 +51,11 @@ struct SourceContext {
   std::string locate(const YAML::Mark& mark, const std::string& path) const;
 };
 
+/// A choice is written `name` or `{name: {params}}`: returns the name and the params node (undefined
+/// when absent); anything else is an error.
+std::pair<std::string, YAML::Node> split_choice(const YAML::Node& node, const std::string& path,
+                                                const SourceContext& context);
+
 /// Closest candidate by edit distance, when close enough to be a likely typo.
 std::optional<std::string> did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
 
@@ -270,16 +275,7 @@ private:
 
   template <class T> void read_choice(const YAML::Node& node, const std::string& path, T& out)
   {
-    std::string chosen;
-    YAML::Node params;
-    if (node.IsScalar()) {
-      chosen = node.Scalar();
-    } else if (node.IsMap() && node.size() == 1) {
-      chosen = node.begin()->first.Scalar();
-      params = node.begin()->second;
-    } else {
-      context_.fail(node, path, "expected one option name, or a map with exactly one option and its parameters");
-    }
+    auto [chosen, params] = split_choice(node, path, context_);
     T fresh{};
     out      = fresh;
     out.kind = chosen;

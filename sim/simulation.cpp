@@ -68,20 +68,21 @@ RandomStream Simulation::stream(std::string_view purpose, uint64_t index) const
   return RandomStream(static_cast<uint64_t>(scenario_.seed), purpose, index);
 }
 
-std::vector<int> Simulation::select_validators(const ValidatorSelection& selection, size_t adversary_index) const
+std::vector<int> select_validators(const ValidatorSelection& selection, const std::vector<double>& stakes,
+                                   uint64_t seed, size_t adversary_index)
 {
   if (!selection.validators.empty())
     return selection.validators;
-  std::vector<int> order(stakes_.size());
+  std::vector<int> order(stakes.size());
   std::iota(order.begin(), order.end(), 0);
   if (selection.pick == "last") {
     std::reverse(order.begin(), order.end());
   } else if (selection.pick == "random") {
-    RandomStream rng = stream("adversary.pick", adversary_index);
+    RandomStream rng(seed, "adversary.pick", adversary_index);
     for (size_t i = order.size(); i > 1; --i)
       std::swap(order[i - 1], order[rng.below(i)]);
   }
-  double total  = std::accumulate(stakes_.begin(), stakes_.end(), 0.0);
+  double total  = std::accumulate(stakes.begin(), stakes.end(), 0.0);
   double target = selection.stake.value * total;
   double taken  = 0;
   std::vector<int> chosen;
@@ -89,10 +90,15 @@ std::vector<int> Simulation::select_validators(const ValidatorSelection& selecti
     if (taken >= target - 1e-9 * total)
       break;
     chosen.push_back(v);
-    taken += stakes_[v];
+    taken += stakes[v];
   }
   std::sort(chosen.begin(), chosen.end());
   return chosen;
+}
+
+std::vector<int> Simulation::select_validators(const ValidatorSelection& selection, size_t adversary_index) const
+{
+  return shsim::select_validators(selection, stakes_, static_cast<uint64_t>(scenario_.seed), adversary_index);
 }
 
 void Simulation::configure_engine()

@@ -80,6 +80,10 @@ private:
 
 /// Draws the validators' stakes from the scenario (deterministic for a seed).
 std::vector<double> draw_stakes(const Validators& validators, uint64_t seed);
+/// The validators an adversary entry names: explicitly, or the smallest set in `pick` order whose
+/// stake reaches the share.
+std::vector<int> select_validators(const ValidatorSelection& selection, const std::vector<double>& stakes,
+                                   uint64_t seed, size_t adversary_index);
 /// How many validators go to each region: largest remainder of count x share.
 std::vector<int> region_counts(const Validators& validators, const RegionMatrix& regions);
 

@@ -55,6 +55,27 @@ public:
         p.timeout_precommit_delta.seconds == 0)
       warnings.push_back("a timeout delta of 0 means timeouts never grow: Tendermint's liveness after GST "
                          "relies on them growing");
+    // Adversaries beyond the bounds the protocol is proven for: the run shows what breaks.
+    std::vector<double> stakes = draw_stakes(scenario.parent.validators, static_cast<uint64_t>(scenario.seed));
+    double total               = 0;
+    for (double stake : stakes)
+      total += stake;
+    for (size_t i = 0; i < scenario.adversaries.size(); ++i) {
+      const Adversary& a = scenario.adversaries[i];
+      if (a.kind == "partition")
+        continue;
+      double share = 0;
+      for (int v : select_validators(a.who, stakes, static_cast<uint64_t>(scenario.seed), i))
+        share += stakes[v] / total;
+      if (a.kind == "equivocate" && 3 * share >= 1)
+        warnings.push_back(fmt::format("adversaries[{}]: {:.1f}% of the stake equivocates, at or above 1/3: "
+                                       "Tendermint's safety no longer holds and forks are possible",
+                                       i, 100 * share));
+      if (a.kind == "crash" && 3 * share >= 1)
+        warnings.push_back(fmt::format("adversaries[{}]: {:.1f}% of the stake is offline, at or above 1/3: no "
+                                       "quorum can form while it is down (the chain halts)",
+                                       i, 100 * share));
+    }
     return warnings;
   }
 
