@@ -90,6 +90,9 @@ public:
     for (double stake : stakes)
       power.push_back(std::max(1LL, std::llround(stake / largest * 1e6)));
     chain_ = std::make_unique<Chain>(scenario.parent.name, params, power, simulation.recorder());
+    chain_->gossip = params.dissemination == "gossip";
+    if (chain_->gossip)
+      chain_->neighbours = neighbour_lists(simulation.overlay());
     for (size_t i = 0; i < scenario.adversaries.size(); ++i) {
       const Adversary& adversary = scenario.adversaries[i];
       if (adversary.kind != "equivocate")

@@ -28,6 +28,7 @@ using BlockPtr = std::shared_ptr<const Block>;
 struct Proposal : Message {
   long long height;
   int round;
+  int proposer;  // who sent it (relays forward it unchanged)
   BlockPtr block;
   int valid_round;  // -1, or the round in which v got 2/3 prevotes (re-proposal)
   double sent_at;   // when this proposal message left the proposer

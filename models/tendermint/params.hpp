@@ -19,6 +19,7 @@ struct Params {
   Bytes block_header_bytes{1024};
   Bytes vote_bytes{150};
   Duration gossip_retry{2.0};
+  std::string dissemination = "direct";
 
   template <class V> void describe(V& v)
   {
@@ -37,6 +38,10 @@ struct Params {
             "a validator whose height, round and step have not moved for this long re-sends its own messages of "
             "the current round (CometBFT's vote gossip re-sends what peers lack)",
             positive<Duration>());
+    v.field("dissemination", dissemination,
+            "direct: proposals and votes go straight to every validator; gossip: to overlay neighbours, each "
+            "validator forwarding what it hears first (CometBFT's consensus reactor)",
+            one_of({"direct", "gossip"}));
   }
 
   double propose_timeout(int round) const { return timeout_propose.seconds + round * timeout_propose_delta.seconds; }

@@ -1,6 +1,8 @@
 #include "models/tendermint/validator.hpp"
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -155,47 +157,77 @@ void Validator::on_message(int from, const Message& message)
   }
   if (height > height_) {
     // Keep it for later; when more than 1/3 of the power is ahead of us, we missed a decision.
-    auto& buffered = future_[height];
-    if (const auto* p = dynamic_cast<const Proposal*>(&message))
-      buffered.push_back({from, make_message<Proposal>(*p)});
-    else
-      buffered.push_back({from, make_message<Vote>(static_cast<const Vote&>(message))});
-    if (ahead_senders_.insert(from).second)
-      ahead_power_ += chain_.power[from];
+    const auto* p = dynamic_cast<const Proposal*>(&message);
+    int sender    = p ? p->proposer : static_cast<const Vote&>(message).validator;
+    int round     = p ? p->round : static_cast<const Vote&>(message).round;
+    int type      = p ? -1 : static_cast<int>(static_cast<const Vote&>(message).type);
+    if (!seen_future_.insert({height, round, type, sender}).second)
+      return;  // a copy relayed by another neighbour
+    future_[height].push_back({from, MessagePtr(&message)});
+    forward(from, message);
+    if (ahead_senders_.insert(sender).second)
+      ahead_power_ += chain_.power[sender];
     if (chain_.is_one_third(ahead_power_))
       ask_to_catch_up(from);
     return;
   }
+  bool fresh = false;
   if (const auto* p = dynamic_cast<const Proposal*>(&message))
-    handle_proposal(from, *p);
+    fresh = handle_proposal(*p);
   else
-    handle_vote(static_cast<const Vote&>(message));
+    fresh = handle_vote(static_cast<const Vote&>(message));
+  if (fresh && chain_.gossip) {
+    relayed_this_height_.push_back({MessagePtr(&message), static_cast<int>(round_of(message))});
+    if (!replaying_)
+      forward(from, message);
+  }
 }
 
-void Validator::handle_proposal(int from, const Proposal& proposal)
+int Validator::round_of(const Message& message)
 {
-  if (from != chain_.schedule.proposer(proposal.height, proposal.round))
-    return;  // only the round's proposer may propose
+  if (const auto* p = dynamic_cast<const Proposal*>(&message))
+    return p->round;
+  return static_cast<const Vote&>(message).round;
+}
+
+void Validator::forward(int from, const Message& message)
+{
+  // Gossip: pass on what we heard first to the neighbours that did not send it to us.
+  if (!chain_.gossip)
+    return;
+  MessagePtr shared(&message);
+  for (int peer : chain_.neighbours[id()])
+    if (peer != from)
+      send(peer, shared);
+}
+
+bool Validator::handle_proposal(const Proposal& proposal)
+{
+  if (proposal.proposer != chain_.schedule.proposer(proposal.height, proposal.round))
+    return false;  // only the round's proposer may propose
   RoundState& state = round_state(proposal.round);
   if (state.proposal)
-    return;  // the first proposal counts; an equivocating proposer's second one is ignored
+    return false;  // the first proposal counts; an equivocating proposer's second one is ignored
   state.proposal             = proposal.block;
   state.proposal_valid_round = proposal.valid_round;
   proposal_sent_at_[proposal.round] = proposal.sent_at;
   if (step_ != Step::new_height)
     evaluate_rules(proposal.round);
+  return true;
 }
 
-void Validator::handle_vote(const Vote& vote)
+bool Validator::handle_vote(const Vote& vote)
 {
   RoundState& state = round_state(vote.round);
   VoteSet& set      = vote.type == VoteType::prevote ? state.prevotes : state.precommits;
-  if (!set.by_validator.emplace(vote.validator, vote.block_id).second)
-    return;  // one vote per validator and round; a conflicting second vote is equivocation evidence
+  if (!set.votes.emplace(vote.validator, vote.block_id).second)
+    return false;  // a copy of a vote we have
   set.power_for[vote.block_id] += chain_.power[vote.validator];
-  set.any_power += chain_.power[vote.validator];
+  if (set.voters.insert(vote.validator).second)
+    set.any_power += chain_.power[vote.validator];
   if (step_ != Step::new_height)
     evaluate_rules(vote.round);
+  return true;
 }
 
 void Validator::evaluate_rules(int round)
@@ -208,7 +240,7 @@ void Validator::evaluate_rules(int round)
     std::set<int> senders;
     long long power = 0;
     for (const auto* set : {&state.prevotes, &state.precommits})
-      for (const auto& [validator, id_voted] : set->by_validator)
+      for (int validator : set->voters)
         if (senders.insert(validator).second)
           power += chain_.power[validator];
     if (chain_.is_one_third(power)) {
@@ -293,7 +325,7 @@ void Validator::try_decide(int round)
       return;
     }
     // 2f + 1 precommits for a block we never received: fetch it from a peer that signed it.
-    for (const auto& [validator, id_voted] : state.precommits.by_validator)
+    for (const auto& [validator, id_voted] : state.precommits.votes)
       if (id_voted == block && validator != id()) {
         ask_to_catch_up(validator);
         break;
@@ -304,7 +336,7 @@ void Validator::try_decide(int round)
 std::vector<int> Validator::signers_for(const VoteSet& set, uint64_t block) const
 {
   std::vector<int> signers;
-  for (const auto& [validator, id_voted] : set.by_validator)
+  for (const auto& [validator, id_voted] : set.votes)
     if (id_voted == block)
       signers.push_back(validator);
   return signers;
@@ -341,6 +373,8 @@ void Validator::enter_height(long long height)
   rounds_.clear();
   proposal_sent_at_.clear();
   sent_this_height_.clear();
+  relayed_this_height_.clear();
+  seen_future_.erase(seen_future_.begin(), seen_future_.lower_bound({height + 1, INT32_MIN, INT32_MIN, INT32_MIN}));
   // CometBFT waits timeout_commit to gather late precommits before the next height.
   set_timer(chain_.params.timeout_commit.seconds, {timeout_commit, height_, 0});
   // Replay what arrived early for this height; drop what is now in the past.
@@ -352,8 +386,10 @@ void Validator::enter_height(long long height)
     for (const auto& entry : messages)
       if (ahead_senders_.insert(entry.first).second)
         ahead_power_ += chain_.power[entry.first];
+  replaying_ = true;  // already forwarded when they arrived
   for (const auto& [from, message] : buffered)
     on_message(from, *message);
+  replaying_ = false;
 }
 
 void Validator::on_timer(const TimerEvent& timer)
@@ -408,8 +444,15 @@ void Validator::on_timer(const TimerEvent& timer)
 
 void Validator::broadcast(const MessagePtr& message)
 {
+  send(id(), message);  // its own vote counts like anyone's
+  if (chain_.gossip) {
+    for (int peer : chain_.neighbours[id()])
+      send(peer, message);
+    return;
+  }
   for (int peer = 0; peer < simulation().node_count(); ++peer)
-    send(peer, message);  // including itself: its own vote counts like anyone's
+    if (peer != id())
+      send(peer, message);
 }
 
 void Validator::send_to_group(const MessagePtr& message, int group, int round)
@@ -427,6 +470,18 @@ void Validator::send_to_group(const MessagePtr& message, int group, int round)
 
 void Validator::resend_current_round(int only_to)
 {
+  if (chain_.gossip && only_to < 0) {
+    // Gossip: give the neighbours every message of the round we hold; they forward what is new.
+    for (int peer : chain_.neighbours[id()]) {
+      for (const auto& sent : sent_this_height_)
+        if (sent.round == round_)
+          send(peer, sent.message);
+      for (const auto& [message, round] : relayed_this_height_)
+        if (round == round_)
+          send(peer, message);
+    }
+    return;
+  }
   const Equivocation* e = chain_.equivocation_of(id(), now());
   std::pair<std::vector<int>, std::vector<int>> halves;
   if (e != nullptr)
@@ -465,6 +520,7 @@ void Validator::broadcast_proposal(int round, BlockPtr block, int valid_round)
     p->round       = round;
     p->block       = std::move(b);
     p->valid_round = valid_round;
+    p->proposer    = id();
     p->sent_at     = now();
     p->bytes       = chain_.params.block_header_bytes.count + p->block->transactions.bytes;
     return p;

@@ -18,6 +18,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "models/tendermint/messages.hpp"
@@ -59,6 +60,8 @@ struct Chain {
   ProposerSchedule schedule;
   Mempool mempool;
   std::vector<Equivocation> equivocations;
+  std::vector<std::vector<int>> neighbours;  // overlay, used when dissemination is gossip
+  bool gossip = false;
   /// Double proposals made by colluding proposers: (height, round) -> (value for half A, for half B).
   std::map<std::pair<long long, int>, std::pair<uint64_t, uint64_t>> double_proposals;
 
@@ -85,9 +88,13 @@ private:
   enum class Step { new_height, propose, prevote, precommit };
   enum TimerKind { timeout_propose = 1, timeout_prevote, timeout_precommit, timeout_commit, gossip_retry };
 
-  /// Votes of one type in one round: first vote per validator, power per block id.
+  /// Votes of one type in one round. An equivocator's conflicting votes are all kept and each counts
+  /// for its own value (CometBFT accepts conflicting votes that peers report as part of a 2/3
+  /// majority); a validator's power counts once towards "any". Below 1/3 Byzantine stake no two
+  /// values can both reach 2/3 this way, so safety is unchanged and honest views converge.
   struct VoteSet {
-    std::map<int, uint64_t> by_validator;
+    std::set<std::pair<int, uint64_t>> votes;  // (validator, block id)
+    std::set<int> voters;
     std::map<uint64_t, long long> power_for;
     long long any_power = 0;
   };
@@ -102,8 +109,11 @@ private:
 
   // Algorithm 1.
   void start_round(int round);
-  void handle_proposal(int from, const Proposal& proposal);
-  void handle_vote(const Vote& vote);
+  /// Both return whether the message was new (gossip forwards only new messages).
+  bool handle_proposal(const Proposal& proposal);
+  bool handle_vote(const Vote& vote);
+  void forward(int from, const Message& message);
+  static int round_of(const Message& message);
   void evaluate_rules(int round);
   void try_decide(int round);
   void decide(BlockPtr block, int round, const std::vector<int>& signers);
@@ -143,9 +153,12 @@ private:
     int round;
   };
   std::vector<Sent> sent_this_height_;  // our own proposals and votes, for re-sending
+  std::vector<std::pair<MessagePtr, int>> relayed_this_height_;  // others' messages we accepted (gossip)
+  bool replaying_ = false;  // replaying buffered messages, which were forwarded on arrival
   std::tuple<long long, int, int> last_progress_{0, -1, -1};  // (height, round, step) at the last retry tick
   std::map<long long, std::vector<std::pair<int, MessagePtr>>> future_;  // messages of later heights
   std::set<int> ahead_senders_;  // validators heard from at a later height
+  std::set<std::tuple<long long, int, int, int>> seen_future_;  // (height, round, type, sender) buffered
   long long ahead_power_ = 0;
   struct Decided {
     BlockPtr block;
