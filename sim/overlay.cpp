@@ -148,6 +148,10 @@ OverlayGraph build_overlay(const Scenario& scenario, int n)
   RandomStream rng(static_cast<uint64_t>(scenario.seed), "overlay");
   OverlayGraph g(n);
   if (config.kind == "complete") {
+    if (n > 5000)
+      throw InputError(fmt::format("{}: network.overlay: a complete overlay of {} nodes has {} edges; use "
+                                   "random_regular, small_world or scale_free above 5000 nodes",
+                                   scenario.source_file, n, static_cast<long long>(n) * (n - 1) / 2));
     for (int a = 0; a < n; ++a)
       for (int b = a + 1; b < n; ++b)
         boost::add_edge(a, b, g);

@@ -98,6 +98,41 @@ std::string apply_override(YAML::Node& root, const std::string& assignment)
   return normalised;
 }
 
+// YAML merge keys (`<<: *anchor`), which yaml-cpp 0.7 leaves as a literal "<<" key: the merged
+// maps' entries come first, the map's own entries override them.
+YAML::Node expand_merge_keys(const YAML::Node& node)
+{
+  if (node.IsSequence()) {
+    YAML::Node copy = node;
+    for (size_t i = 0; i < copy.size(); ++i)
+      copy[i] = expand_merge_keys(copy[i]);
+    return copy;
+  }
+  if (!node.IsMap())
+    return node;
+  YAML::Node merge = node["<<"];
+  if (!merge.IsDefined()) {
+    YAML::Node copy = node;
+    for (auto entry : copy)
+      entry.second = expand_merge_keys(entry.second);
+    return copy;
+  }
+  YAML::Node result(YAML::NodeType::Map);
+  auto add_all = [&](const YAML::Node& source) {
+    if (source.IsMap())
+      for (const auto& entry : source)
+        if (entry.first.Scalar() != "<<")
+          result[entry.first.Scalar()] = expand_merge_keys(entry.second);
+  };
+  if (merge.IsSequence())
+    for (const auto& source : merge)
+      add_all(expand_merge_keys(source));
+  else
+    add_all(expand_merge_keys(merge));
+  add_all(node);
+  return result;
+}
+
 YAML::Node node_at(const YAML::Node& root, const std::vector<std::string>& keys)
 {
   YAML::Node node = root;
@@ -220,6 +255,7 @@ Scenario load_scenario(const std::string& file, const std::vector<std::string>& 
   }
   if (root.IsNull())
     root = YAML::Node(YAML::NodeType::Map);
+  root = expand_merge_keys(root);
   if (!root.IsMap())
     context.fail(root, "", "a scenario is a map of keys (name, seed, duration, network, parent, ...)");
   for (const auto& assignment : overrides) {

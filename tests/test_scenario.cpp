@@ -136,3 +136,18 @@ TEST_CASE("expectations compare a summary metric with a number, with units allow
   CHECK_FALSE(evaluate(*parse_expectation("parent.block_interval.p50 >= 1h").value, summary).passed);
   CHECK_FALSE(evaluate(*parse_expectation("parent.nothing == 0").value, summary).found);
 }
+
+TEST_CASE("YAML anchors and aliases work, so shared settings are written once", "[scenario]")
+{
+  models::register_all();
+  Scenario s = load_scenario(write_temporary(minimal("adversaries:\n"
+                                                     "  - crash: &window { validators: [1], from: 1m, until: 2m }\n"
+                                                     "  - crash: *window\n"
+                                                     "  - equivocate: { <<: *window, mode: vote }\n")),
+                             {});
+  REQUIRE(s.adversaries.size() == 3);
+  CHECK(s.adversaries[1].until->seconds == 120);
+  CHECK(s.adversaries[2].kind == "equivocate");
+  CHECK(s.adversaries[2].from.seconds == 60);
+  CHECK(s.adversaries[2].mode == "vote");
+}

@@ -55,6 +55,11 @@ public:
         p.timeout_precommit_delta.seconds == 0)
       warnings.push_back("a timeout delta of 0 means timeouts never grow: Tendermint's liveness after GST "
                          "relies on them growing");
+    long long n = scenario.parent.validators.count;
+    if (n > 1000)
+      warnings.push_back(fmt::format("{} validators: every vote reaches every validator, about {:.1e} deliveries "
+                                     "per height; expect a long run",
+                                     n, 2.0 * static_cast<double>(n) * static_cast<double>(n)));
     // Adversaries beyond the bounds the protocol is proven for: the run shows what breaks.
     std::vector<double> stakes = draw_stakes(scenario.parent.validators, static_cast<uint64_t>(scenario.seed));
     double total               = 0;
