@@ -27,6 +27,13 @@ Network::Network(Simulation& simulation, std::vector<Placement> placements)
     , messages_sent_(placements_.size(), 0)
     , bytes_sent_(placements_.size(), 0)
 {
+  const std::string& mode = scenario_.network.transport.mode;
+  mode_ = mode == "latency" ? Mode::latency : mode == "flow" ? Mode::flow : Mode::automatic;
+  const std::string& jitter = scenario_.network.jitter.kind;
+  jitter_kind_ = jitter == "uniform"       ? JitterKind::uniform
+                 : jitter == "exponential" ? JitterKind::exponential
+                 : jitter == "pareto"      ? JitterKind::pareto
+                                           : JitterKind::none;
   const RegionMatrix& matrix = simulation.regions();
   for (const Adversary& adversary : scenario_.adversaries) {
     if (adversary.kind != "partition")
@@ -76,12 +83,11 @@ double Network::serialization_time(int from, int to, uint64_t bytes) const
 
 Network::Transport Network::transport_for(uint64_t bytes) const
 {
-  const auto& policy = scenario_.network.transport;
-  if (policy.mode == "latency")
+  if (mode_ == Mode::latency)
     return Transport::latency;
-  if (policy.mode == "flow")
+  if (mode_ == Mode::flow)
     return Transport::flow;
-  return bytes >= policy.flow_threshold.count ? Transport::flow : Transport::latency;
+  return bytes >= scenario_.network.transport.flow_threshold.count ? Transport::flow : Transport::latency;
 }
 
 bool Network::partitioned(int from, int to, double time) const
@@ -96,12 +102,16 @@ bool Network::partitioned(int from, int to, double time) const
 double Network::draw_jitter()
 {
   const Jitter& jitter = scenario_.network.jitter;
-  if (jitter.kind == "uniform")
-    return jitter_stream_.uniform(0, jitter.max.seconds);
-  if (jitter.kind == "exponential")
-    return jitter_stream_.exponential(jitter.mean.seconds);
-  if (jitter.kind == "pareto")
-    return jitter.scale.seconds * (std::pow(jitter_stream_.uniform01(), -1.0 / jitter.shape) - 1);
+  switch (jitter_kind_) {
+    case JitterKind::uniform:
+      return jitter_stream_.uniform(0, jitter.max.seconds);
+    case JitterKind::exponential:
+      return jitter_stream_.exponential(jitter.mean.seconds);
+    case JitterKind::pareto:
+      return jitter.scale.seconds * (std::pow(jitter_stream_.uniform01(), -1.0 / jitter.shape) - 1);
+    case JitterKind::none:
+      break;
+  }
   return 0;
 }
 

@@ -76,6 +76,9 @@ private:
   const Scenario& scenario_;
   std::vector<Placement> placements_;
   RandomStream jitter_stream_;
+  // The scenario's choices, decoded once (they are consulted for every message).
+  enum class Mode { automatic, latency, flow } mode_;
+  enum class JitterKind { none, uniform, exponential, pareto } jitter_kind_;
   // Partitions: for each window, the group of every region.
   struct PartitionWindow {
     double from, until;

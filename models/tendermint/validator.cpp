@@ -69,6 +69,43 @@ uint64_t block_id(long long height, int round, int proposer, int variant)
 }
 }  // namespace
 
+// ---- vote sets -------------------------------------------------------------------------------------------
+
+bool Validator::VoteSet::add(int validator, uint64_t block, long long power, size_t validators)
+{
+  if (voted_.empty()) {
+    voted_.assign(validators, 0);
+    first_.assign(validators, nil);
+  }
+  if (voted_[validator]) {
+    if (first_[validator] == block)
+      return false;
+    for (const auto& [v, b] : conflicting_)
+      if (v == validator && b == block)
+        return false;
+    conflicting_.push_back({validator, block});  // equivocation: counts for its own value only
+  } else {
+    voted_[validator] = 1;
+    first_[validator] = block;
+    any_power_ += power;
+  }
+  for (auto& [b, p] : power_)
+    if (b == block) {
+      p += power;
+      return true;
+    }
+  power_.push_back({block, power});
+  return true;
+}
+
+long long Validator::VoteSet::power_for(uint64_t block) const
+{
+  for (const auto& [b, p] : power_)
+    if (b == block)
+      return p;
+  return 0;
+}
+
 // ---- lifecycle -----------------------------------------------------------------------------------------
 
 Validator::Validator(Simulation& simulation, int id, Chain& chain) : Node(simulation, id), chain_(chain) {}
@@ -205,6 +242,8 @@ bool Validator::handle_proposal(const Proposal& proposal)
 {
   if (proposal.proposer != chain_.schedule.proposer(proposal.height, proposal.round))
     return false;  // only the round's proposer may propose
+  if (proposal.round > round_ + max_round_lead)
+    return false;
   RoundState& state = round_state(proposal.round);
   if (state.proposal)
     return false;  // the first proposal counts; an equivocating proposer's second one is ignored
@@ -218,13 +257,12 @@ bool Validator::handle_proposal(const Proposal& proposal)
 
 bool Validator::handle_vote(const Vote& vote)
 {
+  if (vote.round > round_ + max_round_lead)
+    return false;  // no honest validator is that far ahead: do not allocate for it
   RoundState& state = round_state(vote.round);
   VoteSet& set      = vote.type == VoteType::prevote ? state.prevotes : state.precommits;
-  if (!set.votes.emplace(vote.validator, vote.block_id).second)
+  if (!set.add(vote.validator, vote.block_id, chain_.power[vote.validator], chain_.power.size()))
     return false;  // a copy of a vote we have
-  set.power_for[vote.block_id] += chain_.power[vote.validator];
-  if (set.voters.insert(vote.validator).second)
-    set.any_power += chain_.power[vote.validator];
   if (step_ != Step::new_height)
     evaluate_rules(vote.round);
   return true;
@@ -237,12 +275,10 @@ void Validator::evaluate_rules(int round)
   // Line 55: f + 1 messages of a higher round -> skip to it.
   if (round > round_) {
     const RoundState& state = round_state(round);
-    std::set<int> senders;
-    long long power = 0;
-    for (const auto* set : {&state.prevotes, &state.precommits})
-      for (int validator : set->voters)
-        if (senders.insert(validator).second)
-          power += chain_.power[validator];
+    long long power         = 0;
+    for (size_t v = 0; v < chain_.power.size(); ++v)
+      if (state.prevotes.has_voted(static_cast<int>(v)) || state.precommits.has_voted(static_cast<int>(v)))
+        power += chain_.power[v];
     if (chain_.is_one_third(power)) {
       start_round(round);
       return;
@@ -267,8 +303,7 @@ void Validator::evaluate_rules(int round)
         step_   = Step::prevote;
         changed = true;
       } else if (vr >= 0 && vr < round_) {
-        auto found = rounds_.find(vr);
-        if (found != rounds_.end() && chain_.is_quorum(found->second.prevotes.power_for[v->id])) {
+        if (chain_.is_quorum(round_state(vr).prevotes.power_for(v->id))) {
           // Line 28: a re-proposal backed by 2f + 1 prevotes at vr unlocks.
           bool accept = locked_round_ <= vr || (locked_value_ && locked_value_->id == v->id);
           broadcast_vote(VoteType::prevote, round_, accept ? v->id : nil);
@@ -277,12 +312,12 @@ void Validator::evaluate_rules(int round)
         }
       }
     }
-    if (step_ == Step::prevote && chain_.is_quorum(state.prevotes.any_power) && !state.prevote_timeout_scheduled) {
+    if (step_ == Step::prevote && chain_.is_quorum(state.prevotes.any_power()) && !state.prevote_timeout_scheduled) {
       // Line 34: 2f + 1 prevotes of any kind start timeoutPrevote.
       state.prevote_timeout_scheduled = true;
       set_timer(chain_.params.prevote_timeout(round_), {timeout_prevote, height_, round_});
     }
-    if (step_ != Step::propose && v && !state.locked_on_quorum && chain_.is_quorum(state.prevotes.power_for[v->id])) {
+    if (step_ != Step::propose && v && !state.locked_on_quorum && chain_.is_quorum(state.prevotes.power_for(v->id))) {
       // Line 36: 2f + 1 prevotes for v: lock and precommit (if still prevoting), remember v as valid.
       state.locked_on_quorum = true;
       if (step_ == Step::prevote) {
@@ -295,13 +330,13 @@ void Validator::evaluate_rules(int round)
       valid_round_ = round_;
       changed      = true;
     }
-    if (step_ == Step::prevote && chain_.is_quorum(state.prevotes.power_for[nil])) {
+    if (step_ == Step::prevote && chain_.is_quorum(state.prevotes.power_for(nil))) {
       // Line 44: 2f + 1 prevotes for nil -> precommit nil.
       broadcast_vote(VoteType::precommit, round_, nil);
       step_   = Step::precommit;
       changed = true;
     }
-    if (chain_.is_quorum(state.precommits.any_power) && !state.precommit_timeout_scheduled) {
+    if (chain_.is_quorum(state.precommits.any_power()) && !state.precommit_timeout_scheduled) {
       // Line 47: 2f + 1 precommits of any kind start timeoutPrecommit.
       state.precommit_timeout_scheduled = true;
       set_timer(chain_.params.precommit_timeout(round_), {timeout_precommit, height_, round_});
@@ -313,11 +348,10 @@ void Validator::evaluate_rules(int round)
 
 void Validator::try_decide(int round)
 {
-  auto found = rounds_.find(round);
-  if (found == rounds_.end())
+  if (static_cast<size_t>(round) >= rounds_.size())
     return;
-  RoundState& state = found->second;
-  for (const auto& [block, power] : state.precommits.power_for) {
+  RoundState& state = rounds_[round];
+  for (const auto& [block, power] : state.precommits.power_by_block()) {
     if (block == nil || !chain_.is_quorum(power))
       continue;
     if (state.proposal && state.proposal->id == block) {
@@ -325,20 +359,24 @@ void Validator::try_decide(int round)
       return;
     }
     // 2f + 1 precommits for a block we never received: fetch it from a peer that signed it.
-    for (const auto& [validator, id_voted] : state.precommits.votes)
-      if (id_voted == block && validator != id()) {
-        ask_to_catch_up(validator);
-        break;
-      }
+    int signer = -1;
+    state.precommits.for_each([&](int validator, uint64_t id_voted) {
+      if (id_voted == block && validator != id() && signer < 0)
+        signer = validator;
+    });
+    if (signer >= 0)
+      ask_to_catch_up(signer);
   }
 }
 
 std::vector<int> Validator::signers_for(const VoteSet& set, uint64_t block) const
 {
   std::vector<int> signers;
-  for (const auto& [validator, id_voted] : set.votes)
+  set.for_each([&](int validator, uint64_t id_voted) {
     if (id_voted == block)
       signers.push_back(validator);
+  });
+  std::sort(signers.begin(), signers.end());
   return signers;
 }
 

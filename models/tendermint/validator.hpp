@@ -86,17 +86,37 @@ protected:
 
 private:
   enum class Step { new_height, propose, prevote, precommit };
+  static constexpr int max_round_lead = 10000;  // messages from further rounds ahead are ignored
   enum TimerKind { timeout_propose = 1, timeout_prevote, timeout_precommit, timeout_commit, gossip_retry };
 
   /// Votes of one type in one round. An equivocator's conflicting votes are all kept and each counts
   /// for its own value (CometBFT accepts conflicting votes that peers report as part of a 2/3
   /// majority); a validator's power counts once towards "any". Below 1/3 Byzantine stake no two
   /// values can both reach 2/3 this way, so safety is unchanged and honest views converge.
-  struct VoteSet {
-    std::set<std::pair<int, uint64_t>> votes;  // (validator, block id)
-    std::set<int> voters;
-    std::map<uint64_t, long long> power_for;
-    long long any_power = 0;
+  class VoteSet {
+  public:
+    /// Records the vote; false if this validator already voted for this value.
+    bool add(int validator, uint64_t block, long long power, size_t validators);
+    long long power_for(uint64_t block) const;
+    long long any_power() const { return any_power_; }
+    bool has_voted(int validator) const { return !voted_.empty() && voted_[validator]; }
+    /// Every (validator, block) vote, first votes then conflicting ones.
+    template <class F> void for_each(F&& visit) const
+    {
+      for (size_t v = 0; v < voted_.size(); ++v)
+        if (voted_[v])
+          visit(static_cast<int>(v), first_[v]);
+      for (const auto& [validator, block] : conflicting_)
+        visit(validator, block);
+    }
+    const std::vector<std::pair<uint64_t, long long>>& power_by_block() const { return power_; }
+
+  private:
+    std::vector<uint64_t> first_;  // first vote of each validator (meaningful where voted_)
+    std::vector<char> voted_;
+    std::vector<std::pair<int, uint64_t>> conflicting_;  // later votes for other values
+    std::vector<std::pair<uint64_t, long long>> power_;  // per block id: a handful of entries
+    long long any_power_ = 0;
   };
   struct RoundState {
     BlockPtr proposal;  // first proposal from the round's proposer
@@ -134,7 +154,12 @@ private:
   void handle_decision(int from, const Decision& decision);
   void ask_to_catch_up(int peer);
 
-  RoundState& round_state(int round) { return rounds_[round]; }
+  RoundState& round_state(int round)
+  {
+    if (static_cast<size_t>(round) >= rounds_.size())
+      rounds_.resize(round + 1);
+    return rounds_[round];
+  }
   std::vector<int> signers_for(const VoteSet& set, uint64_t block_id) const;
 
   Chain& chain_;
@@ -145,7 +170,7 @@ private:
   int locked_round_ = -1;
   BlockPtr valid_value_;
   int valid_round_  = -1;
-  std::map<int, RoundState> rounds_;  // of the current height
+  std::vector<RoundState> rounds_;  // of the current height, by round
   std::map<int, double> proposal_sent_at_;  // per round, when the proposal we hold was sent
   struct Sent {
     MessagePtr message;
