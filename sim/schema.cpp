@@ -23,8 +23,12 @@ std::string SourceContext::locate(const YAML::Mark& mark, const std::string& pat
   return fmt::format("{}:{}:{}", file, mark.line + 1, mark.column + 1);
 }
 
-void SourceContext::fail_at(const YAML::Mark& mark, const std::string& path, const std::string& reason) const
+void SourceContext::fail_at(const YAML::Mark& mark, const std::string& path, const std::string& raw_reason) const
 {
+  // Errors are one line, even when they quote a multi-line value.
+  std::string reason;
+  for (char c : raw_reason)
+    reason += c == '\n' ? std::string("\\n") : std::string(1, c);
   if (path.empty())
     throw InputError(fmt::format("{}: {}", locate(mark, path), reason));
   throw InputError(fmt::format("{}: {}: {}", locate(mark, path), path, reason));

@@ -42,11 +42,20 @@ public:
     std::vector<std::string> warnings;
     const Params& p = scenario.parent.protocol.as<TypedParams>().params;
     RegionMatrix matrix = load_region_matrix(scenario.resolve_path(scenario.network.latency_matrix));
-    double worst = 0;
+    double worst = 0, best = 1e300;
     for (const auto& row : matrix.one_way_seconds)
-      for (double latency : row)
+      for (double latency : row) {
         worst = std::max(worst, latency);
+        best  = std::min(best, latency);
+      }
     worst += 2 * scenario.network.access.latency.seconds;
+    best += 2 * scenario.network.access.latency.seconds;
+    if (scenario.network.platform_file.empty() && best == 0 && p.timeout_commit.seconds == 0 &&
+        scenario.network.jitter.kind == "none")
+      throw InputError(fmt::format("{}: parent.protocol.tendermint.timeout_commit: 0 with zero access latency and "
+                                   "no jitter lets heights follow each other in zero simulated time; make one of "
+                                   "them positive",
+                                   scenario.source_file));
     if (p.timeout_propose.seconds < 2 * worst)
       warnings.push_back(fmt::format("parent.protocol.tendermint.timeout_propose ({}) is below two worst-case "
                                      "one-way delays ({:.0f} ms): expect rounds lost to timeouts",

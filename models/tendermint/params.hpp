@@ -23,11 +23,12 @@ struct Params {
 
   template <class V> void describe(V& v)
   {
-    v.field("timeout_propose", timeout_propose, "wait for the round's proposal (CometBFT 3s)");
+    v.field("timeout_propose", timeout_propose, "wait for the round's proposal (CometBFT 3s)", positive<Duration>());
     v.field("timeout_propose_delta", timeout_propose_delta, "added per round (CometBFT 500ms)");
-    v.field("timeout_prevote", timeout_prevote, "wait after 2/3 of any prevotes (CometBFT 1s)");
+    v.field("timeout_prevote", timeout_prevote, "wait after 2/3 of any prevotes (CometBFT 1s)", positive<Duration>());
     v.field("timeout_prevote_delta", timeout_prevote_delta, "added per round (CometBFT 500ms)");
-    v.field("timeout_precommit", timeout_precommit, "wait after 2/3 of any precommits (CometBFT 1s)");
+    v.field("timeout_precommit", timeout_precommit, "wait after 2/3 of any precommits (CometBFT 1s)",
+            positive<Duration>());
     v.field("timeout_precommit_delta", timeout_precommit_delta, "added per round (CometBFT 500ms)");
     v.field("timeout_commit", timeout_commit, "wait after a commit before the next height (CometBFT 1s, "
                                               "Cosmos SDK chains historically 5s)");
