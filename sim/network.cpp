@@ -10,14 +10,6 @@
 
 namespace shsim {
 
-namespace {
-/// What a flow-transport comm carries: the envelope is owned by the comm until the courier takes it.
-struct Envelope {
-  int from;
-  MessagePtr message;
-};
-}  // namespace
-
 Network::Network(Simulation& simulation, std::vector<Placement> placements)
     : simulation_(simulation)
     , scenario_(simulation.scenario())
@@ -137,16 +129,17 @@ void Network::send(int from, int to, const MessagePtr& message)
                                          draw_jitter());
     return;
   }
-  // Flow transport: a real SimGrid comm; the courier on the destination host receives it. Detached
-  // sends cost O(concurrent comms) in SimGrid 3.32, which is why only large, infrequent payloads
-  // take this path (see DESIGN.md).
-  simulation_.node(from).queue_bulk(to, message);
-}
-
-void Network::start_flow(int from, int to, const MessagePtr& message)
-{
-  auto* envelope = new Envelope{from, message};
-  mailboxes_[to]->put_init(envelope, message->bytes)->detach();
+  // Flow transport: a SimGrid comm between the two hosts, carried by a short-lived actor on the
+  // sender's host, so every transfer completes on its own schedule (no head-of-line blocking, no
+  // detached comms, whose cost grows with the number in flight in SimGrid 3.32).
+  sg4::Actor::create("flow-" + std::to_string(from), placements_[from].host, [this, from, to, message]() {
+    sg4::Comm::sendto(placements_[from].host, placements_[to].host, message->bytes);
+    double jitter = draw_jitter();
+    if (jitter > 0)
+      deliver_later(from, to, message, jitter);
+    else
+      simulation_.node(to).deliver(from, *message);
+  });
 }
 
 void Network::deliver_later(int from, int to, const MessagePtr& message, double delay)
@@ -155,34 +148,6 @@ void Network::deliver_later(int from, int to, const MessagePtr& message, double 
   Node* target = &simulation_.node(to);
   simgrid::kernel::timer::Timer::set(sg4::Engine::get_clock() + delay,
                                      [target, message, from]() { target->deliver(from, *message); });
-}
-
-void Network::start_couriers()
-{
-  for (size_t node = 0; node < placements_.size(); ++node) {
-    mailboxes_.push_back(sg4::Mailbox::by_name("flow-" + std::to_string(node)));
-  }
-  if (scenario_.network.transport.mode == "latency")
-    return;
-  for (size_t node = 0; node < placements_.size(); ++node)
-    sg4::Actor::create("courier-" + std::to_string(node), placements_[node].host,
-                       [this, node]() { courier(static_cast<int>(node)); });
-}
-
-void Network::courier(int node)
-{
-  Node& target = simulation_.node(node);
-  while (true) {
-    auto* envelope = mailboxes_[node]->get<Envelope>();
-    int from       = envelope->from;
-    MessagePtr message = std::move(envelope->message);
-    delete envelope;
-    double jitter = draw_jitter();
-    if (jitter > 0)
-      deliver_later(from, node, message, jitter);
-    else
-      target.deliver(from, *message);
-  }
 }
 
 std::array<uint64_t, 4>& Network::class_counters(const char* kind)
@@ -210,7 +175,7 @@ nlohmann::json Network::transports_json() const
                                  : policy.mode},
           {"latency_transport", "route latency + size / narrowest link + jitter, delivered by a kernel timer "
                                 "(no bandwidth sharing)"},
-          {"flow_transport", "SimGrid comm over the platform links (bandwidth shared), jitter added on receipt"},
+          {"flow_transport", "SimGrid comm over the platform links (bandwidth shared), jitter added on arrival"},
           {"messages_dropped_by_partitions", dropped_},
           {"classes", classes}};
 }

@@ -3,7 +3,7 @@
 //    a kernel timer that pushes into the receiver's inbox (no SimGrid comm, ~0.8 us per message);
 //    no contention between messages.
 //  - flow transport: a SimGrid comm over the platform's links (bandwidth shared between concurrent
-//    flows by the network model), received by a courier actor on the destination host.
+//    flows by the network model), carried by a short-lived actor on the sender's host.
 // Both see the same links, so an uncontended message takes the same time on either (tested).
 // Partitions drop messages between groups of regions while they are active.
 #pragma once
@@ -40,8 +40,6 @@ public:
   Network(Simulation& simulation, std::vector<Placement> placements);
 
   void send(int from, int to, const MessagePtr& message);
-  /// Starts a flow-transport comm (called from the sending node's actor).
-  void start_flow(int from, int to, const MessagePtr& message);
 
   /// One-way latency between two nodes without jitter (seconds).
   double path_latency(int from, int to) const;
@@ -54,8 +52,6 @@ public:
 
   const Placement& placement(int node) const { return placements_[node]; }
   size_t node_count() const { return placements_.size(); }
-  /// Starts the flow transport's receiving actors (called once all nodes exist).
-  void start_couriers();
 
   // Traffic accounting.
   uint64_t messages_sent(int node) const { return messages_sent_[node]; }
@@ -70,7 +66,6 @@ private:
   };
   PathInfo path(int from, int to) const;
   void deliver_later(int from, int to, const MessagePtr& message, double delay);
-  void courier(int node);
 
   Simulation& simulation_;
   const Scenario& scenario_;
@@ -87,7 +82,6 @@ private:
   std::vector<PartitionWindow> partitions_;
   bool uses_platform_file_;
   mutable std::map<std::pair<sg4::Host*, sg4::Host*>, PathInfo> route_cache_;
-  std::vector<sg4::Mailbox*> mailboxes_;
   std::vector<uint64_t> messages_sent_, bytes_sent_;
   uint64_t dropped_ = 0;
   // Per message class (keyed by the kind() pointer, a handful of classes): messages and bytes on

@@ -34,23 +34,11 @@ void Node::set_online(bool online)
   }
 }
 
-void Node::queue_bulk(int to, MessagePtr message)
-{
-  outbox_.push_back({to, std::move(message)});
-  outbox_ready_->release();
-}
-
 void Node::run()
 {
   if (online_ && !started_) {
     started_ = true;
     on_start();
-  }
-  while (true) {
-    outbox_ready_->acquire();
-    Bulk bulk = std::move(outbox_.front());
-    outbox_.pop_front();
-    simulation_.network().start_flow(id_, bulk.to, bulk.message);
   }
 }
 

@@ -1,17 +1,15 @@
 // A node: a protocol participant with its own SimGrid actor.
 //
-// Its handlers run at the simulated instant their event happens: a small message delivered by the
-// latency transport, a timer the node set, a crash or a recovery are handled straight from the
-// SimGrid kernel's timer queue, with no context switch (about 0.3 us instead of 1 us per event;
-// see DESIGN.md). Handlers never block. The node's actor is its network interface for bulk
-// payloads: flow-transport messages are queued to it and it starts the SimGrid comms, which a
-// courier actor on the receiving host collects.
+// Its handlers run at the simulated instant their event happens: a message delivered by the latency
+// transport, a timer the node set, a crash or a recovery are handled straight from the SimGrid
+// kernel's timer queue, with no context switch (about 0.5 us instead of 1 us per event; see
+// DESIGN.md). Handlers never block. The node's actor starts it (on_start) on its host; its large
+// payloads travel as SimGrid comms carried by actors on that host (see network.hpp).
 //
 // Crash and recovery are lifecycle hooks of every node: while offline a node drops what arrives
 // and the timers it had set, and sends nothing.
 #pragma once
 
-#include <deque>
 #include <string>
 
 #include <simgrid/s4u.hpp>
@@ -36,9 +34,7 @@ public:
   // ---- called by the engine ----
   void deliver(int from, const Message& message);
   void set_online(bool online);
-  /// Queues a flow-transport send for this node's actor.
-  void queue_bulk(int to, MessagePtr message);
-  /// The actor body: starts with on_start(), then carries bulk transfers.
+  /// The actor body: starts the node (on_start) unless it is offline at that moment.
   void run();
 
 protected:
@@ -56,17 +52,11 @@ protected:
   Simulation& simulation() const { return simulation_; }
 
 private:
-  struct Bulk {
-    int to;
-    MessagePtr message;
-  };
   Simulation& simulation_;
   int id_;
   bool online_    = true;
   bool started_   = false;  // on_start() runs when the actor starts online, or at the first recovery
   unsigned epoch_ = 0;  // timers set before a crash are void after it
-  std::deque<Bulk> outbox_;
-  sg4::SemaphorePtr outbox_ready_ = sg4::Semaphore::create(0);
 };
 
 }  // namespace shsim

@@ -297,7 +297,6 @@ RunResult Simulation::run(bool show_progress)
   recorder_->add_chain({scenario_.parent.name, scenario_.parent.protocol.kind, stakes_});
   schedule_lifecycle_adversaries();  // first, so that a crash at t = 0 happens before nodes start
   factory->build(*this);
-  network_->start_couriers();
   start_watchdog(show_progress && isatty(STDERR_FILENO) != 0);
   engine_->run();
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();

@@ -15,20 +15,20 @@ struct Probe : Message {
   const char* kind() const override { return "probe"; }
 };
 
-/// Node 0 sends one message to node 1 at t = 1 s; node 1 records its arrival.
+/// At t = 1 s every node but the last sends one message to the last node, which records arrivals.
 class ProbeNode : public Node {
 public:
   ProbeNode(Simulation& simulation, int id, uint64_t bytes) : Node(simulation, id), bytes_(bytes) {}
   void on_start() override
   {
-    if (id() == 0)
+    if (id() < simulation().node_count() - 1)
       set_timer(1.0, {});
   }
   void on_timer(const TimerEvent&) override
   {
     auto probe   = make_message<Probe>();
     probe->bytes = bytes_;
-    send(1, probe);
+    send(simulation().node_count() - 1, probe);
   }
   void on_message(int, const Message&) override { simulation().recorder().event(now(), "parent", id(), "arrive"); }
 
@@ -44,7 +44,7 @@ public:
 class ProbeFactory : public ParentProtocolFactory {
 public:
   std::string name() const override { return "probe"; }
-  std::string description() const override { return "test protocol: one message from node 0 to node 1"; }
+  std::string description() const override { return "test protocol: one message from each node to the last"; }
   std::shared_ptr<ProtocolParams> parse(const YAML::Node&, const std::string&, const SourceContext&) const override
   {
     return std::make_shared<ProbeParams>();
@@ -104,4 +104,34 @@ TEST_CASE("LV08 runs with its latency and bandwidth factors at 1: no hidden 13x 
   // sets both factors to 1 so the flow transport still matches the closed form.
   double expect = 0.128 + 100e3 * 8 / 20e6;
   CHECK(arrival("flow", "100KB", "LV08") == Approx(expect).epsilon(1e-6));
+}
+
+TEST_CASE("concurrent flows into one receiver share its download link; the latency transport ignores contention",
+          "[transport]")
+{
+  // Three senders of 1 MB each, all in Europe (2 + 11 + 2 = 15 ms away), into one receiver whose
+  // 20 Mbps download is the bottleneck (uploads are 100 Mbps): max-min fair sharing gives each flow
+  // 20/3 Mbps, so all three arrive after 15 ms + 1 MB x 8 / (20/3 Mbps) = 1.215 s. The latency
+  // transport, which does not model contention, delivers each as if alone: 15 ms + 0.4 s.
+  if (!ProtocolRegistry::instance().find_parent("probe"))
+    ProtocolRegistry::instance().add_parent(std::make_unique<ProbeFactory>());
+  auto run_with = [](const std::string& mode) {
+    return testing::simulate(
+        "name: contention\nduration: 1m\nnetwork:\n  latency_matrix: " +
+        testing::source_path("platforms/regions/simblock-2019.yaml") +
+        "\n  access: { latency: 2ms, upload: 100Mbps, download: 20Mbps }\n  transport: { mode: " + mode +
+        " }\nparent:\n  protocol: probe\n"
+        "  validators: { count: 4, placement: { europe: 100% } }\n"
+        "workload:\n  - { rate: 0/s, size: 1MB }\n");
+  };
+  auto flow    = run_with("flow").times_of("arrive", 3);
+  auto latency = run_with("latency").times_of("arrive", 3);
+  REQUIRE(flow.size() == 3);
+  REQUIRE(latency.size() == 3);
+  std::sort(flow.begin(), flow.end());
+  std::sort(latency.begin(), latency.end());
+  for (double t : flow)
+    CHECK(t - 1.0 == Approx(0.015 + 8e6 / (20e6 / 3)).epsilon(1e-6));
+  for (double t : latency)
+    CHECK(t - 1.0 == Approx(0.015 + 8e6 / 20e6).epsilon(1e-9));
 }
