@@ -18,7 +18,8 @@ void start_transaction_sources(Simulation& simulation, const std::string& chain,
                            t += load.arrivals == "fixed" ? mean : rng.exponential(mean);
                            if (t > until)
                              return;
-                           sg4::this_actor::sleep_until(t);
+                           if (t - sg4::Engine::get_clock() > 1e-9)  // below SimGrid's time precision: now
+                             sg4::this_actor::sleep_until(t);
                            mempool.submit(t, load.size.count);
                          }
                        });
