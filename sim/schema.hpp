@@ -390,7 +390,6 @@ public:
     if constexpr (HasChoice<T>) {
       lines_.push_back(fmt::format("{:<46} {}", path + ": <choice>", help));
       SchemaDocumenter sub(lines_, path);
-      sub.listing_choice_ = true;
       const_cast<T&>(value).describe_choice(sub);
     } else if constexpr (HasDescribe<T>) {
       lines_.push_back(fmt::format("{:<46} {}", path + ":", help));
@@ -413,7 +412,6 @@ public:
 private:
   std::vector<std::string>& lines_;
   std::string prefix_;
-  bool listing_choice_ = false;
 };
 
 }  // namespace shsim

@@ -170,7 +170,7 @@ void Validator::on_message(int from, const Message& message)
     return handle_catchup_request(from, *request);
   else if (const auto* decision = dynamic_cast<const Decision*>(&message)) {
     if (decision->block->height > height_) {
-      future_[decision->block->height].push_back({from, make_message<Decision>(*decision)});
+      future_[decision->block->height].push_back({from, MessagePtr(decision)});
       return;
     }
     return handle_decision(from, *decision);
