@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <limits>
 
-#include <simgrid/kernel/Timer.hpp>
 
 #include "sim/node.hpp"
 #include "sim/simulation.hpp"
@@ -144,10 +143,7 @@ void Network::send(int from, int to, const MessagePtr& message)
 
 void Network::deliver_later(int from, int to, const MessagePtr& message, double delay)
 {
-  // Captures fit SimGrid's inline task storage (24 bytes): no allocation per delivery.
-  Node* target = &simulation_.node(to);
-  simgrid::kernel::timer::Timer::set(sg4::Engine::get_clock() + delay,
-                                     [target, message, from]() { target->deliver(from, *message); });
+  simulation_.events().deliver_at(sg4::Engine::get_clock() + delay, &simulation_.node(to), from, message);
 }
 
 std::array<uint64_t, 4>& Network::class_counters(const char* kind)

@@ -1,7 +1,5 @@
 #include "sim/node.hpp"
 
-#include <simgrid/kernel/Timer.hpp>
-
 #include "sim/network.hpp"
 #include "sim/simulation.hpp"
 
@@ -50,15 +48,15 @@ void Node::send(int to, const MessagePtr& message)
 
 void Node::set_timer(double delay, const TimerEvent& timer)
 {
-  unsigned epoch = epoch_;
-  simgrid::kernel::timer::Timer::set(now() + delay, [this, timer, epoch]() {
-    if (simulation_.stopped())
-      return;
-    simulation_.count_event();
-    // A timer set before a crash died with the process that set it.
-    if (online_ && epoch == epoch_)
-      on_timer(timer);
-  });
+  simulation_.events().timer_at(now() + delay, this, timer, epoch_);
+}
+
+void Node::fire_timer(const TimerEvent& timer, unsigned epoch)
+{
+  simulation_.count_event();
+  // A timer set before a crash died with the process that set it.
+  if (online_ && epoch == epoch_)
+    on_timer(timer);
 }
 
 double Node::now() const { return sg4::Engine::get_clock(); }

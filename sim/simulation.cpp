@@ -291,6 +291,7 @@ RunResult Simulation::run(bool show_progress)
   const auto* factory = ProtocolRegistry::instance().find_parent(scenario_.parent.protocol.kind);
   placements_         = place_nodes(scenario_.parent.validators.count);
   overlay_            = build_overlay(scenario_, node_count());
+  queue_              = std::make_unique<EventQueue>(*this);
   network_            = std::make_unique<Network>(*this, placements_);
   recorder_           = std::make_unique<Recorder>(scenario_.detectors.stall_threshold.seconds,
                                                    scenario_.duration.seconds);

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <simgrid/s4u.hpp>
 
+#include "sim/event_queue.hpp"
 #include "sim/network.hpp"
 #include "sim/node.hpp"
 #include "sim/overlay.hpp"
@@ -42,6 +43,7 @@ public:
   const RegionMatrix& regions() const { return regions_; }
   Recorder& recorder() { return *recorder_; }
   Network& network() { return *network_; }
+  EventQueue& events() { return *queue_; }
   const OverlayGraph& overlay() const { return overlay_; }
   Node& node(int id) { return *nodes_[id]; }
   int node_count() const { return static_cast<int>(placements_.size()); }
@@ -70,6 +72,7 @@ private:
   std::unique_ptr<sg4::Engine> engine_;
   std::vector<Placement> placements_;
   std::vector<std::unique_ptr<Node>> nodes_;
+  std::unique_ptr<EventQueue> queue_;
   std::unique_ptr<Network> network_;
   std::unique_ptr<Recorder> recorder_;
   OverlayGraph overlay_;
