@@ -272,12 +272,14 @@ void Validator::evaluate_rules(int round)
 {
   if (step_ == Step::new_height)
     return;
-  // Line 55: f + 1 messages of a higher round -> skip to it.
+  // Line 55: f + 1 messages (proposal or votes) of a higher round -> skip to it.
   if (round > round_) {
     const RoundState& state = round_state(round);
     long long power         = 0;
+    int proposer            = state.proposal ? chain_.schedule.proposer(height_, round) : -1;
     for (size_t v = 0; v < chain_.power.size(); ++v)
-      if (state.prevotes.has_voted(static_cast<int>(v)) || state.precommits.has_voted(static_cast<int>(v)))
+      if (state.prevotes.has_voted(static_cast<int>(v)) || state.precommits.has_voted(static_cast<int>(v)) ||
+          static_cast<int>(v) == proposer)
         power += chain_.power[v];
     if (chain_.is_one_third(power)) {
       start_round(round);
