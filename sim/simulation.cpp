@@ -237,13 +237,16 @@ void Simulation::schedule_lifecycle_adversaries()
                              }
                            }});
     } else if (adversary.kind == "partition") {
-      std::string groups = YAML::Dump(YAML::Node(adversary.groups));
-      std::replace(groups.begin(), groups.end(), '\n', ' ');
-      actions.push_back({adversary.from.seconds, order++,
-                         [this]() { recorder_->event(now(), "network", -1, "partition_start"); }});
+      YAML::Emitter flow;
+      flow << YAML::Flow << YAML::Node(adversary.groups);
+      std::string groups = flow.c_str();
+      actions.push_back({adversary.from.seconds, order++, [this, groups]() {
+                           recorder_->event(now(), "network", -1, "partition_start", -1, -1, groups);
+                         }});
       if (until < scenario_.duration.seconds)
-        actions.push_back(
-            {until, order++, [this]() { recorder_->event(now(), "network", -1, "partition_end"); }});
+        actions.push_back({until, order++, [this, groups]() {
+                             recorder_->event(now(), "network", -1, "partition_end", -1, -1, groups);
+                           }});
     }
   }
   std::stable_sort(actions.begin(), actions.end(), [](auto& a, auto& b) { return a.time < b.time; });
