@@ -45,6 +45,7 @@ int run(const Options& options, const std::vector<std::string>& engine_args)
     spdlog::warn("{}", warning);
   std::string out_dir = options.out_dir.empty() ? "results/" + scenario.name : options.out_dir;
 
+  shsim::Simulation::check_engine_options(engine_args);
   shsim::Simulation simulation(scenario, engine_args);
   shsim::RunResult result = simulation.run(!options.quiet);
   shsim::write_outputs(out_dir, scenario, result);

@@ -7,8 +7,10 @@
 #include <numeric>
 
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "sim/expect.hpp"
@@ -101,6 +103,56 @@ std::vector<int> Simulation::select_validators(const ValidatorSelection& selecti
   return shsim::select_validators(selection, stakes_, static_cast<uint64_t>(scenario_.seed), adversary_index);
 }
 
+void Simulation::check_engine_options(const std::vector<std::string>& engine_args)
+{
+  for (const auto& arg : engine_args)
+    for (const char* owned : {"--cfg=network/model", "--cfg=network/latency-factor", "--cfg=network/bandwidth-factor"})
+      if (arg.rfind(owned, 0) == 0)
+        throw InputError(fmt::format("{}: set network.model in the scenario instead (the run metadata must say "
+                                     "which model ran, with real latencies)",
+                                     arg));
+  if (engine_args.empty())
+    return;
+  int channel[2];
+  if (pipe(channel) != 0)
+    return;
+  std::fflush(nullptr);
+  pid_t child = fork();
+  if (child == 0) {
+    dup2(channel[1], STDERR_FILENO);
+    dup2(channel[1], STDOUT_FILENO);
+    close(channel[0]);
+    std::vector<std::string> args{"shsim", "--log=root.fmt:%m%n", "--log=xbt_cfg.thres:warning"};
+    args.insert(args.end(), engine_args.begin(), engine_args.end());
+    std::vector<char*> argv;
+    for (auto& arg : args)
+      argv.push_back(arg.data());
+    int argc = static_cast<int>(argv.size());
+    try {
+      sg4::Engine engine(&argc, argv.data());
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      std::fflush(stderr);
+      std::_Exit(1);
+    }
+    std::_Exit(0);
+  }
+  close(channel[1]);
+  std::string output;
+  char buffer[4096];
+  ssize_t got;
+  while ((got = read(channel[0], buffer, sizeof buffer)) > 0)
+    output.append(buffer, static_cast<size_t>(got));
+  close(channel[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    return;
+  std::string first_line = output.substr(0, output.find('\n'));
+  throw InputError(fmt::format("SimGrid rejected {}: {}", fmt::join(engine_args, " "),
+                               first_line.empty() ? std::string("the engine aborted") : first_line));
+}
+
 void Simulation::configure_engine()
 {
   // LV08, SimGrid's default, multiplies every latency by 13.01 and bandwidth by 0.97: results must
@@ -116,7 +168,14 @@ void Simulation::configure_engine()
   for (auto& arg : args)
     argv.push_back(arg.data());
   int argc = static_cast<int>(argv.size());
-  engine_  = std::make_unique<sg4::Engine>(&argc, argv.data());
+  try {
+    engine_ = std::make_unique<sg4::Engine>(&argc, argv.data());
+  } catch (const std::exception& e) {
+    // A --cfg SimGrid does not accept is bad input; its message lists every key: keep the first line.
+    std::string message = e.what();
+    throw InputError(fmt::format("SimGrid rejected {}: {}", fmt::join(engine_args_, " "),
+                                 message.substr(0, message.find('\n'))));
+  }
   // TCP-gamma caps a flow at gamma / (2 x latency); take it out so that a flow reaches its link
   // bandwidth as the latency transport assumes (a user --cfg may set it back).
   if (std::none_of(engine_args_.begin(), engine_args_.end(),
@@ -327,6 +386,7 @@ RunResult Simulation::run(bool show_progress)
                                 {"network_model", scenario_.network.model == "LV08"
                                                       ? "LV08 with latency-factor 1 and bandwidth-factor 1"
                                                       : "CM02 (TCP-gamma off, no cross-traffic)"},
+                                {"engine_options", engine_args_},
                                 {"latency_matrix", {{"file", scenario_.network.latency_matrix}, {"source", regions_.source}}},
                                 {"transports", network_->transports_json()},
                                 {"overlay", overlay_summary(overlay_)}};

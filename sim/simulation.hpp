@@ -37,6 +37,9 @@ public:
   ~Simulation();
 
   RunResult run(bool show_progress = false);
+  /// SimGrid aborts the process on some invalid options (--log=nonsense, an unknown context factory):
+  /// try them in a forked child first. Throws InputError with SimGrid's first line of complaint.
+  static void check_engine_options(const std::vector<std::string>& engine_args);
 
   // ---- for models ----
   const Scenario& scenario() const { return scenario_; }

@@ -84,3 +84,24 @@ TEST_CASE("check validates without running, config prints the resolved scenario,
   CHECK(run_shsim("schema", log) == 0);
   CHECK(read(log).find("parent.protocol.tendermint.timeout_commit") != std::string::npos);
 }
+
+TEST_CASE("SimGrid's own --cfg and --log options pass through to the engine", "[cli]")
+{
+  std::string plain = fresh_directory(), tuned = fresh_directory(), log = write_temporary("", ".log");
+  REQUIRE(run_shsim("run " + quick + " --out " + plain) == 0);
+  // A context option that changes nothing simulated, and a log threshold.
+  REQUIRE(run_shsim("run " + quick + " --cfg=contexts/stack-size:1024 --log=root.thres:critical --out " + tuned) == 0);
+  auto plain_summary = nlohmann::json::parse(read(fs::path(plain) / "summary.json"));
+  auto tuned_summary = nlohmann::json::parse(read(fs::path(tuned) / "summary.json"));
+  CHECK(plain_summary["chains"] == tuned_summary["chains"]);
+  CHECK(tuned_summary["run"]["engine_options"] ==
+        nlohmann::json::array({"--cfg=contexts/stack-size:1024", "--log=root.thres:critical"}));
+  // An option SimGrid does not know is bad input: one line, exit 2.
+  CHECK(run_shsim("run " + quick + " --cfg=no/such-option:1 --out " + fresh_directory(), log) == 2);
+  CHECK(read(log) == "shsim: error: SimGrid rejected --cfg=no/such-option:1: Bad config key: no/such-option\n");
+  // SimGrid aborts on some bad options; shsim tries them first and reports them as bad input.
+  CHECK(run_shsim("run " + quick + " --log=nonsense --out " + fresh_directory(), log) == 2);
+  CHECK(read(log) == "shsim: error: SimGrid rejected --log=nonsense: Invalid control string 'nonsense'\n");
+  // The network model is the scenario's business, so that the metadata says which one ran.
+  CHECK(run_shsim("run " + quick + " --cfg=network/model:LV08 --out " + fresh_directory(), log) == 2);
+}
