@@ -148,7 +148,7 @@ YAML::Node node_at(const YAML::Node& root, const std::vector<std::string>& keys)
 }
 
 // Cross-checks that need more than one key: regions, placement shares, validator indices, files.
-void check_references(const Scenario& s, const YAML::Node& root, const SourceContext& ctx)
+void check_references(Scenario& s, const YAML::Node& root, const SourceContext& ctx)
 {
   auto fail = [&](std::vector<std::string> keys, const std::string& path, const std::string& reason) {
     ctx.fail(node_at(root, keys), path, reason);
@@ -162,7 +162,8 @@ void check_references(const Scenario& s, const YAML::Node& root, const SourceCon
   if (!fs::is_regular_file(matrix_path))
     fail({"network", "latency_matrix"}, "network.latency_matrix",
          fmt::format("file '{}' not found", s.network.latency_matrix));
-  RegionMatrix matrix = load_region_matrix(matrix_path);
+  s.regions                  = load_region_matrix(matrix_path);
+  const RegionMatrix& matrix = s.regions;
   if (!s.network.platform_file.empty() && !fs::is_regular_file(s.resolve_path(s.network.platform_file)))
     fail({"network", "platform_file"}, "network.platform_file",
          fmt::format("file '{}' not found", s.network.platform_file));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sim/protocol.hpp"
+#include "sim/regions.hpp"
 #include "sim/schema.hpp"
 #include "sim/units.hpp"
 
@@ -265,6 +266,7 @@ struct Scenario {
   std::string source_file;                   // the scenario file as given
   std::string base_dir;                      // directory used to resolve relative paths
   std::vector<std::string> expect_locations;  // "file:line:col" of each expectation
+  RegionMatrix regions;                       // network.latency_matrix, loaded and checked
 
   template <class V> void describe(V& v)
   {

@@ -58,7 +58,6 @@ std::vector<int> region_counts(const Validators& validators, const RegionMatrix&
 Simulation::Simulation(const Scenario& scenario, std::vector<std::string> engine_args)
     : scenario_(scenario)
     , engine_args_(std::move(engine_args))
-    , regions_(load_region_matrix(scenario.resolve_path(scenario.network.latency_matrix)))
     , stakes_(draw_stakes(scenario.parent.validators, static_cast<uint64_t>(scenario.seed)))
 {
 }
@@ -185,7 +184,7 @@ void Simulation::configure_engine()
 
 std::vector<Placement> Simulation::place_nodes(int count)
 {
-  std::vector<int> counts = region_counts(scenario_.parent.validators, regions_);
+  std::vector<int> counts = region_counts(scenario_.parent.validators, scenario_.regions);
   // Smooth weighted round-robin spreads the regions over the node ids (no region clusters on low ids).
   std::vector<int> current(counts.size(), 0), left = counts, region_of_node;
   for (int node = 0; node < count; ++node) {
@@ -215,7 +214,7 @@ void Simulation::build_platform(const std::vector<int>& region_of_node, std::vec
       throw InputError(fmt::format("{}: the platform has no host", net.platform_file));
     for (size_t i = 0; i < placements.size(); ++i) {
       placements[i].host   = hosts[i % hosts.size()];
-      int region           = regions_.index_of(placements[i].host->get_englobing_zone()->get_name());
+      int region           = scenario_.regions.index_of(placements[i].host->get_englobing_zone()->get_name());
       placements[i].region = region < 0 ? 0 : region;
     }
     return;
@@ -223,13 +222,13 @@ void Simulation::build_platform(const std::vector<int>& region_of_node, std::vec
   // Regions as star zones (one up and one down link per host), joined by one link per region pair in
   // a full root zone: O(hosts + regions^2) routes, never O(hosts^2).
   auto* world = sg4::create_full_zone("world");
-  size_t n    = regions_.regions.size();
+  size_t n    = scenario_.regions.regions.size();
   std::vector<sg4::NetZone*> zones(n);
   std::vector<simgrid::kernel::routing::NetPoint*> routers(n);
   for (size_t r = 0; r < n; ++r) {
-    zones[r] = sg4::create_star_zone(regions_.regions[r]);
+    zones[r] = sg4::create_star_zone(scenario_.regions.regions[r]);
     zones[r]->set_parent(world);
-    routers[r] = zones[r]->create_router("router-" + regions_.regions[r]);
+    routers[r] = zones[r]->create_router("router-" + scenario_.regions.regions[r]);
     zones[r]->add_route(routers[r], nullptr, nullptr, nullptr, {}, true);
   }
   for (size_t i = 0; i < placements.size(); ++i) {
@@ -237,7 +236,7 @@ void Simulation::build_platform(const std::vector<int>& region_of_node, std::vec
     auto* zone    = zones[r];
     auto* host    = zone->create_host("node-" + std::to_string(i), 1e9);
     // Half the intra-region latency sits on each end so that a route within the region adds it once.
-    double access = net.access.latency.seconds + regions_.latency(r, r) / 2;
+    double access = net.access.latency.seconds + scenario_.regions.latency(r, r) / 2;
     auto* up      = zone->create_link("up-" + std::to_string(i), net.access.upload.bits_per_second / 8)
                    ->set_latency(access);
     auto* down = zone->create_link("down-" + std::to_string(i), net.access.download.bits_per_second / 8)
@@ -251,8 +250,8 @@ void Simulation::build_platform(const std::vector<int>& region_of_node, std::vec
   }
   for (size_t a = 0; a < n; ++a)
     for (size_t b = a + 1; b < n; ++b) {
-      double latency = regions_.latency(a, b) - (regions_.latency(a, a) + regions_.latency(b, b)) / 2;
-      auto* link     = world->create_link(regions_.regions[a] + "-" + regions_.regions[b], net.backbone.bits_per_second / 8)
+      double latency = scenario_.regions.latency(a, b) - (scenario_.regions.latency(a, a) + scenario_.regions.latency(b, b)) / 2;
+      auto* link     = world->create_link(scenario_.regions.regions[a] + "-" + scenario_.regions.regions[b], net.backbone.bits_per_second / 8)
                        ->set_latency(latency);
       world->add_route(zones[a]->get_netpoint(), zones[b]->get_netpoint(), routers[a], routers[b],
                        {sg4::LinkInRoute(link)}, true);
@@ -371,12 +370,12 @@ RunResult Simulation::run(bool show_progress)
     traffic[scenario_.parent.name].second.add(static_cast<double>(network_->bytes_sent(v)));
   }
   nlohmann::json regions_json = nlohmann::json::object();
-  std::vector<int> per_region(regions_.regions.size(), 0);
+  std::vector<int> per_region(scenario_.regions.regions.size(), 0);
   for (const auto& p : placements_)
     ++per_region[p.region];
   for (size_t r = 0; r < per_region.size(); ++r)
     if (per_region[r] > 0)
-      regions_json[regions_.regions[r]] = per_region[r];
+      regions_json[scenario_.regions.regions[r]] = per_region[r];
   result.summary["scenario"] = scenario_.name;
   result.summary["run"]      = {{"seed", scenario_.seed},
                                 {"simulated_seconds", scenario_.duration.seconds},
@@ -387,7 +386,7 @@ RunResult Simulation::run(bool show_progress)
                                                       ? "LV08 with latency-factor 1 and bandwidth-factor 1"
                                                       : "CM02 (TCP-gamma off, no cross-traffic)"},
                                 {"engine_options", engine_args_},
-                                {"latency_matrix", {{"file", scenario_.network.latency_matrix}, {"source", regions_.source}}},
+                                {"latency_matrix", {{"file", scenario_.network.latency_matrix}, {"source", scenario_.regions.source}}},
                                 {"transports", network_->transports_json()},
                                 {"overlay", overlay_summary(overlay_)}};
   result.summary["chains"] = recorder_->chains_summary(traffic);

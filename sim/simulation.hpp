@@ -43,7 +43,7 @@ public:
 
   // ---- for models ----
   const Scenario& scenario() const { return scenario_; }
-  const RegionMatrix& regions() const { return regions_; }
+  const RegionMatrix& regions() const { return scenario_.regions; }
   Recorder& recorder() { return *recorder_; }
   Network& network() { return *network_; }
   EventQueue& events() { return *queue_; }
@@ -71,7 +71,6 @@ private:
 
   const Scenario& scenario_;
   std::vector<std::string> engine_args_;
-  RegionMatrix regions_;
   std::unique_ptr<sg4::Engine> engine_;
   std::vector<Placement> placements_;
   std::vector<std::unique_ptr<Node>> nodes_;

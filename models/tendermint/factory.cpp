@@ -41,7 +41,7 @@ public:
   {
     std::vector<std::string> warnings;
     const Params& p = scenario.parent.protocol.as<TypedParams>().params;
-    RegionMatrix matrix = load_region_matrix(scenario.resolve_path(scenario.network.latency_matrix));
+    const RegionMatrix& matrix = scenario.regions;
     double worst = 0, best = 1e300;
     for (const auto& row : matrix.one_way_seconds)
       for (double latency : row) {
