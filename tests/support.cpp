@@ -1,6 +1,7 @@
 #include "tests/support.hpp"
 
 #include <cstdio>
+#include <filesystem>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -19,6 +20,25 @@ namespace shsim::testing {
 
 std::string source_path(const std::string& relative) { return std::string(SHSIM_SOURCE_DIR) + "/" + relative; }
 
+namespace {
+// Temporary files and folders a test process made, removed when it exits (children use _Exit).
+std::vector<std::string>& temporaries()
+{
+  static std::vector<std::string> paths;
+  static bool registered = false;
+  if (!registered) {
+    registered = true;
+    std::atexit([] {
+      for (const auto& path : temporaries()) {
+        std::error_code ignored;
+        std::filesystem::remove_all(path, ignored);
+      }
+    });
+  }
+  return paths;
+}
+}  // namespace
+
 std::string write_temporary(const std::string& text, const std::string& suffix)
 {
   std::string pattern = "/tmp/shsim-test-XXXXXX" + suffix;
@@ -29,6 +49,7 @@ std::string write_temporary(const std::string& text, const std::string& suffix)
     throw std::runtime_error("cannot create a temporary file");
   close(fd);
   std::ofstream(name.data()) << text;
+  temporaries().push_back(name.data());
   return name.data();
 }
 
