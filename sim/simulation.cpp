@@ -102,6 +102,18 @@ std::vector<int> Simulation::select_validators(const ValidatorSelection& selecti
   return shsim::select_validators(selection, stakes_, static_cast<uint64_t>(scenario_.seed), adversary_index);
 }
 
+namespace {
+/// A SimGrid engine started with these command-line arguments (argv[0] first).
+std::unique_ptr<sg4::Engine> start_engine(std::vector<std::string> args)
+{
+  std::vector<char*> argv;
+  for (auto& arg : args)
+    argv.push_back(arg.data());
+  int argc = static_cast<int>(argv.size());
+  return std::make_unique<sg4::Engine>(&argc, argv.data());
+}
+}  // namespace
+
 void Simulation::check_engine_options(const std::vector<std::string>& engine_args)
 {
   for (const auto& arg : engine_args)
@@ -123,12 +135,8 @@ void Simulation::check_engine_options(const std::vector<std::string>& engine_arg
     close(channel[0]);
     std::vector<std::string> args{"shsim", "--log=root.fmt:%m%n", "--log=xbt_cfg.thres:warning"};
     args.insert(args.end(), engine_args.begin(), engine_args.end());
-    std::vector<char*> argv;
-    for (auto& arg : args)
-      argv.push_back(arg.data());
-    int argc = static_cast<int>(argv.size());
     try {
-      sg4::Engine engine(&argc, argv.data());
+      auto engine = start_engine(args);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "%s\n", e.what());
       std::fflush(stderr);
@@ -163,12 +171,8 @@ void Simulation::configure_engine()
     args.emplace_back("--cfg=network/bandwidth-factor:1");
   }
   args.insert(args.end(), engine_args_.begin(), engine_args_.end());
-  std::vector<char*> argv;
-  for (auto& arg : args)
-    argv.push_back(arg.data());
-  int argc = static_cast<int>(argv.size());
   try {
-    engine_ = std::make_unique<sg4::Engine>(&argc, argv.data());
+    engine_ = start_engine(args);
   } catch (const std::exception& e) {
     // A --cfg SimGrid does not accept is bad input; its message lists every key: keep the first line.
     std::string message = e.what();
