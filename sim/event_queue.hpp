@@ -29,7 +29,6 @@ public:
   void deliver_at(double time, Node* target, int from, MessagePtr message);
   /// Fires `timer` on `target` at `time` if the node has not crashed since (`epoch`).
   void timer_at(double time, Node* target, const TimerEvent& timer, unsigned epoch);
-  size_t pending() const { return heap_.size(); }
 
 private:
   struct Event {

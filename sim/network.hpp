@@ -51,12 +51,10 @@ public:
   double draw_jitter();
 
   const Placement& placement(int node) const { return placements_[node]; }
-  size_t node_count() const { return placements_.size(); }
 
   // Traffic accounting.
   uint64_t messages_sent(int node) const { return messages_sent_[node]; }
   uint64_t bytes_sent(int node) const { return bytes_sent_[node]; }
-  uint64_t messages_dropped() const { return dropped_; }
   nlohmann::json transports_json() const;
 
 private:

@@ -59,12 +59,6 @@ void Recorder::transaction_committed(const std::string& chain, double submitted,
   chains_[chain].transaction_latency.add(time - submitted);
 }
 
-size_t Recorder::safety_violations(const std::string& chain) const
-{
-  auto found = chains_.find(chain);
-  return found == chains_.end() ? 0 : found->second.violations.size();
-}
-
 nlohmann::json Recorder::chains_summary(const std::map<std::string, std::pair<Samples, Samples>>& traffic) const
 {
   nlohmann::json out = nlohmann::json::object();

@@ -63,7 +63,6 @@ public:
   const std::vector<EventRecord>& events() const { return events_; }
   /// The "chains" object of summary.json. `per_node_messages`/`bytes` come from the transport.
   nlohmann::json chains_summary(const std::map<std::string, std::pair<Samples, Samples>>& traffic) const;
-  size_t safety_violations(const std::string& chain) const;
 
 private:
   struct Decision {

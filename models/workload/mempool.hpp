@@ -25,7 +25,6 @@ public:
   TransactionRange select(uint64_t max_bytes) const;
   /// The block holding `range` was committed at `time`: its transactions leave the pool.
   void commit(const TransactionRange& range, double time);
-  size_t pending() const { return pending_.size(); }
 
 private:
   struct Pending {
