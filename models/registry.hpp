@@ -8,12 +8,23 @@ namespace shsim::models {
 namespace tendermint {
 void register_protocol(ProtocolRegistry& registry);
 }
+namespace rollup {
+void register_optimistic(ProtocolRegistry& registry);
+void register_zk(ProtocolRegistry& registry);
+}  // namespace rollup
+namespace bridge {
+void register_bridge(ProtocolRegistry& registry);
+}
 
 inline void register_all()
 {
   auto& registry = ProtocolRegistry::instance();
-  if (registry.find_parent("tendermint") == nullptr)
-    tendermint::register_protocol(registry);
+  if (registry.find_parent("tendermint") != nullptr)
+    return;
+  tendermint::register_protocol(registry);
+  rollup::register_optimistic(registry);
+  rollup::register_zk(registry);
+  bridge::register_bridge(registry);
 }
 
 }  // namespace shsim::models

@@ -20,6 +20,20 @@ void EventQueue::timer_at(double time, Node* target, const TimerEvent& timer, un
   push({time, 0, target, nullptr, -1, epoch, timer});
 }
 
+void EventQueue::call_at(double time, std::function<void()> action)
+{
+  size_t slot;
+  if (free_actions_.empty()) {
+    slot = actions_.size();
+    actions_.push_back(std::move(action));
+  } else {
+    slot = free_actions_.back();
+    free_actions_.pop_back();
+    actions_[slot] = std::move(action);
+  }
+  push({time, 0, nullptr, nullptr, -1, 0, {0, static_cast<long long>(slot), 0}});
+}
+
 void EventQueue::push(Event event)
 {
   event.sequence = next_sequence_++;
@@ -55,7 +69,13 @@ void EventQueue::run_due()
     std::pop_heap(heap_.begin(), heap_.end(), Later{});
     Event event = std::move(heap_.back());
     heap_.pop_back();
-    if (event.message)
+    if (event.target == nullptr) {
+      auto slot                   = static_cast<size_t>(event.timer.first);
+      std::function<void()> action = std::move(actions_[slot]);
+      free_actions_.push_back(slot);
+      simulation_.count_event();
+      action();
+    } else if (event.message)
       event.target->deliver(event.from, *event.message);
     else
       event.target->fire_timer(event.timer, event.epoch);

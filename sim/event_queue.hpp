@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "sim/message.hpp"
@@ -29,6 +30,8 @@ public:
   void deliver_at(double time, Node* target, int from, MessagePtr message);
   /// Fires `timer` on `target` at `time` if the node has not crashed since (`epoch`).
   void timer_at(double time, Node* target, const TimerEvent& timer, unsigned epoch);
+  /// Runs `action` at `time`, whatever happens to any node: the clock of a contract on a chain.
+  void call_at(double time, std::function<void()> action);
 
 private:
   struct Event {
@@ -52,6 +55,8 @@ private:
 
   Simulation& simulation_;
   std::vector<Event> heap_;
+  std::vector<std::function<void()>> actions_;  // call_at events: target null, timer.first = index
+  std::vector<size_t> free_actions_;
   uint64_t next_sequence_ = 0;
   simgrid::kernel::timer::Timer* armed_ = nullptr;
   double armed_at_                      = 0;

@@ -50,6 +50,8 @@ const nlohmann::json* find_metric(const nlohmann::json& summary, const std::stri
         node = &summary["run"];
       else if (summary.contains("chains") && summary["chains"].contains(part))
         node = &summary["chains"][part];
+      else if (summary.contains("bridges") && summary["bridges"].contains(part))
+        node = &summary["bridges"][part];
       else
         return nullptr;
       continue;

@@ -40,8 +40,7 @@ int run(const Options& options, const std::vector<std::string>& engine_args)
 {
   shsim::Scenario scenario = load(options);
   shsim::check_expectation_metrics(scenario);
-  const auto* factory = shsim::ProtocolRegistry::instance().find_parent(scenario.parent.protocol.kind);
-  for (const auto& warning : factory->review(scenario))
+  for (const auto& warning : shsim::review_scenario(scenario))
     spdlog::warn("{}", warning);
   std::string out_dir = options.out_dir.empty() ? "results/" + scenario.name : options.out_dir;
 
@@ -117,8 +116,7 @@ int main(int argc, char** argv)
     if (check_command->parsed()) {
       shsim::Scenario scenario = load(options);
       shsim::check_expectation_metrics(scenario);
-      const auto* factory = shsim::ProtocolRegistry::instance().find_parent(scenario.parent.protocol.kind);
-      for (const auto& warning : factory->review(scenario))
+      for (const auto& warning : shsim::review_scenario(scenario))
         spdlog::warn("{}", warning);
       std::cout << options.scenario_file << ": ok\n";
       return exit_ok;

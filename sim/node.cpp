@@ -10,8 +10,14 @@ void Node::deliver(int from, const Message& message)
   if (simulation_.stopped())
     return;
   simulation_.count_event();
-  if (online_)
-    on_message(from, message);
+  if (!online_)
+    return;
+  if (message.kind() == ParentSubmission::kind_name) {  // a validator takes a transaction into the pool
+    const auto& submission = static_cast<const ParentSubmission&>(message);
+    simulation_.ledger().accept(submission.ticket, now(), submission.tx);
+    return;
+  }
+  on_message(from, message);
 }
 
 void Node::set_online(bool online)

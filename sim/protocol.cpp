@@ -2,6 +2,8 @@
 
 #include <tuple>
 
+#include <fmt/ranges.h>
+
 namespace shsim {
 
 ProtocolRegistry& ProtocolRegistry::instance()
@@ -30,19 +32,63 @@ std::vector<std::string> ProtocolRegistry::parent_names() const
   return names;
 }
 
+void ProtocolRegistry::add_child(std::unique_ptr<ChildProtocolFactory> factory)
+{
+  std::string name = factory->name();
+  children_[name]  = std::move(factory);
+}
+
+const ChildProtocolFactory* ProtocolRegistry::find_child(const std::string& name) const
+{
+  auto found = children_.find(name);
+  return found == children_.end() ? nullptr : found->second.get();
+}
+
+std::vector<std::string> ProtocolRegistry::child_names() const
+{
+  std::vector<std::string> names;
+  for (const auto& entry : children_)
+    names.push_back(entry.first);
+  return names;
+}
+
+namespace {
+[[noreturn]] void unknown_kind(const std::string& what, const std::string& kind, const std::vector<std::string>& names,
+                               const YAML::Node& node, const std::string& path, const SourceContext& context)
+{
+  std::string reason = fmt::format("unknown {} '{}' (available: {})", what, kind, fmt::join(names, ", "));
+  if (auto guess = did_you_mean(kind, names))
+    reason = fmt::format("unknown {} '{}' (did you mean '{}'?)", what, kind, *guess);
+  context.fail(node, path, reason);
+}
+}  // namespace
+
+void ChildChoice::read_from(const YAML::Node& node, const std::string& path, const SourceContext& context)
+{
+  YAML::Node params_node;
+  std::tie(kind, params_node) = split_choice(node, path, context);
+  const auto& registry                = ProtocolRegistry::instance();
+  const ChildProtocolFactory* factory = registry.find_child(kind);
+  if (factory == nullptr)
+    unknown_kind("child chain kind", kind, registry.child_names(), node, path, context);
+  params = factory->parse(params_node, path + "." + kind, context);
+}
+
+YAML::Node ChildChoice::to_yaml() const
+{
+  YAML::Node node(YAML::NodeType::Map);
+  node[kind] = params ? params->dump() : YAML::Node(YAML::NodeType::Map);
+  return node;
+}
+
 void ProtocolChoice::read_from(const YAML::Node& node, const std::string& path, const SourceContext& context)
 {
   YAML::Node params_node;
   std::tie(kind, params_node) = split_choice(node, path, context);
   const auto& registry                  = ProtocolRegistry::instance();
   const ParentProtocolFactory* factory = registry.find_parent(kind);
-  if (factory == nullptr) {
-    std::vector<std::string> names = registry.parent_names();
-    std::string reason = fmt::format("unknown protocol '{}' (available: {})", kind, fmt::join(names, ", "));
-    if (auto guess = did_you_mean(kind, names))
-      reason = fmt::format("unknown protocol '{}' (did you mean '{}'?)", kind, *guess);
-    context.fail(node, path, reason);
-  }
+  if (factory == nullptr)
+    unknown_kind("protocol", kind, registry.parent_names(), node, path, context);
   params = factory->parse(params_node, path + "." + kind, context);
 }
 

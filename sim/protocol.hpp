@@ -3,6 +3,7 @@
 // and builds its actors. Only the entry point fills the registry (models/registry.cpp).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -38,17 +39,60 @@ public:
   virtual std::vector<std::string> review(const Scenario& scenario) const = 0;
   /// Creates the chain's actors inside a running simulation.
   virtual void build(Simulation& simulation) const = 0;
+  /// Share of stake that must double-sign to break safety (all of it then accountable).
+  virtual double safety_threshold() const = 0;
+  /// Share of stake whose absence halts the chain.
+  virtual double liveness_threshold() const = 0;
 };
+
+class ChildChain;
+
+/// A child chain's parameters: every child has a name and a region for its operator.
+class ChildParams : public ProtocolParams {
+public:
+  virtual const std::string& chain_name() const = 0;
+  /// Regions of the nodes the chain runs (operator first); "" lets the engine pick.
+  virtual std::vector<std::string> node_regions() const = 0;
+};
+
+/// Builds one kind of child chain (a rollup, ...): parses its parameters and creates its actors.
+class ChildProtocolFactory {
+public:
+  virtual ~ChildProtocolFactory()                       = default;
+  virtual std::string name() const                        = 0;
+  virtual std::string description() const                 = 0;
+  virtual std::shared_ptr<ChildParams> parse(const YAML::Node& node, const std::string& path,
+                                             const SourceContext& context) const = 0;
+  virtual void document(std::vector<std::string>& lines, const std::string& prefix) const = 0;
+  /// Warnings about parameters that make results questionable; may throw InputError.
+  virtual std::vector<std::string> review(const Scenario& scenario, const ChildParams& params) const = 0;
+  /// Creates the chain's nodes, with ids first_node, first_node + 1, ... (one per node_regions()).
+  virtual std::unique_ptr<ChildChain> build(Simulation& simulation, const ChildParams& params,
+                                            int first_node) const = 0;
+};
+
+class BridgeRuntime;
+struct BridgeConfig;
+/// Builds a bridge's relayers (models/bridge/), with node ids from first_node.
+using BridgeBuilder = std::function<std::unique_ptr<BridgeRuntime>(Simulation&, const BridgeConfig&, size_t index,
+                                                                    ChildChain&, int first_node)>;
 
 class ProtocolRegistry {
 public:
+  void set_bridge_builder(BridgeBuilder builder) { bridge_builder_ = std::move(builder); }
+  const BridgeBuilder& bridge_builder() const { return bridge_builder_; }
   static ProtocolRegistry& instance();
   void add_parent(std::unique_ptr<ParentProtocolFactory> factory);
   const ParentProtocolFactory* find_parent(const std::string& name) const;
   std::vector<std::string> parent_names() const;
+  void add_child(std::unique_ptr<ChildProtocolFactory> factory);
+  const ChildProtocolFactory* find_child(const std::string& name) const;
+  std::vector<std::string> child_names() const;
 
 private:
   std::map<std::string, std::unique_ptr<ParentProtocolFactory>> parents_;
+  std::map<std::string, std::unique_ptr<ChildProtocolFactory>> children_;
+  BridgeBuilder bridge_builder_;
 };
 
 /// A parent protocol chosen by name with its parsed parameters; written `protocol: tendermint` or
@@ -59,6 +103,22 @@ struct ProtocolChoice {
 
   void read_from(const YAML::Node& node, const std::string& path, const SourceContext& context);
   YAML::Node to_yaml() const;
+  template <class P> const P& as() const { return dynamic_cast<const P&>(*params); }
+};
+
+}  // namespace shsim
+
+namespace shsim {
+
+/// One entry of `children`: a child-chain kind with its parameters, written
+/// `- optimistic_rollup: {name: op, block_time: 2s}`.
+struct ChildChoice {
+  std::string kind;
+  std::shared_ptr<ChildParams> params;
+
+  void read_from(const YAML::Node& node, const std::string& path, const SourceContext& context);
+  YAML::Node to_yaml() const;
+  const std::string& name() const { return params->chain_name(); }
   template <class P> const P& as() const { return dynamic_cast<const P&>(*params); }
 };
 

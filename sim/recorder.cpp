@@ -59,6 +59,24 @@ void Recorder::transaction_committed(const std::string& chain, double submitted,
   chains_[chain].transaction_latency.add(time - submitted);
 }
 
+std::vector<double> Recorder::violations_of(const std::string& chain) const
+{
+  std::vector<double> shares;
+  auto found = chains_.find(chain);
+  if (found == chains_.end())
+    return shares;
+  double total = 0;
+  for (double s : found->second.info.stake)
+    total += s;
+  for (const auto& v : found->second.violations) {
+    double accountable = 0;
+    for (int validator : v.accountable)
+      accountable += found->second.info.stake.at(validator);
+    shares.push_back(total > 0 ? accountable / total : 0);
+  }
+  return shares;
+}
+
 nlohmann::json Recorder::chains_summary(const std::map<std::string, std::pair<Samples, Samples>>& traffic) const
 {
   nlohmann::json out = nlohmann::json::object();

@@ -61,6 +61,8 @@ public:
   void transaction_pending(const std::string& chain, size_t pending) { chains_[chain].pending_transactions = pending; }
 
   const std::vector<EventRecord>& events() const { return events_; }
+  /// Accountable stake share of each safety violation of `chain` so far.
+  std::vector<double> violations_of(const std::string& chain) const;
   /// The "chains" object of summary.json. `per_node_messages`/`bytes` come from the transport.
   nlohmann::json chains_summary(const std::map<std::string, std::pair<Samples, Samples>>& traffic) const;
 

@@ -1,10 +1,15 @@
 #include "sim/scenario.hpp"
 
+#include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <numeric>
 #include <set>
 
+#include <fmt/ranges.h>
+
 #include "sim/expect.hpp"
+#include "sim/ledger.hpp"
 #include "sim/regions.hpp"
 
 namespace shsim {
@@ -147,17 +152,95 @@ YAML::Node node_at(const YAML::Node& root, const std::vector<std::string>& keys)
   return node;
 }
 
+bool contains(const std::vector<std::string>& names, const std::string& name)
+{
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+std::string unknown(const std::string& what, const std::string& name, const std::vector<std::string>& names)
+{
+  if (auto guess = did_you_mean(name, names))
+    return fmt::format("unknown {} '{}' (did you mean '{}'?)", what, name, *guess);
+  return fmt::format("unknown {} '{}' (known: {})", what, name, fmt::join(names, ", "));
+}
+
+using Fail = std::function<void(std::vector<std::string>, const std::string&, const std::string&)>;
+
+// Children and bridges: unique names, known regions, bridges to existing children.
+void check_children(Scenario& s, const Fail& fail)
+{
+  std::vector<std::string> names{s.parent.name};
+  for (size_t i = 0; i < s.children.size(); ++i) {
+    const ChildChoice& child = s.children[i];
+    std::string index        = std::to_string(i);
+    if (contains(names, child.name()))
+      fail({"children", index, child.kind, "name"}, fmt::format("children[{}].{}.name", i, child.kind),
+           fmt::format("chain name '{}' is already used", child.name()));
+    names.push_back(child.name());
+    for (const auto& region : child.params->node_regions())
+      if (!region.empty() && s.regions.index_of(region) < 0)
+        fail({"children", index, child.kind}, fmt::format("children[{}].{}", i, child.kind),
+             unknown("region", region, s.regions.regions));
+  }
+  std::vector<std::string> children(names.begin() + 1, names.end());
+  for (size_t i = 0; i < s.bridges.size(); ++i) {
+    BridgeConfig& bridge = s.bridges[i];
+    std::string index    = std::to_string(i);
+    if (!contains(children, bridge.child))
+      fail({"bridges", index, "child"}, fmt::format("bridges[{}].child", i),
+           children.empty() ? "no child chain is declared (children: ...)" : unknown("child chain", bridge.child, children));
+    if (bridge.name.empty())
+      bridge.name = bridge.child + "-bridge";
+    if (contains(names, bridge.name))
+      fail({"bridges", index, "name"}, fmt::format("bridges[{}].name", i),
+           fmt::format("name '{}' is already used", bridge.name));
+    names.push_back(bridge.name);
+    if (!bridge.region.empty() && s.regions.index_of(bridge.region) < 0)
+      fail({"bridges", index, "region"}, fmt::format("bridges[{}].region", i),
+           unknown("region", bridge.region, s.regions.regions));
+  }
+}
+
+// Adversaries aimed at child chains and bridges: the target exists and is of the right kind.
+void check_child_adversary(const Scenario& s, const Adversary& a, size_t i, const Fail& fail)
+{
+  std::string index = std::to_string(i);
+  std::string path  = fmt::format("adversaries[{}].{}", i, a.kind);
+  if (a.kind == "relayer_fault") {
+    std::vector<std::string> bridges;
+    for (const auto& b : s.bridges)
+      bridges.push_back(b.name.empty() ? b.child + "-bridge" : b.name);
+    auto found = std::find(bridges.begin(), bridges.end(), a.bridge);
+    if (found == bridges.end())
+      fail({"adversaries", index, a.kind, "bridge"}, path + ".bridge", unknown("bridge", a.bridge, bridges));
+    if (a.count > s.bridges[found - bridges.begin()].relayers)
+      fail({"adversaries", index, a.kind, "count"}, path + ".count",
+           fmt::format("the bridge has only {} relayers", s.bridges[found - bridges.begin()].relayers));
+    if (a.mode == "slow" && a.delay.seconds <= 0)
+      fail({"adversaries", index, a.kind, "delay"}, path + ".delay", "a slow relayer needs a positive delay");
+    return;
+  }
+  std::vector<std::string> children;
+  for (const auto& c : s.children)
+    children.push_back(c.name());
+  const ChildChoice* child = s.child(a.chain);
+  if (child == nullptr)
+    fail({"adversaries", index, a.kind, "chain"}, path + ".chain",
+         children.empty() ? "no child chain is declared (children: ...)" : unknown("child chain", a.chain, children));
+  std::string needs = a.kind == "invalid_root" || a.kind.rfind("challengers_", 0) == 0 ? "optimistic_rollup"
+                      : a.kind == "prover_outage"                                        ? "zk_rollup"
+                                                                                         : "";
+  if (!needs.empty() && child->kind != needs)
+    fail({"adversaries", index, a.kind, "chain"}, path + ".chain",
+         fmt::format("'{}' is a {}; {} applies to a {}", a.chain, child->kind, a.kind, needs));
+}
+
 // Cross-checks that need more than one key: regions, placement shares, validator indices, files.
 void check_references(Scenario& s, const YAML::Node& root, const SourceContext& ctx)
 {
   auto fail = [&](std::vector<std::string> keys, const std::string& path, const std::string& reason) {
     ctx.fail(node_at(root, keys), path, reason);
   };
-  if (!s.children.empty())
-    fail({"children"}, "children", "child chains are not implemented yet (planned: optimistic and ZK rollups)");
-  if (!s.bridges.empty())
-    fail({"bridges"}, "bridges", "bridges are not implemented yet");
-
   std::string matrix_path = s.resolve_path(s.network.latency_matrix);
   if (!fs::is_regular_file(matrix_path))
     fail({"network", "latency_matrix"}, "network.latency_matrix",
@@ -221,6 +304,27 @@ void check_references(Scenario& s, const YAML::Node& root, const SourceContext& 
         }
       continue;
     }
+    if (a.kind != "crash" && a.kind != "equivocate" && a.kind != "parent_censor") {
+      check_child_adversary(s, a, i, fail);
+      continue;
+    }
+    if (a.kind == "parent_censor") {
+      for (size_t t = 0; t < a.targets.size(); ++t)
+        if (!contains(ParentLedger::kinds(), a.targets[t]))
+          fail({"adversaries", index, a.kind, "targets", std::to_string(t)}, fmt::format("{}.targets[{}]", path, t),
+               unknown("parent transaction kind", a.targets[t], ParentLedger::kinds()));
+      std::vector<std::string> owners;
+      for (const auto& c : s.children)
+        owners.push_back(c.name());
+      for (const auto& b : s.bridges)
+        owners.push_back(b.name);
+      for (size_t o = 0; o < a.owners.size(); ++o)
+        if (!contains(owners, a.owners[o]))
+          fail({"adversaries", index, a.kind, "owners", std::to_string(o)}, fmt::format("{}.owners[{}]", path, o),
+               unknown("chain or bridge", a.owners[o], owners));
+      if (a.who.validators.empty() && a.who.stake.value == 0)
+        continue;  // censoring a share of blocks
+    }
     if (a.who.validators.empty() && a.who.stake.value == 0)
       fail({"adversaries", index, a.kind}, path, "name `validators` or a `stake` share");
     if (!a.who.validators.empty() && a.who.stake.value > 0)
@@ -231,10 +335,23 @@ void check_references(Scenario& s, const YAML::Node& root, const SourceContext& 
              fmt::format("validator {} does not exist (0..{})", a.who.validators[v], validators.count - 1));
   }
 
-  for (size_t i = 0; i < s.workload.size(); ++i)
-    if (s.workload[i].chain != s.parent.name)
-      fail({"workload", std::to_string(i), "chain"}, fmt::format("workload[{}].chain", i),
-           fmt::format("unknown chain '{}' (chains: {})", s.workload[i].chain, s.parent.name));
+  check_children(s, fail);
+  for (size_t i = 0; i < s.workload.size(); ++i) {
+    const Workload& w = s.workload[i];
+    std::vector<std::string> chains{s.parent.name};
+    for (const auto& c : s.children)
+      chains.push_back(c.name());
+    std::string index = std::to_string(i);
+    if (!contains(chains, w.chain))
+      fail({"workload", index, "chain"}, fmt::format("workload[{}].chain", i), unknown("chain", w.chain, chains));
+    if (w.kind != "transaction" && w.chain == s.parent.name)
+      fail({"workload", index, "kind"}, fmt::format("workload[{}].kind", i),
+           fmt::format("{}s go between the parent and a child chain: set `chain` to the child", w.kind));
+    if (w.kind == "deposit" && std::none_of(s.bridges.begin(), s.bridges.end(),
+                                            [&](const BridgeConfig& b) { return b.child == w.chain; }))
+      fail({"workload", index, "kind"}, fmt::format("workload[{}].kind", i),
+           fmt::format("deposits into '{}' need a bridge to it (bridges: - {{child: {}}})", w.chain, w.chain));
+  }
 
   for (size_t i = 0; i < s.expect.size(); ++i)
     if (auto parsed = parse_expectation(s.expect[i]); !parsed.value)
@@ -278,6 +395,24 @@ Scenario load_scenario(const std::string& file, const std::vector<std::string>& 
   return scenario;
 }
 
+const ChildChoice* Scenario::child(const std::string& chain) const
+{
+  for (const auto& c : children)
+    if (c.name() == chain)
+      return &c;
+  return nullptr;
+}
+
+std::vector<std::string> review_scenario(const Scenario& scenario)
+{
+  const auto& registry = ProtocolRegistry::instance();
+  std::vector<std::string> warnings = registry.find_parent(scenario.parent.protocol.kind)->review(scenario);
+  for (const auto& child : scenario.children)
+    for (auto& warning : registry.find_child(child.kind)->review(scenario, *child.params))
+      warnings.push_back(std::move(warning));
+  return warnings;
+}
+
 std::string dump_scenario(const Scenario& scenario)
 {
   YAML::Emitter out;
@@ -296,6 +431,23 @@ std::vector<std::string> document_schema()
     lines.push_back(fmt::format("parent.protocol = {}: {}", name, ProtocolRegistry::instance().find_parent(name)->description()));
     ProtocolRegistry::instance().find_parent(name)->document(lines, "parent.protocol." + name);
   }
+  for (const auto& name : ProtocolRegistry::instance().child_names()) {
+    lines.push_back("");
+    lines.push_back(fmt::format("children[] = {}: {}", name, ProtocolRegistry::instance().find_child(name)->description()));
+    ProtocolRegistry::instance().find_child(name)->document(lines, "children[]." + name);
+  }
+  lines.push_back("");
+  BridgeConfig bridge;
+  SchemaDocumenter bridges(lines, "bridges[]");
+  bridge.describe(bridges);
+  lines.push_back("");
+  Workload workload;
+  SchemaDocumenter workloads(lines, "workload[]");
+  workload.describe(workloads);
+  lines.push_back("");
+  Adversary adversary;
+  SchemaDocumenter adversaries(lines, "adversaries[]");
+  adversary.describe_choice(adversaries);
   return lines;
 }
 

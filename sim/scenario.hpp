@@ -146,16 +146,39 @@ struct Validators {
   }
 };
 
+/// What the parent's stake is worth and what slashing takes: the inputs of the economic-security
+/// summary (cost of corruption against the value child chains secure).
+struct Economics {
+  double stake_value = 0;  // total stake, in the scenario's currency; 0 = not stated
+  Fraction slash_equivocation{0.05};
+  Fraction slash_downtime{0.01};
+  double fee_per_byte        = 0;
+  double fee_per_transaction = 0;
+
+  template <class V> void describe(V& v)
+  {
+    v.field("stake_value", stake_value, "value of all the parent's stake, in the scenario's currency (0: not stated)",
+            at_least<double>(0));
+    v.field("slash_equivocation", slash_equivocation,
+            "share of stake slashed for double signing (Cosmos SDK x/slashing default 5%)");
+    v.field("slash_downtime", slash_downtime, "share of stake slashed for downtime (Cosmos SDK default 1%)");
+    v.field("fee_per_byte", fee_per_byte, "fee a parent transaction pays per byte", at_least<double>(0));
+    v.field("fee_per_transaction", fee_per_transaction, "fee a parent transaction pays on top", at_least<double>(0));
+  }
+};
+
 struct ParentChain {
   std::string name = "parent";
   ProtocolChoice protocol;
   Validators validators;
+  Economics economics;
 
   template <class V> void describe(V& v)
   {
     v.field("name", name, "chain name used in metrics and expectations");
     v.field("protocol", protocol, "consensus protocol and its parameters");
     v.field("validators", validators, "validator set");
+    v.field("economics", economics, "stake value, slashing and fees");
   }
 };
 
@@ -180,8 +203,17 @@ struct Adversary {
   ValidatorSelection who;
   Duration from{0};
   std::optional<Duration> until;
-  std::string mode = "both";                        // equivocate: propose | vote | both
+  std::string mode = "both";                        // equivocate: propose | vote | both; relayer_fault
   std::vector<std::vector<std::string>> groups;     // partition
+  std::string chain;                                // child-chain adversaries
+  std::string bridge;                               // relayer_fault
+  Fraction share{1};                                // sequencer_censor, parent_censor
+  Duration delay{0};                                // challengers_late, relayer_fault slow
+  int count = 0;                                    // challengers_offline, relayer_fault (0: all)
+  std::vector<std::string> targets;                 // parent_censor: parent transaction kinds
+  std::vector<std::string> owners;                  // parent_censor: chains or bridges
+
+  bool active(double time) const { return time >= from.seconds && (!until || time < until->seconds); }
 
   template <class V> void describe_choice(V& v)
   {
@@ -203,11 +235,62 @@ struct Adversary {
       o.field("groups", groups, "lists of regions; regions not named form one more group");
       window(o);
     });
+    auto child = [&](auto& o) { o.field("chain", chain, "the child chain"); };
+    v.option("sequencer_down", "a child chain's sequencer is offline (no blocks, batches or roots)", [&](auto& o) {
+      child(o);
+      window(o);
+    });
+    v.option("sequencer_censor", "the sequencer leaves out a share of the users' transactions; victims force "
+                                 "them in through the parent",
+             [&](auto& o) {
+               child(o);
+               o.field("share", share, "share of transactions censored (chosen per transaction)");
+               window(o);
+             });
+    v.option("invalid_root", "the optimistic rollup's proposer posts wrong state roots", [&](auto& o) {
+      child(o);
+      window(o);
+    });
+    v.option("challengers_offline", "challengers of an optimistic rollup are offline", [&](auto& o) {
+      child(o);
+      o.field("count", count, "how many (0: all)", at_least<int>(0));
+      window(o);
+    });
+    v.option("challengers_late", "challengers react to a posted root only after a delay", [&](auto& o) {
+      child(o);
+      o.field("delay", delay, "extra reaction time", positive<Duration>());
+      window(o);
+    });
+    v.option("prover_outage", "a ZK rollup's provers stop proving", [&](auto& o) {
+      child(o);
+      window(o);
+    });
+    v.option("parent_censor", "parent proposers leave out chosen transactions (e.g. dispute moves)", [&](auto& o) {
+      o.field("targets", targets, "kinds of parent transactions censored (empty: all kinds)");
+      o.field("owners", owners, "chains or bridges whose transactions are censored (empty: all)");
+      o.field("share", share, "share of parent blocks whose proposer censors, drawn per block (used unless "
+                              "validators or stake name the censoring proposers)");
+      o.field("validators", who.validators, "alternatively, the censoring proposers by index");
+      o.field("stake", who.stake, "or the smallest set of proposers whose stake reaches this share");
+      o.field("pick", who.pick, "order in which `stake` picks validators", one_of({"first", "last", "random"}));
+      window(o);
+    });
+    v.option("relayer_fault", "relayers of a bridge misbehave", [&](auto& o) {
+      o.field("bridge", bridge, "the bridge");
+      o.field("mode", mode,
+              "down: relay nothing; slow: relay after `delay`; premature: relay before the source finalized; "
+              "replay: relay every message twice",
+              one_of({"down", "slow", "premature", "replay"}));
+      o.field("delay", delay, "extra delay of a slow relayer");
+      o.field("count", count, "how many relayers (0: all)", at_least<int>(0));
+      window(o);
+    });
   }
 };
 
 struct Workload {
   std::string chain = "parent";
+  std::string kind  = "transaction";
   Rate rate{1};
   Bytes size{300};
   std::string arrivals = "poisson";  // poisson | fixed
@@ -217,6 +300,10 @@ struct Workload {
   template <class V> void describe(V& v)
   {
     v.field("chain", chain, "chain that receives the transactions");
+    v.field("kind", kind,
+            "transaction; deposit (from the parent into `chain`, through its bridge); withdrawal (from `chain` "
+            "to the parent)",
+            one_of({"transaction", "deposit", "withdrawal"}));
     v.field("rate", rate, "transactions per unit of time");
     v.field("size", size, "bytes per transaction", positive<Bytes>());
     v.field("arrivals", arrivals, "poisson or fixed inter-arrival times", one_of({"poisson", "fixed"}));
@@ -242,9 +329,32 @@ struct Output {
   }
 };
 
-/// Child chains and bridges are reserved for the rollup issue: the keys exist, non-empty lists are refused.
-struct Reserved {
-  template <class V> void describe(V&) {}
+/// A bridge between the parent and one child chain, served by relayers.
+struct BridgeConfig {
+  std::string name;
+  std::string child;
+  int relayers = 1;
+  Duration poll_interval{12};
+  std::string region;
+  Bytes claim_bytes{300};
+  double tvl = 0;
+  bool replay_protection = true;
+  bool require_finality  = true;
+
+  template <class V> void describe(V& v)
+  {
+    v.field("name", name, "bridge name (default: <child>-bridge)");
+    v.field("child", child, "the child chain it connects to the parent");
+    v.field("relayers", relayers, "relayer actors (any one can deliver a message)", between<int>(1, 1000));
+    v.field("poll_interval", poll_interval, "how often each relayer looks for messages to carry", positive<Duration>());
+    v.field("region", region, "region of the relayers (default: spread over the regions)");
+    v.field("claim_bytes", claim_bytes, "size of a withdrawal claim on the parent", positive<Bytes>());
+    v.field("tvl", tvl, "value locked in the bridge: what corrupting the child chain can steal", at_least<double>(0));
+    v.field("replay_protection", replay_protection, "the destination refuses a message delivered twice");
+    v.field("require_finality", require_finality,
+            "the destination refuses a message not yet final at its source (deposit: parent finality; "
+            "withdrawal: settled state root)");
+  }
 };
 
 struct Scenario {
@@ -254,8 +364,8 @@ struct Scenario {
   Duration duration{3600};
   NetworkConfig network;
   ParentChain parent;
-  std::vector<Reserved> children;
-  std::vector<Reserved> bridges;
+  std::vector<ChildChoice> children;
+  std::vector<BridgeConfig> bridges;
   std::vector<Workload> workload;
   std::vector<Adversary> adversaries;
   Detectors detectors;
@@ -276,8 +386,8 @@ struct Scenario {
     v.field("duration", duration, "simulated time", positive<Duration>());
     v.field("network", network, "regions, links, jitter, overlay and transports");
     v.field("parent", parent, "the parent chain");
-    v.field("children", children, "child chains (not implemented yet: must be empty)");
-    v.field("bridges", bridges, "bridges between chains (not implemented yet: must be empty)");
+    v.field("children", children, "child chains secured by the parent (optimistic_rollup, zk_rollup)");
+    v.field("bridges", bridges, "bridges carrying deposits and withdrawals between the parent and a child");
     v.field("workload", workload, "transaction sources");
     v.field("adversaries", adversaries, "timed misbehaviours");
     v.field("detectors", detectors, "safety and liveness detectors");
@@ -285,6 +395,8 @@ struct Scenario {
     v.field("output", output, "what the run writes");
   }
 
+  /// The child chain of that name, or null.
+  const ChildChoice* child(const std::string& chain) const;
   /// Resolves a path named in the scenario: relative to the scenario file, else to the working
   /// directory, else to shsim's source tree (which holds platforms/).
   std::string resolve_path(const std::string& path) const;
@@ -292,6 +404,9 @@ struct Scenario {
 
 /// Loads, overrides (`key.path=value`), validates. Throws InputError with a one-line message.
 Scenario load_scenario(const std::string& file, const std::vector<std::string>& overrides);
+/// Warnings from the parent protocol and every child chain about questionable parameters (may throw
+/// InputError for parameters that cannot run).
+std::vector<std::string> review_scenario(const Scenario& scenario);
 /// The fully resolved scenario as YAML (defaults filled).
 std::string dump_scenario(const Scenario& scenario);
 /// Every key with its default and help text.

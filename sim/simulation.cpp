@@ -186,23 +186,42 @@ void Simulation::configure_engine()
     sg4::Engine::set_config("network/TCP-gamma:0");
 }
 
-std::vector<Placement> Simulation::place_nodes(int count)
+std::vector<Placement> Simulation::place_nodes()
 {
+  const int validators    = scenario_.parent.validators.count;
   std::vector<int> counts = region_counts(scenario_.parent.validators, scenario_.regions);
   // Smooth weighted round-robin spreads the regions over the node ids (no region clusters on low ids).
   std::vector<int> current(counts.size(), 0), left = counts, region_of_node;
-  for (int node = 0; node < count; ++node) {
+  for (int node = 0; node < validators; ++node) {
     size_t best = 0;
     for (size_t r = 0; r < counts.size(); ++r) {
       current[r] += left[r] > 0 ? counts[r] : 0;
       if (left[r] > 0 && (left[best] == 0 || current[r] > current[best]))
         best = r;
     }
-    current[best] -= count;
+    current[best] -= validators;
     --left[best];
     region_of_node.push_back(static_cast<int>(best));
+    node_owner_.push_back(scenario_.parent.name);
   }
-  std::vector<Placement> placements(count);
+  // Child chains' and bridges' nodes follow: in their region, or spread over the regions in turn.
+  int regions = static_cast<int>(scenario_.regions.regions.size());
+  int turn    = 0;
+  auto place  = [&](const std::string& region, const std::string& owner) {
+    region_of_node.push_back(region.empty() ? turn++ % regions : scenario_.regions.index_of(region));
+    node_owner_.push_back(owner);
+  };
+  for (const auto& child : scenario_.children) {
+    child_first_node_.push_back(static_cast<int>(region_of_node.size()));
+    for (const auto& region : child.params->node_regions())
+      place(region, child.name());
+  }
+  for (const auto& bridge : scenario_.bridges) {
+    bridge_first_node_.push_back(static_cast<int>(region_of_node.size()));
+    for (int r = 0; r < bridge.relayers; ++r)
+      place(bridge.region, bridge.name);
+  }
+  std::vector<Placement> placements(region_of_node.size());
   build_platform(region_of_node, placements);
   return placements;
 }
@@ -268,6 +287,124 @@ void Simulation::add_node(std::unique_ptr<Node> node)
   Node* raw = node.get();
   nodes_.push_back(std::move(node));
   sg4::Actor::create("node-" + std::to_string(raw->id()), placements_[raw->id()].host, [raw]() { raw->run(); });
+}
+
+void Simulation::schedule_outage(std::vector<int> nodes, double from, double until, const std::string& chain,
+                                 const std::string& what)
+{
+  sg4::Actor::create("outage", placements_[0].host, [this, nodes, from, until, chain, what]() {
+    if (from > now())
+      sg4::this_actor::sleep_until(from);
+    for (int n : nodes) {
+      nodes_[n]->set_online(false);
+      recorder_->event(now(), chain, n, what + "_down");
+    }
+    if (until >= scenario_.duration.seconds)
+      return;
+    sg4::this_actor::sleep_until(until);
+    for (int n : nodes) {
+      nodes_[n]->set_online(true);
+      recorder_->event(now(), chain, n, what + "_up");
+    }
+  });
+}
+
+ChildChain* Simulation::child(const std::string& name)
+{
+  for (auto& c : children_)
+    if (c->name() == name)
+      return c.get();
+  return nullptr;
+}
+
+const CensorRule* Simulation::censorship(int proposer, long long height, double time) const
+{
+  for (const auto& censor : censors_) {
+    if (!scenario_.adversaries[censor.adversary].active(time))
+      continue;
+    if (!censor.proposers.empty()) {
+      if (censor.proposers[proposer])
+        return &censor.rule;
+      continue;
+    }
+    // One draw per (adversary, height): every round's proposer of that block decides alike.
+    RandomStream draw(static_cast<uint64_t>(scenario_.seed), "parent_censor",
+                      (static_cast<uint64_t>(censor.adversary) << 40) + static_cast<uint64_t>(height));
+    if (draw.bernoulli(scenario_.adversaries[censor.adversary].share.value))
+      return &censor.rule;
+  }
+  return nullptr;
+}
+
+void Simulation::build_children_and_bridges()
+{
+  for (size_t i = 0; i < scenario_.adversaries.size(); ++i) {
+    const Adversary& a = scenario_.adversaries[i];
+    if (a.kind != "parent_censor")
+      continue;
+    Censor censor{i, {{a.targets.begin(), a.targets.end()}, {a.owners.begin(), a.owners.end()}}, {}};
+    if (!a.who.validators.empty() || a.who.stake.value > 0) {
+      censor.proposers.assign(stakes_.size(), 0);
+      for (int v : select_validators(a.who, i))
+        censor.proposers[v] = 1;
+    }
+    censors_.push_back(std::move(censor));
+  }
+  const auto& registry = ProtocolRegistry::instance();
+  for (size_t i = 0; i < scenario_.children.size(); ++i) {
+    const ChildChoice& choice = scenario_.children[i];
+    children_.push_back(registry.find_child(choice.kind)->build(*this, *choice.params, child_first_node_[i]));
+  }
+  for (size_t i = 0; i < scenario_.bridges.size(); ++i) {
+    const BridgeConfig& bridge = scenario_.bridges[i];
+    bridges_.push_back(registry.bridge_builder()(*this, bridge, i, *child(bridge.child), bridge_first_node_[i]));
+  }
+}
+
+nlohmann::json Simulation::economic_security(const ChildChain& child) const
+{
+  const Economics& economics = scenario_.parent.economics;
+  const auto* factory        = ProtocolRegistry::instance().find_parent(scenario_.parent.protocol.kind);
+  SecurityFacts facts        = child.security();
+  double profit              = 0;
+  for (const auto& bridge : bridges_)
+    if (bridge->child() == child.name())
+      profit += bridge->tvl();
+  // Ways to make the child accept a state it should not, each with what the attacker loses.
+  nlohmann::json paths = nlohmann::json::array();
+  double safety_share  = factory->safety_threshold();
+  paths.push_back({{"path", "break parent safety (double-sign)"},
+                   {"stake_share", safety_share},
+                   {"cost", safety_share * economics.stake_value * economics.slash_equivocation.value}});
+  if (facts.fraud_proofs) {
+    double halt_share = factory->liveness_threshold();
+    paths.push_back({{"path", "halt the parent through the challenge window (downtime slashing only)"},
+                     {"stake_share", halt_share},
+                     {"cost", halt_share * economics.stake_value * economics.slash_downtime.value}});
+    if (facts.challengers == 0)
+      paths.push_back({{"path", "post an invalid root (no challenger watches)"}, {"stake_share", 0}, {"cost", 0.0}});
+  }
+  size_t cheapest = 0;
+  for (size_t p = 1; p < paths.size(); ++p)
+    if (paths[p]["cost"].get<double>() < paths[cheapest]["cost"].get<double>())
+      cheapest = p;
+  double cost = paths[cheapest]["cost"].get<double>();
+  // Slashed in this run: the accountable stake of parent safety violations, plus lost bonds.
+  double accountable = 0;
+  for (const auto& violation : recorder_->violations_of(scenario_.parent.name))
+    accountable = std::max(accountable, violation);
+  nlohmann::json out = {{"stated", economics.stake_value > 0},
+                        {"cost_of_corruption", cost},
+                        {"cheapest_attack", paths[cheapest]["path"]},
+                        {"attacks", paths},
+                        {"profit_from_corruption", profit},
+                        {"security_margin", cost - profit},
+                        {"secure", cost > profit},
+                        {"accountable_stake_share", accountable},
+                        {"slashed_in_run", accountable * economics.stake_value * economics.slash_equivocation.value +
+                                               facts.bonds_slashed}};
+  out["cost_to_profit_ratio"] = profit > 0 ? nlohmann::json(cost / profit) : nlohmann::json(nullptr);
+  return out;
 }
 
 void Simulation::schedule_lifecycle_adversaries()
@@ -354,15 +491,19 @@ RunResult Simulation::run(bool show_progress)
   auto wall_start = std::chrono::steady_clock::now();
   configure_engine();
   const auto* factory = ProtocolRegistry::instance().find_parent(scenario_.parent.protocol.kind);
-  placements_         = place_nodes(scenario_.parent.validators.count);
-  overlay_            = build_overlay(scenario_, node_count());
+  placements_         = place_nodes();
+  overlay_            = build_overlay(scenario_, scenario_.parent.validators.count);
   queue_              = std::make_unique<EventQueue>(*this);
   network_            = std::make_unique<Network>(*this, placements_);
   recorder_           = std::make_unique<Recorder>(scenario_.detectors.stall_threshold.seconds,
                                                    scenario_.duration.seconds);
   recorder_->add_chain({scenario_.parent.name, scenario_.parent.protocol.kind, stakes_});
+  ledger_ = std::make_unique<ParentLedger>(*recorder_, scenario_.parent.name,
+                                           ParentFees{scenario_.parent.economics.fee_per_byte,
+                                                      scenario_.parent.economics.fee_per_transaction});
   schedule_lifecycle_adversaries();  // first, so that a crash at t = 0 happens before nodes start
-  factory->build(*this);
+  factory->build(*this);             // validators: nodes 0 .. count - 1
+  build_children_and_bridges();
   start_watchdog(show_progress && isatty(STDERR_FILENO) != 0);
   engine_->run();
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
@@ -370,8 +511,8 @@ RunResult Simulation::run(bool show_progress)
   RunResult result;
   std::map<std::string, std::pair<Samples, Samples>> traffic;
   for (int v = 0; v < node_count(); ++v) {
-    traffic[scenario_.parent.name].first.add(static_cast<double>(network_->messages_sent(v)));
-    traffic[scenario_.parent.name].second.add(static_cast<double>(network_->bytes_sent(v)));
+    traffic[node_owner_[v]].first.add(static_cast<double>(network_->messages_sent(v)));
+    traffic[node_owner_[v]].second.add(static_cast<double>(network_->bytes_sent(v)));
   }
   nlohmann::json regions_json = nlohmann::json::object();
   std::vector<int> per_region(scenario_.regions.regions.size(), 0);
@@ -394,9 +535,27 @@ RunResult Simulation::run(bool show_progress)
                                 {"transports", network_->transports_json()},
                                 {"overlay", overlay_summary(overlay_)}};
   result.summary["chains"] = recorder_->chains_summary(traffic);
+  if (!children_.empty() || !bridges_.empty())
+    result.summary["chains"][scenario_.parent.name]["child_load"] = ledger_->load_summary();
+  for (const auto& child : children_) {
+    child->finish();
+    nlohmann::json c = child->summary();
+    c["economic_security"] = economic_security(*child);
+    if (auto found = traffic.find(child->name()); found != traffic.end()) {
+      c["messages_per_node"] = found->second.first.to_json();
+      c["bytes_per_node"]    = found->second.second.to_json();
+    }
+    result.summary["chains"][child->name()] = c;
+  }
+  for (const auto& bridge : bridges_)
+    result.summary["bridges"][bridge->name()] = bridge->summary();
   nlohmann::json expectations = nlohmann::json::array();
-  for (const auto& text : scenario_.expect) {
+  for (size_t i = 0; i < scenario_.expect.size(); ++i) {
+    const std::string& text   = scenario_.expect[i];
     ExpectationResult outcome = evaluate(*parse_expectation(text).value, result.summary);
+    if (!outcome.found)
+      throw InputError(fmt::format("{}: expect[{}]: unknown metric '{}' (see README, 'summary.json keys')",
+                                   scenario_.expect_locations[i], i, outcome.expectation.metric));
     result.expectations_passed = result.expectations_passed && outcome.passed;
     expectations.push_back({{"expectation", text}, {"passed", outcome.passed}, {"actual", outcome.actual}});
   }

@@ -12,7 +12,9 @@
 #include <nlohmann/json.hpp>
 #include <simgrid/s4u.hpp>
 
+#include "sim/child.hpp"
 #include "sim/event_queue.hpp"
+#include "sim/ledger.hpp"
 #include "sim/network.hpp"
 #include "sim/node.hpp"
 #include "sim/overlay.hpp"
@@ -45,6 +47,19 @@ public:
   const Scenario& scenario() const { return scenario_; }
   const RegionMatrix& regions() const { return scenario_.regions; }
   Recorder& recorder() { return *recorder_; }
+  /// The parent chain's pool, blocks and finality, shared by the parent protocol and its users.
+  ParentLedger& ledger() { return *ledger_; }
+  /// What the proposer of parent block `height` leaves out (null: nothing), from parent_censor adversaries.
+  const CensorRule* censorship(int proposer, long long height, double time) const;
+  /// Takes `nodes` offline from `from` to `until` (an actor; create it before the nodes' actors so
+  /// that an outage at t = 0 precedes their start). `chain` names them in the event log.
+  void schedule_outage(std::vector<int> nodes, double from, double until, const std::string& chain,
+                       const std::string& what);
+  /// The child chain of that name (null before it is built or if there is none).
+  ChildChain* child(const std::string& name);
+  /// First node id of each child chain and bridge, in scenario order, then one past the last.
+  int first_node_of_child(size_t index) const { return child_first_node_[index]; }
+  int first_node_of_bridge(size_t index) const { return bridge_first_node_[index]; }
   Network& network() { return *network_; }
   EventQueue& events() { return *queue_; }
   const OverlayGraph& overlay() const { return overlay_; }
@@ -64,7 +79,9 @@ public:
 
 private:
   void configure_engine();
-  std::vector<Placement> place_nodes(int count);
+  std::vector<Placement> place_nodes();
+  void build_children_and_bridges();
+  nlohmann::json economic_security(const ChildChain& child) const;
   void build_platform(const std::vector<int>& regions_of_nodes, std::vector<Placement>& placements);
   void schedule_lifecycle_adversaries();
   void start_watchdog(bool show_progress);
@@ -77,6 +94,17 @@ private:
   std::unique_ptr<EventQueue> queue_;
   std::unique_ptr<Network> network_;
   std::unique_ptr<Recorder> recorder_;
+  std::unique_ptr<ParentLedger> ledger_;
+  std::vector<std::unique_ptr<ChildChain>> children_;
+  std::vector<std::unique_ptr<BridgeRuntime>> bridges_;
+  std::vector<int> child_first_node_, bridge_first_node_;
+  std::vector<std::string> node_owner_;  // chain or bridge of each node
+  struct Censor {
+    size_t adversary;
+    CensorRule rule;
+    std::vector<char> proposers;  // empty: a share of blocks, drawn per height
+  };
+  std::vector<Censor> censors_;
   OverlayGraph overlay_;
   std::vector<double> stakes_;
   uint64_t events_ = 0;

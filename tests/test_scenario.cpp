@@ -91,7 +91,8 @@ TEST_CASE("YAML syntax errors, unknown options and unknown regions point at the 
             " (did you mean 'europe'?)");
   CHECK_THAT(error_of(minimal("parent:\n  protocol: tendermnt\n")),
              Catch::Contains("parent.protocol: unknown protocol 'tendermnt' (did you mean 'tendermint'?)"));
-  CHECK_THAT(error_of(minimal("children:\n  - {}\n")), Catch::Contains("children: child chains are not implemented"));
+  CHECK_THAT(error_of(minimal("children:\n  - optimistic_rolup: {}\n")),
+             Catch::Contains("children[0]: unknown child chain kind 'optimistic_rolup' (did you mean 'optimistic_rollup'?)"));
 }
 
 TEST_CASE("cross-checks: placement shares, validator indices, time windows, expectations", "[scenario]")

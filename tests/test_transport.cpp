@@ -51,6 +51,8 @@ public:
   }
   void document(std::vector<std::string>&, const std::string&) const override {}
   std::vector<std::string> review(const Scenario&) const override { return {}; }
+  double safety_threshold() const override { return 1.0 / 3; }
+  double liveness_threshold() const override { return 1.0 / 3; }
   void build(Simulation& simulation) const override
   {
     uint64_t bytes = simulation.scenario().workload.empty() ? 1000 : simulation.scenario().workload[0].size.count;

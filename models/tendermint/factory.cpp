@@ -103,7 +103,7 @@ public:
     std::vector<long long> power;
     for (double stake : stakes)
       power.push_back(std::max(1LL, std::llround(stake / largest * 1e6)));
-    chain_ = std::make_unique<Chain>(scenario.parent.name, params, power, simulation.recorder());
+    chain_ = std::make_unique<Chain>(scenario.parent.name, params, power, simulation.ledger());
     chain_->gossip = params.dissemination == "gossip";
     if (chain_->gossip)
       chain_->neighbours = neighbour_lists(simulation.overlay());
@@ -122,8 +122,15 @@ public:
     }
     for (int v = 0; v < static_cast<int>(stakes.size()); ++v)
       simulation.add_node(std::make_unique<Validator>(simulation, v, *chain_));
-    start_transaction_sources(simulation, scenario.parent.name, chain_->mempool);
+    ParentLedger& ledger = simulation.ledger();
+    start_sources(simulation, scenario.parent.name, "transaction",
+                  [&ledger](double time, uint64_t bytes) { ledger.submit(time, bytes); });
   }
+
+  // More than 1/3 must double-sign for two conflicting commits (each needs > 2/3); more than 1/3
+  // absent leaves no quorum (arXiv 1807.04938, n > 3f).
+  double safety_threshold() const override { return 1.0 / 3; }
+  double liveness_threshold() const override { return 1.0 / 3; }
 
 private:
   mutable std::unique_ptr<Chain> chain_;  // one simulation per process

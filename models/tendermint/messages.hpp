@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "models/workload/mempool.hpp"
+#include "sim/ledger.hpp"
 #include "sim/message.hpp"
 
 namespace shsim::models::tendermint {
@@ -20,7 +20,7 @@ struct Block {
   int round;  // round in which it was first proposed
   int proposer;
   double proposed_at;
-  TransactionRange transactions;
+  BlockContent transactions;
 };
 using BlockPtr = std::shared_ptr<const Block>;
 

@@ -38,12 +38,12 @@ int ProposerSchedule::proposer(long long height, int round)
   return sequence_[index];
 }
 
-Chain::Chain(std::string chain_name, Params p, std::vector<long long> voting_power, Recorder& recorder)
+Chain::Chain(std::string chain_name, Params p, std::vector<long long> voting_power, ParentLedger& parent_ledger)
     : name(std::move(chain_name))
     , params(p)
     , power(voting_power)
     , schedule(voting_power)
-    , mempool(recorder, name)
+    , ledger(parent_ledger)
 {
   for (long long v : power)
     total_power += v;
@@ -148,8 +148,9 @@ void Validator::start_round(int round)
     BlockPtr block = valid_value_;
     if (!block) {
       auto fresh = std::make_shared<Block>(Block{block_id(height_, round, id(), 0), height_, round, id(), now(),
-                                                 chain_.mempool.select(chain_.params.max_block_bytes.count -
-                                                                       chain_.params.block_header_bytes.count)});
+                                                 chain_.ledger.select(chain_.params.max_block_bytes.count -
+                                                                          chain_.params.block_header_bytes.count,
+                                                                      simulation().censorship(id(), height_, now()))});
       block      = fresh;
     }
     broadcast_proposal(round, block, valid_round_);
@@ -395,9 +396,10 @@ void Validator::decide(BlockPtr block, int round, const std::vector<int>& signer
   log_at(spdlog::level::debug, id(), "commits height {} round {} block {:016x} ({} signers)", height_, round, block->id,
          signers.size());
   simulation().recorder().commit(now(), CommitRecord{chain_.name, id(), height_, round, block->id, block->proposer,
-                                                     proposal_time, block->transactions.count,
+                                                     proposal_time, block->transactions.size(),
                                                      block->transactions.bytes, signers, via_catchup});
-  chain_.mempool.commit(block->transactions, now());
+  chain_.ledger.include(height_, block->transactions, now());
+  chain_.ledger.finalize(height_, now());  // Tendermint: a committed block is final
   enter_height(height_ + 1);
 }
 
@@ -566,7 +568,7 @@ void Validator::broadcast_proposal(int round, BlockPtr block, int valid_round)
     return p;
   };
   simulation().recorder().event(now(), chain_.name, id(), "propose", height_, round,
-                                fmt::format("block={:016x} txs={}", block->id, block->transactions.count));
+                                fmt::format("block={:016x} txs={}", block->id, block->transactions.size()));
   const Equivocation* e = chain_.equivocation_of(id(), now());
   if (e == nullptr || !e->double_propose) {
     send_to_group(make(block), -1, round);
@@ -672,9 +674,10 @@ void Validator::handle_decision(int from, const Decision& decision)
   decided_.push_back({decision.block, decision.round, decision.signers});
   simulation().recorder().commit(now(), CommitRecord{chain_.name, id(), height_, decision.round, decision.block->id,
                                                      decision.block->proposer, decision.block->proposed_at,
-                                                     decision.block->transactions.count,
+                                                     decision.block->transactions.size(),
                                                      decision.block->transactions.bytes, decision.signers, true});
-  chain_.mempool.commit(decision.block->transactions, now());
+  chain_.ledger.include(height_, decision.block->transactions, now());
+  chain_.ledger.finalize(height_, now());
   enter_height(height_ + 1);
   if (decision.sender_height > height_)
     ask_to_catch_up(from);

@@ -8,7 +8,8 @@
 //  - every validator sends its proposal and votes directly to every other validator (CometBFT
 //    gossips them; on a well-connected overlay the first copy arrives by the direct path);
 //  - a proposal carries its whole block (no block parts);
-//  - transactions come from one chain-wide mempool (transaction gossip taken as instantaneous);
+//  - transactions come from the chain-wide pool of sim/ledger.hpp (transaction gossip taken as
+//    instantaneous); a committed block is final, so the ledger hears inclusion and finality at once;
 //  - a validator that falls behind (crash, partition) asks peers for the decided blocks with their
 //    commit certificates, standing for CometBFT's block sync;
 //  - every block is valid (valid(v) is always true): invalid blocks are not modelled yet.
@@ -23,7 +24,7 @@
 
 #include "models/tendermint/messages.hpp"
 #include "models/tendermint/params.hpp"
-#include "models/workload/mempool.hpp"
+#include "sim/ledger.hpp"
 #include "sim/node.hpp"
 
 namespace shsim::models::tendermint {
@@ -51,21 +52,21 @@ struct Equivocation {
   bool active(double now) const { return now >= from && now < until; }
 };
 
-/// What all validators of one chain share (read-only, but for the mempool).
+/// What all validators of one chain share (read-only, but for the ledger).
 struct Chain {
   std::string name;
   Params params;
   std::vector<long long> power;
   long long total_power = 0;
   ProposerSchedule schedule;
-  Mempool mempool;
+  ParentLedger& ledger;
   std::vector<Equivocation> equivocations;
   std::vector<std::vector<int>> neighbours;  // overlay, used when dissemination is gossip
   bool gossip = false;
   /// Double proposals made by colluding proposers: (height, round) -> (value for half A, for half B).
   std::map<std::pair<long long, int>, std::pair<uint64_t, uint64_t>> double_proposals;
 
-  Chain(std::string chain_name, Params p, std::vector<long long> voting_power, Recorder& recorder);
+  Chain(std::string chain_name, Params p, std::vector<long long> voting_power, ParentLedger& parent_ledger);
   /// More than 2/3 of the voting power (the paper's 2f + 1).
   bool is_quorum(long long power_sum) const { return 3 * power_sum > 2 * total_power; }
   /// More than 1/3 (the paper's f + 1).

@@ -1,14 +1,19 @@
-// Transaction sources: one actor per workload entry, submitting transactions of a fixed size at
-// Poisson or fixed intervals into the chain's mempool.
+// Workload sources: one actor per workload entry, submitting items (transactions, deposits or
+// withdrawals) of a fixed size at Poisson or fixed intervals. What "submitting" means is the
+// receiving model's business: the parent's pool, a rollup's sequencer, a bridge.
 #pragma once
 
+#include <functional>
 #include <string>
 
-#include "models/workload/mempool.hpp"
 #include "sim/simulation.hpp"
 
 namespace shsim::models {
 
-void start_transaction_sources(Simulation& simulation, const std::string& chain, Mempool& mempool);
+/// Called at each arrival with (time, bytes).
+using Submit = std::function<void(double, uint64_t)>;
+
+/// Starts a source for every workload entry of `chain` and `kind` (transaction, deposit, withdrawal).
+void start_sources(Simulation& simulation, const std::string& chain, const std::string& kind, Submit submit);
 
 }  // namespace shsim::models

@@ -1,0 +1,244 @@
+// A bridge between the parent and one child chain, served by relayers (cosmos/ibc ICS-004 packet
+// relaying; the OP Stack's and zkSync's deposit and withdrawal flows):
+//  - deposit: a user posts it on the parent; once its parent block is final, a relayer hands it to
+//    the child's sequencer, which credits it in its next block;
+//  - withdrawal: starts as a child transaction; once the child's state root covering it settles
+//    (optimistic: challenge window; ZK: proof verified and executed, final), a relayer posts the
+//    claim on the parent; it is paid out when that parent block is final.
+// Each relayer polls every poll_interval and re-sends what is still undelivered after ten polls.
+// The destination refuses duplicates and not-yet-final messages unless the scenario turns those
+// checks off; the detector counts every double delivery and every delivery of a message not final
+// at its source, so a faulty relayer against an unchecked bridge shows up as a violation.
+#include <limits>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "models/registry.hpp"
+#include "models/workload/sources.hpp"
+#include "sim/parent_client.hpp"
+
+namespace shsim::models::bridge {
+namespace {
+
+constexpr double never = -1;
+
+class Bridge : public BridgeRuntime, public DepositSink {
+public:
+  Bridge(Simulation& simulation, const BridgeConfig& config, ChildChain& child, int first_node)
+      : simulation_(simulation), config_(config), child_(child), first_node_(first_node)
+  {
+    std::vector<int> all;
+    for (int r = 0; r < config.relayers; ++r)
+      all.push_back(first_node + r);
+    for (const auto& a : simulation.scenario().adversaries)
+      if (a.kind == "relayer_fault" && a.bridge == config.name) {
+        faults_.push_back(&a);
+        if (a.mode == "down") {
+          int count = a.count == 0 ? config.relayers : a.count;
+          simulation.schedule_outage(std::vector<int>(all.begin(), all.begin() + count), a.from.seconds,
+                                     a.until ? a.until->seconds : 1e300, config.name, "relayer");
+        }
+      }
+    for (int r = 0; r < config.relayers; ++r) {
+      Agent::Handlers h;
+      // Relayers poll in turn, spread over the interval, as independent operators would.
+      h.start = [this, r]() {
+        relayers_[r]->after(config_.poll_interval.seconds * (r + 1) / config_.relayers, poll_timer);
+      };
+      h.recover = [this, r]() { relayers_[r]->after(config_.poll_interval.seconds, poll_timer); };
+      h.timer   = [this, r](const TimerEvent& timer) {
+        if (timer.kind == poll_timer) {
+          poll(r);
+          relayers_[r]->after(config_.poll_interval.seconds, poll_timer);
+        } else {
+          relay(r, timer.kind == deposit_timer, static_cast<uint64_t>(timer.first));
+        }
+      };
+      auto node = std::make_unique<Agent>(simulation, first_node + r, std::move(h));
+      relayers_.push_back(node.get());
+      simulation.add_node(std::move(node));
+    }
+    child.on_withdrawal([this](uint64_t id, WithdrawalStage stage, double time) {
+      Message& w = withdrawals_[id];
+      if (stage == WithdrawalStage::provable) {
+        w.source_included = time;
+      } else {
+        w.source_final = time;
+      }
+    });
+    start_sources(simulation, child.name(), "deposit", [this](double time, uint64_t bytes) { deposit(time, bytes); });
+  }
+
+  const std::string& name() const override { return config_.name; }
+  const std::string& child() const override { return config_.child; }
+  double tvl() const override { return config_.tvl; }
+
+  void credited(uint64_t id, int relayer, double time) override { arrive(deposits_[id], id, relayer, time, true); }
+
+  nlohmann::json summary() const override
+  {
+    Samples included, final, credited, claimable_to_claimed;
+    for (const auto& d : deposits_) {
+      if (d.source_included != never)
+        included.add(d.source_included - d.initiated);
+      if (d.source_final != never)
+        final.add(d.source_final - d.initiated);
+      if (d.delivered != never)
+        credited.add(d.delivered - d.initiated);
+    }
+    size_t claimable = 0, claimed = 0;
+    for (const auto& [id, w] : withdrawals_) {
+      claimable += w.source_final != never ? 1 : 0;
+      if (w.delivered != never) {
+        ++claimed;
+        claimable_to_claimed.add(w.delivered - w.source_final);
+      }
+    }
+    return {{"child", config_.child},
+            {"relayers", config_.relayers},
+            {"tvl", config_.tvl},
+            {"deposits",
+             {{"initiated", deposits_.size()},
+              {"included_on_parent", included.to_json()},
+              {"final_on_parent", final.to_json()},
+              {"credited", credited.to_json()}}},
+            {"withdrawals",
+             {{"claimable", claimable}, {"claimed", claimed}, {"claimable_to_claimed", claimable_to_claimed.to_json()}}},
+            {"double_deliveries", double_deliveries_},
+            {"unfinalized_deliveries", unfinalized_deliveries_},
+            {"rejected_duplicates", rejected_duplicates_},
+            {"rejected_unfinalized", rejected_unfinalized_},
+            {"safety_violations", double_deliveries_ + unfinalized_deliveries_}};
+  }
+
+private:
+  enum Timers { poll_timer = 1, deposit_timer, withdrawal_timer };
+  struct Message {
+    double initiated = never, source_included = never, source_final = never, delivered = never;
+    std::map<int, double> relayed_at;  // per relayer, last time it sent this message
+  };
+
+  const Adversary* fault_of(int relayer, double time) const
+  {
+    for (const Adversary* a : faults_)
+      if (a->active(time) && (a->count == 0 || relayer < a->count))
+        return a;
+    return nullptr;
+  }
+
+  void deposit(double time, uint64_t bytes)
+  {
+    uint64_t id = deposits_.size();
+    deposits_.push_back({time});
+    ParentTransaction tx{config_.name, "deposit", bytes};
+    tx.included  = [this, id](long long, double t) { deposits_[id].source_included = t; };
+    tx.finalized = [this, id](long long, double t) { deposits_[id].source_final = t; };
+    simulation_.ledger().submit(time, std::move(tx));
+  }
+
+  /// A relayer looks at both sides and carries what is ready and undelivered.
+  void poll(int r)
+  {
+    double now             = relayers_[r]->time();
+    const Adversary* fault = fault_of(r, now);
+    bool premature         = fault != nullptr && fault->mode == "premature";
+    double retry           = 10 * config_.poll_interval.seconds;
+    auto due               = [&](const Message& m) {
+      double ready = premature ? m.source_included : m.source_final;
+      if (ready == never || m.delivered != never)
+        return false;
+      auto sent = m.relayed_at.find(r);
+      return sent == m.relayed_at.end() || now - sent->second >= retry;
+    };
+    double delay = fault != nullptr && fault->mode == "slow" ? fault->delay.seconds : 0;
+    int copies   = fault != nullptr && fault->mode == "replay" ? 2 : 1;
+    for (uint64_t id = first_open_deposit_; id < deposits_.size(); ++id) {
+      Message& d = deposits_[id];
+      if (!due(d))
+        continue;
+      d.relayed_at[r] = now;
+      for (int c = 0; c < copies; ++c)
+        relayers_[r]->after(delay, deposit_timer, static_cast<long long>(id));
+    }
+    while (first_open_deposit_ < deposits_.size() && deposits_[first_open_deposit_].delivered != never)
+      ++first_open_deposit_;
+    for (auto& [id, w] : withdrawals_) {
+      if (!due(w))
+        continue;
+      w.relayed_at[r] = now;
+      for (int c = 0; c < copies; ++c)
+        relayers_[r]->after(delay, withdrawal_timer, static_cast<long long>(id));
+    }
+  }
+
+  void relay(int r, bool is_deposit, uint64_t id)
+  {
+    if (is_deposit) {
+      auto message     = make_message<DepositDelivery>();
+      message->bridge  = this;
+      message->deposit = id;
+      message->relayer = r;
+      message->bytes   = 300;
+      relayers_[r]->tell(child_.sequencer(), message);
+      return;
+    }
+    ParentTransaction claim{config_.name, "claim", config_.claim_bytes.count};
+    claim.finalized = [this, id, r](long long, double time) { arrive(withdrawals_[id], id, r, time, false); };
+    relayers_[r]->post(std::move(claim));
+  }
+
+  /// The destination receives a message: the detector checks it was final and new.
+  void arrive(Message& m, uint64_t id, int relayer, double time, bool is_deposit)
+  {
+    const char* what = is_deposit ? "deposit" : "withdrawal";
+    if (m.delivered != never) {
+      if (config_.replay_protection) {
+        ++rejected_duplicates_;
+        return;
+      }
+      ++double_deliveries_;
+      simulation_.recorder().event(time, config_.name, first_node_ + relayer, "double_delivery", static_cast<long long>(id),
+                                   -1, what);
+      return;
+    }
+    if (m.source_final == never) {
+      if (config_.require_finality) {
+        ++rejected_unfinalized_;
+        m.relayed_at.erase(relayer);  // the relayer will try again once it is final
+        return;
+      }
+      ++unfinalized_deliveries_;
+      simulation_.recorder().event(time, config_.name, first_node_ + relayer, "unfinalized_delivery",
+                                   static_cast<long long>(id), -1, what);
+    }
+    m.delivered = time;
+    simulation_.recorder().event(time, config_.name, first_node_ + relayer, is_deposit ? "deposit_credited" : "withdrawal_claimed",
+                                 static_cast<long long>(id));
+    if (!is_deposit)
+      child_.withdrawal_claimed(id, time);
+  }
+
+  Simulation& simulation_;
+  BridgeConfig config_;
+  ChildChain& child_;
+  int first_node_;
+  std::vector<Agent*> relayers_;
+  std::vector<const Adversary*> faults_;
+  std::vector<Message> deposits_;
+  std::map<uint64_t, Message> withdrawals_;
+  uint64_t first_open_deposit_ = 0;
+  size_t double_deliveries_ = 0, unfinalized_deliveries_ = 0, rejected_duplicates_ = 0, rejected_unfinalized_ = 0;
+};
+
+}  // namespace
+
+void register_bridge(ProtocolRegistry& registry)
+{
+  registry.set_bridge_builder([](Simulation& simulation, const BridgeConfig& config, size_t, ChildChain& child,
+                                 int first_node) -> std::unique_ptr<BridgeRuntime> {
+    return std::make_unique<Bridge>(simulation, config, child, first_node);
+  });
+}
+
+}  // namespace shsim::models::bridge

@@ -1,0 +1,334 @@
+#include "models/rollup/rollup.hpp"
+
+#include <fmt/format.h>
+
+#include "models/workload/sources.hpp"
+
+namespace shsim::models::rollup {
+
+Rollup::Rollup(Simulation& simulation, const CommonParams& common, const ForcedInclusion& forced, int first_node,
+               std::string protocol)
+    : simulation_(simulation)
+    , common_(common)
+    , forced_(forced)
+    , first_node_(first_node)
+    , protocol_(std::move(protocol))
+    , censor_draws_(simulation.stream("sequencer_censor." + common.name))
+{
+}
+
+std::vector<const Adversary*> Rollup::adversaries(const std::string& kind) const
+{
+  std::vector<const Adversary*> found;
+  for (const auto& a : simulation_.scenario().adversaries)
+    if (a.kind == kind && a.chain == common_.name)
+      found.push_back(&a);
+  return found;
+}
+
+bool Rollup::adversary_active(const std::string& kind, double time) const
+{
+  for (const Adversary* a : adversaries(kind))
+    if (a->active(time))
+      return true;
+  return false;
+}
+
+void Rollup::start()
+{
+  // Node first_node_ is the operator, first_node_ + 1 the users' wallets (they force censored
+  // transactions in through the parent).
+  for (const Adversary* a : adversaries("sequencer_down"))
+    simulation_.schedule_outage({first_node_}, a->from.seconds, a->until ? a->until->seconds : 1e300, common_.name,
+                                "sequencer");
+  Agent::Handlers op;
+  op.start = [this]() {
+    operator_->after(common_.block_time.seconds, produce_timer);
+    operator_->after(common_.batch_interval.seconds, batch_timer);
+    on_operator_start();
+  };
+  op.recover = [this]() {
+    operator_->after(common_.block_time.seconds, produce_timer);
+    operator_->after(common_.batch_interval.seconds, batch_timer);
+    on_operator_recover();
+  };
+  op.timer = [this](const TimerEvent& timer) {
+    if (timer.kind == produce_timer) {
+      produce_block();
+      operator_->after(common_.block_time.seconds, produce_timer);
+    } else if (timer.kind == batch_timer) {
+      post_batches();
+      operator_->after(common_.batch_interval.seconds, batch_timer);
+    } else {
+      on_operator_timer(timer);
+    }
+  };
+  op.message = [this](int from, const Message& message) {
+    if (const auto* deposit = dynamic_cast<const DepositDelivery*>(&message))
+      deposits_.push_back({deposit->bridge, {deposit->deposit, deposit->relayer}});
+    else
+      on_operator_message(from, message);
+  };
+  auto op_node = std::make_unique<Agent>(simulation_, first_node_, std::move(op));
+  operator_    = op_node.get();
+  simulation_.add_node(std::move(op_node));
+
+  Agent::Handlers users;
+  users.timer = [this](const TimerEvent& timer) {
+    if (timer.kind == force_timer)
+      force_through_parent(static_cast<uint32_t>(timer.first));
+  };
+  auto users_node = std::make_unique<Agent>(simulation_, first_node_ + 1, std::move(users));
+  users_          = users_node.get();
+  simulation_.add_node(std::move(users_node));
+
+  simulation_.ledger().on_included([this](long long height, double time) { parent_block(height, time); });
+  start_sources(simulation_, common_.name, "transaction",
+                [this](double time, uint64_t bytes) { submit(time, bytes, TxKind::transaction); });
+  start_sources(simulation_, common_.name, "withdrawal",
+                [this](double time, uint64_t bytes) { submit(time, bytes, TxKind::withdrawal); });
+}
+
+void Rollup::submit(double time, uint64_t bytes, TxKind kind)
+{
+  auto index = static_cast<uint32_t>(txs_.size());
+  ChildTx tx{time, kind};
+  tx.bytes = static_cast<uint32_t>(bytes);
+  // The censoring sequencer picks its victims per transaction; they wait `patience`, then force.
+  for (const Adversary* a : adversaries("sequencer_censor"))
+    if (a->active(time) && censor_draws_.bernoulli(a->share.value))
+      tx.censored = true;
+  txs_.push_back(tx);
+  if (tx.censored) {
+    ++censored_;
+    users_->after(forced_.patience.seconds, force_timer, index);
+  } else {
+    mempool_.push_back(index);
+  }
+}
+
+void Rollup::produce_block()
+{
+  std::vector<uint32_t> txs = std::move(forced_due_);
+  forced_due_.clear();
+  txs.insert(txs.end(), mempool_.begin(), mempool_.end());
+  mempool_.clear();
+  include_block(std::move(txs), false, operator_->time());
+  for (const auto& [sink, deposit] : deposits_)
+    sink->credited(deposit.first, deposit.second, operator_->time());
+  deposits_.clear();
+}
+
+void Rollup::include_block(std::vector<uint32_t> txs, bool derived, double time)
+{
+  auto number = static_cast<uint32_t>(blocks_.size());
+  ChildBlock block{time};
+  block.derived = derived;
+  for (uint32_t tx : txs) {
+    txs_[tx].block = number;
+    block.bytes += txs_[tx].bytes;
+    if (txs_[tx].censored)
+      forced_delay_.add(time - txs_[tx].submitted);
+  }
+  block.txs = std::move(txs);
+  if (derived)
+    block.included = block.final = time;  // derived from the parent block that closed the window
+  simulation_.recorder().event(time, common_.name, derived ? -1 : first_node_, derived ? "derived_block" : "block",
+                               number, -1, fmt::format("txs={} bytes={}", block.txs.size(), block.bytes));
+  blocks_.push_back(std::move(block));
+  advance_heads();
+  double safe_time  = safe_head_ > 0 ? blocks_[safe_head_ - 1].produced : blocks_.front().produced;
+  double final_time = final_head_ > 0 ? blocks_[final_head_ - 1].produced : blocks_.front().produced;
+  safe_lag_.add(time - safe_time);
+  final_lag_.add(time - final_time);
+}
+
+void Rollup::post_batches()
+{
+  while (next_unbatched_ < blocks_.size()) {
+    Batch batch{next_unbatched_, next_unbatched_};
+    uint64_t bytes = 0;
+    for (uint32_t b = next_unbatched_; b < blocks_.size(); ++b) {
+      uint64_t size = blocks_[b].derived ? 0 : blocks_[b].bytes + common_.block_overhead.count;
+      if (b > batch.first && bytes + size > common_.max_batch_bytes.count)
+        break;
+      bytes += size;
+      batch.last = b;
+    }
+    next_unbatched_ = batch.last + 1;
+    size_t index    = batches_.size();
+    batches_.push_back(batch);
+    ParentTransaction tx{common_.name, batch_kind(), bytes};
+    tx.included = [this, index](long long height, double time) {
+      for (uint32_t b = batches_[index].first; b <= batches_[index].last; ++b)
+        if (blocks_[b].included == never)
+          blocks_[b].included = time;
+      advance_heads();
+      on_batch_included(index, height, time);
+    };
+    tx.finalized = [this, index](long long height, double time) {
+      for (uint32_t b = batches_[index].first; b <= batches_[index].last; ++b)
+        if (blocks_[b].final == never)
+          blocks_[b].final = time;
+      advance_heads();
+      on_batch_final(index, height, time);
+    };
+    operator_->post(std::move(tx));
+  }
+}
+
+void Rollup::advance_heads()
+{
+  while (safe_head_ < blocks_.size() && blocks_[safe_head_].included != never)
+    ++safe_head_;
+  while (final_head_ < blocks_.size() && blocks_[final_head_].final != never)
+    ++final_head_;
+}
+
+void Rollup::force_through_parent(uint32_t tx)
+{
+  if (txs_[tx].block != std::numeric_limits<uint32_t>::max())
+    return;
+  ++forced_count_;
+  ParentTransaction forced{common_.name, "forced_transaction", forced_.bytes.count};
+  forced.included = [this, tx](long long height, double time) { forced_included(tx, height, time); };
+  users_->post(std::move(forced));
+}
+
+void Rollup::forced_included(uint32_t tx, long long height, double time)
+{
+  txs_[tx].forced = true;
+  simulation_.recorder().event(time, common_.name, -1, "forced_in_parent", tx, -1,
+                               fmt::format("parent_height={}", height));
+  // The sequencer must take it once its L1 origin passes this block; a censoring sequencer holds
+  // its origin back as long as the drift rule lets it. Past the sequencing window derivation itself
+  // includes it.
+  if (adversary_active("sequencer_censor", time))
+    simulation_.events().call_at(time + forced_.max_drift.seconds, [this, tx]() {
+      if (txs_[tx].block == std::numeric_limits<uint32_t>::max())
+        forced_due_.push_back(tx);
+    });
+  else
+    forced_due_.push_back(tx);
+  forced_waiting_.push_back({height + forced_.sequencing_window, tx});
+}
+
+void Rollup::parent_block(long long height, double time)
+{
+  if (forced_waiting_.empty())
+    return;
+  std::vector<uint32_t> derived;
+  for (auto it = forced_waiting_.begin(); it != forced_waiting_.end();) {
+    if (it->first > height) {
+      ++it;
+      continue;
+    }
+    if (txs_[it->second].block == std::numeric_limits<uint32_t>::max())
+      derived.push_back(it->second);
+    it = forced_waiting_.erase(it);
+  }
+  if (derived.empty())
+    return;
+  std::erase_if(forced_due_, [&](uint32_t tx) { return std::find(derived.begin(), derived.end(), tx) != derived.end(); });
+  include_block(std::move(derived), true, time);
+}
+
+void Rollup::mark_posted(uint32_t up_to, double time)
+{
+  for (; posted_head_ < up_to && posted_head_ < blocks_.size(); ++posted_head_) {
+    blocks_[posted_head_].posted = time;
+    for (uint32_t tx : blocks_[posted_head_].txs)
+      if (txs_[tx].kind == TxKind::withdrawal)
+        for (auto& listener : withdrawal_listeners_)
+          listener(tx, WithdrawalStage::provable, time);
+  }
+}
+
+void Rollup::mark_settled(uint32_t up_to, double time)
+{
+  for (; settled_head_ < up_to && settled_head_ < blocks_.size(); ++settled_head_) {
+    blocks_[settled_head_].settled = time;
+    for (uint32_t tx : blocks_[settled_head_].txs)
+      if (txs_[tx].kind == TxKind::withdrawal)
+        for (auto& listener : withdrawal_listeners_)
+          listener(tx, WithdrawalStage::claimable, time);
+  }
+}
+
+void Rollup::withdrawal_claimed(uint64_t id, double time)
+{
+  if (id < txs_.size() && txs_[id].claimed == never)
+    txs_[id].claimed = time;
+}
+
+void Rollup::finish()
+{
+  auto stamp = [](double t) { return t == never ? std::string("-") : fmt::format("{:.3f}", t); };
+  for (size_t i = 0; i < txs_.size(); ++i) {
+    const ChildTx& tx = txs_[i];
+    const ChildBlock* block = tx.block < blocks_.size() ? &blocks_[tx.block] : nullptr;
+    auto at = [&](double ChildBlock::*stage) { return block ? stamp(block->*stage) : std::string("-"); };
+    std::string detail =
+        fmt::format("soft={} included={} parent_final={} root_posted={} settled={}", at(&ChildBlock::produced),
+                    at(&ChildBlock::included), at(&ChildBlock::final), at(&ChildBlock::posted), at(&ChildBlock::settled));
+    if (tx.kind == TxKind::withdrawal)
+      detail += " claimed=" + stamp(tx.claimed);
+    if (tx.censored)
+      detail += tx.forced ? " censored=forced" : " censored=waiting";
+    simulation_.recorder().event(tx.submitted, common_.name, -1,
+                                 tx.kind == TxKind::withdrawal ? "withdrawal_timeline" : "transaction_timeline",
+                                 static_cast<long long>(i), -1, detail);
+  }
+}
+
+nlohmann::json Rollup::summary() const
+{
+  // Each stage's latency from submission, over the transactions that reached it.
+  Samples soft, included, final, posted, settled, provable, claimable, claimed;
+  size_t transactions = 0, withdrawals = 0;
+  for (const ChildTx& tx : txs_) {
+    bool withdrawal = tx.kind == TxKind::withdrawal;
+    ++(withdrawal ? withdrawals : transactions);
+    if (tx.block >= blocks_.size())
+      continue;
+    const ChildBlock& b = blocks_[tx.block];
+    auto add            = [&](Samples& s, double t) {
+      if (t != never)
+        s.add(t - tx.submitted);
+    };
+    if (withdrawal) {
+      add(provable, b.posted);
+      add(claimable, b.settled);
+      add(claimed, tx.claimed);
+      continue;
+    }
+    add(soft, b.produced);
+    add(included, b.included);
+    add(final, b.final);
+    add(posted, b.posted);
+    add(settled, b.settled);
+  }
+  nlohmann::json out;
+  out["protocol"]        = protocol_;
+  out["blocks_produced"] = blocks_.size();
+  out["batches_posted"]  = batches_.size();
+  out["heads"]           = {{"unsafe", blocks_.size()}, {"safe", safe_head_}, {"finalized", final_head_},
+                            {"state_posted", posted_head_}, {"settled", settled_head_}};
+  out["safe_head_lag"]      = safe_lag_.to_json();
+  out["finalized_head_lag"] = final_lag_.to_json();
+  out["transactions_submitted"] = transactions;
+  out["stages"] = {{"soft_confirmed", soft.to_json()}, {"included", included.to_json()},
+                   {"parent_final", final.to_json()},  {"root_posted", posted.to_json()},
+                   {"settled", settled.to_json()}};
+  out["withdrawals"] = {{"initiated", withdrawals},
+                        {"provable", provable.to_json()},
+                        {"claimable", claimable.to_json()},
+                        {"claimed", claimed.to_json()}};
+  out["forced_inclusion"] = {{"censored", censored_}, {"forced", forced_count_}, {"delay", forced_delay_.to_json()}};
+  add_summary(out);
+  out["safety_violations"] = safety_violations_;
+  out["safety"]            = safety_;
+  return out;
+}
+
+}  // namespace shsim::models::rollup

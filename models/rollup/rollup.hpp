@@ -1,0 +1,140 @@
+// What optimistic and ZK rollups share: a sequencer that turns the chain's workload into blocks
+// (soft confirmation, the unsafe head), a batcher that posts them to the parent (safe head once a
+// batch is in a parent block, finalized head once that block is final), forced inclusion through the
+// parent, deposits from bridges, withdrawals to them, and each transaction's timeline:
+//   submitted -> soft-confirmed -> batch included in a parent block -> that block final
+//             -> state root posted (optimistic: output root; ZK: validity proof) -> settled.
+// The two models (optimistic.cpp, zk.cpp) differ in how state roots are posted and settle.
+//
+// Simplifications, stated so that results are read correctly:
+//  - users sit next to the sequencer: a transaction reaches it when submitted;
+//  - the roles of one operator (sequencer, batcher, proposer) share one node;
+//  - child nodes see a parent block when its first validator commits it (an RPC node next to them);
+//  - derivation is not re-run: a batch in a parent block makes its blocks safe (the parent's own
+//    ordering is final under Tendermint); a batch never reorgs out unsafe blocks;
+//  - every child block and batch is valid except the state roots an adversary falsifies.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/rollup/params.hpp"
+#include "sim/child.hpp"
+#include "sim/parent_client.hpp"
+#include "sim/simulation.hpp"
+#include "sim/stats.hpp"
+
+namespace shsim::models::rollup {
+
+constexpr double never = -1;
+
+enum class TxKind : uint8_t { transaction, withdrawal };
+
+struct ChildTx {
+  double submitted;
+  TxKind kind;
+  bool censored   = false;  // the sequencer leaves it out; its user forces it through the parent
+  bool forced     = false;  // went through the parent
+  uint32_t block  = std::numeric_limits<uint32_t>::max();
+  uint32_t bytes  = 0;
+  double claimed  = never;  // withdrawals: paid out on the parent
+};
+
+struct ChildBlock {
+  double produced;
+  double included = never, final = never, posted = never, settled = never;
+  std::vector<uint32_t> txs;
+  uint64_t bytes = 0;
+  bool derived   = false;  // made by derivation from forced transactions, not by the sequencer
+};
+
+/// A batch of consecutive blocks posted in one parent transaction.
+struct Batch {
+  uint32_t first, last;  // block numbers, inclusive
+};
+
+class Rollup : public ChildChain {
+public:
+  Rollup(Simulation& simulation, const CommonParams& common, const ForcedInclusion& forced, int first_node,
+         std::string protocol);
+
+  const std::string& name() const override { return common_.name; }
+  std::string protocol() const override { return protocol_; }
+  int sequencer() const override { return first_node_; }
+  void on_withdrawal(WithdrawalListener listener) override { withdrawal_listeners_.push_back(std::move(listener)); }
+  void withdrawal_claimed(uint64_t id, double time) override;
+  nlohmann::json summary() const override;
+  /// Writes every transaction's and withdrawal's timeline to the event log (once, at the end).
+  void finish() override;
+
+protected:
+  // ---- for the two models ----
+  /// Creates the operator and users' nodes and the workload sources; call once from the model's build.
+  void start();
+  Simulation& simulation() const { return simulation_; }
+  Agent& operator_node() { return *operator_; }
+  const std::vector<ChildBlock>& blocks() const { return blocks_; }
+  /// The parent-transaction kind of a batch ("batch", or "commit" for a ZK rollup).
+  virtual const char* batch_kind() const = 0;
+  /// The operator's own timers (kinds >= 100) and messages beyond deposits.
+  virtual void on_operator_start() {}
+  virtual void on_operator_timer(const TimerEvent&) {}
+  virtual void on_operator_message(int, const Message&) {}
+  virtual void on_operator_recover() {}
+  virtual void on_batch_included(size_t, long long, double) {}
+  virtual void on_batch_final(size_t, long long, double) {}
+  /// Blocks [0, up_to) whose state is now on the parent / settled (first time only).
+  void mark_posted(uint32_t up_to, double time);
+  void mark_settled(uint32_t up_to, double time);
+  uint32_t final_head() const { return final_head_; }
+  const std::vector<Batch>& batches() const { return batches_; }
+  /// Adversaries of this chain of one kind.
+  std::vector<const Adversary*> adversaries(const std::string& kind) const;
+  bool adversary_active(const std::string& kind, double time) const;
+  /// The model's entries of the summary (roots, disputes, proofs).
+  virtual void add_summary(nlohmann::json& out) const = 0;
+
+  Simulation& simulation_;
+  CommonParams common_;
+  ForcedInclusion forced_;
+  int first_node_;
+  std::string protocol_;
+  size_t safety_violations_ = 0;
+  nlohmann::json safety_ = nlohmann::json::array();
+
+private:
+  enum Timers { produce_timer = 1, batch_timer, force_timer };
+  void submit(double time, uint64_t bytes, TxKind kind);
+  void produce_block();
+  void post_batches();
+  void include_block(std::vector<uint32_t> txs, bool derived, double time);
+  void force_through_parent(uint32_t tx);
+  void forced_included(uint32_t tx, long long height, double time);
+  void parent_block(long long height, double time);
+  void advance_heads();
+
+  Agent* operator_ = nullptr;
+  Agent* users_    = nullptr;
+  std::vector<ChildTx> txs_;
+  std::vector<ChildBlock> blocks_;
+  std::vector<Batch> batches_;
+  std::deque<uint32_t> mempool_;                  // user transactions waiting for the sequencer
+  std::vector<uint32_t> forced_due_;              // forced transactions the sequencer must include now
+  std::vector<std::pair<long long, uint32_t>> forced_waiting_;  // (parent height of its deadline, tx)
+  std::vector<std::pair<DepositSink*, std::pair<uint64_t, int>>> deposits_;  // delivered, not yet credited
+  uint32_t next_unbatched_ = 0;
+  uint32_t safe_head_ = 0, final_head_ = 0;  // blocks [0, head) are safe / final
+  uint32_t posted_head_ = 0, settled_head_ = 0;
+  uint64_t next_withdrawal_ = 1;
+  Samples safe_lag_, final_lag_;
+  size_t censored_ = 0, forced_count_ = 0;
+  Samples forced_delay_;  // submission -> soft confirmation of censored transactions
+  std::vector<WithdrawalListener> withdrawal_listeners_;
+  RandomStream censor_draws_;
+};
+
+}  // namespace shsim::models::rollup

@@ -1,0 +1,267 @@
+// ZK rollup after zkSync Era's transaction lifecycle (docs: batch commit, prove, execute through the
+// ValidatorTimelock) and Scroll's (commit, finalize with a validity proof):
+//   sequencer block (soft) -> batch committed on the parent -> proven by one of M provers ->
+//   proof verified on the parent -> executed after an optional delay -> settled once the executing
+//   parent block is final. No challenge window: an invalid proof never verifies (soundness assumed).
+// Proofs are verified in batch order; a prover that goes down loses the batch it was proving, which
+// goes back to the queue when it returns.
+#include <algorithm>
+#include <deque>
+#include <set>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "models/registry.hpp"
+#include "models/rollup/rollup.hpp"
+
+namespace shsim::models::rollup {
+namespace {
+
+struct ProveJob : Message {
+  size_t batch = 0;
+  const char* kind() const override { return "prove_job"; }
+};
+struct ProofDone : Message {
+  size_t batch = 0;
+  const char* kind() const override { return "proof_done"; }
+};
+struct ProverReady : Message {
+  const char* kind() const override { return "prover_ready"; }
+};
+
+enum ZkTimers { proving_timer = 100 };
+
+class Zk : public Rollup {
+public:
+  Zk(Simulation& simulation, const ZkParams& params, int first_node)
+      : Rollup(simulation, params.common, params.forced_inclusion, first_node, "zk_rollup")
+      , params_(params)
+      , proving_(simulation.stream("proving_time." + params.common.name))
+  {
+    start();
+    int first_prover = first_node + 2;
+    std::vector<int> provers;
+    for (int p = 0; p < params_.provers.count; ++p)
+      provers.push_back(first_prover + p);
+    for (const Adversary* a : adversaries("prover_outage"))
+      simulation.schedule_outage(provers, a->from.seconds, a->until ? a->until->seconds : 1e300, name(), "prover");
+    for (int p = 0; p < params_.provers.count; ++p) {
+      Agent::Handlers h;
+      h.message = [this, p](int, const Message& message) {
+        if (const auto* job = dynamic_cast<const ProveJob*>(&message))
+          provers_[p]->after(draw_proving_time(), proving_timer, static_cast<long long>(job->batch));
+      };
+      h.timer = [this, p](const TimerEvent& timer) {
+        auto done   = make_message<ProofDone>();
+        done->batch = static_cast<size_t>(timer.first);
+        done->bytes = params_.proof_bytes.count;
+        provers_[p]->tell(first_node_, done);
+      };
+      h.recover = [this, p]() { provers_[p]->tell(first_node_, make_message<ProverReady>()); };
+      auto node = std::make_unique<Agent>(simulation, first_prover + p, std::move(h));
+      provers_.push_back(node.get());
+      idle_.push_back(first_prover + p);
+      simulation.add_node(std::move(node));
+    }
+  }
+
+  SecurityFacts security() const override { return {}; }
+
+protected:
+  const char* batch_kind() const override { return "commit"; }
+
+  void on_batch_included(size_t batch, long long, double time) override
+  {
+    queue_.push_back(batch);
+    queued_at_[batch] = time;
+    assign();
+  }
+
+  void on_operator_message(int from, const Message& message) override
+  {
+    if (const auto* done = dynamic_cast<const ProofDone*>(&message)) {
+      assigned_.erase(done->batch);
+      proven_.insert(done->batch);
+      make_idle(from);
+      post_proofs();
+      assign();
+    } else if (dynamic_cast<const ProverReady*>(&message) != nullptr) {
+      // The prover lost what it was proving: back to the queue.
+      for (auto it = assigned_.begin(); it != assigned_.end();) {
+        if (it->second == from) {
+          queue_.push_front(it->first);
+          it = assigned_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      make_idle(from);
+      assign();
+    }
+  }
+
+  void on_operator_recover() override
+  {
+    // Proofs sent while the operator was down are lost: prove those batches again.
+    for (const auto& [batch, prover] : assigned_)
+      queue_.push_front(batch);
+    assigned_.clear();
+    idle_.clear();
+    for (Agent* prover : provers_)
+      idle_.push_back(prover->id());
+    post_proofs();
+    assign();
+  }
+
+  void add_summary(nlohmann::json& out) const override
+  {
+    out["proofs"] = {{"batches_committed", batches().size()},
+                     {"proven", proven_.size()},
+                     {"verified", verified_},
+                     {"executed", executed_},
+                     {"proving_time", proving_time_.to_json()},
+                     {"expected_proving_time", params_.provers.time.expected()},
+                     {"queue_wait", queue_wait_.to_json()}};
+  }
+
+private:
+  double draw_proving_time()
+  {
+    const ProvingTime& t = params_.provers.time;
+    double d             = t.kind == "fixed"         ? t.value.seconds
+                           : t.kind == "exponential" ? proving_.exponential(t.mean.seconds)
+                                                     : proving_.lognormal(t.median.seconds, t.sigma);
+    proving_time_.add(d);
+    return d;
+  }
+
+  void assign()
+  {
+    if (!operator_node().online())
+      return;
+    while (!queue_.empty() && !idle_.empty()) {
+      int prover = idle_.front();
+      idle_.pop_front();
+      if (!simulation_.node(prover).online())
+        continue;  // it announces itself when it is back
+      size_t batch = queue_.front();
+      queue_.pop_front();
+      assigned_[batch] = prover;
+      queue_wait_.add(operator_node().time() - queued_at_[batch]);
+      auto job   = make_message<ProveJob>();
+      job->batch = batch;
+      job->bytes = 1024;
+      operator_node().tell(prover, job);
+    }
+  }
+
+  void make_idle(int prover)
+  {
+    if (std::find(idle_.begin(), idle_.end(), prover) == idle_.end())
+      idle_.push_back(prover);
+  }
+
+  /// Proofs are verified in order: post every proven batch that follows the last one posted.
+  void post_proofs()
+  {
+    if (!operator_node().online())
+      return;
+    while (proven_.count(next_proof_)) {
+      size_t batch = next_proof_++;
+      ParentTransaction tx{name(), "proof", params_.proof_bytes.count};
+      uint32_t up_to = batches()[batch].last + 1;
+      tx.included    = [this, up_to](long long, double time) {
+        ++verified_;
+        mark_posted(up_to, time);
+      };
+      tx.finalized = [this, up_to, batch](long long, double time) {
+        if (params_.execution_delay.seconds <= 0) {
+          ++executed_;
+          mark_settled(up_to, time);
+          return;
+        }
+        simulation_.events().call_at(time + params_.execution_delay.seconds, [this, up_to, batch]() {
+          execute(batch, up_to);
+        });
+      };
+      operator_node().post(std::move(tx));
+    }
+  }
+
+  void execute(size_t batch, uint32_t up_to)
+  {
+    ParentTransaction tx{name(), "execute", params_.execute_bytes.count};
+    tx.finalized = [this, up_to](long long, double time) {
+      ++executed_;
+      mark_settled(up_to, time);
+    };
+    (void)batch;
+    operator_node().post(std::move(tx));
+  }
+
+  ZkParams params_;
+  RandomStream proving_;
+  std::vector<Agent*> provers_;
+  std::deque<int> idle_;
+  std::deque<size_t> queue_;
+  std::map<size_t, int> assigned_;
+  std::map<size_t, double> queued_at_;
+  std::set<size_t> proven_;
+  size_t next_proof_ = 0, verified_ = 0, executed_ = 0;
+  Samples proving_time_, queue_wait_;
+};
+
+class Factory : public ChildProtocolFactory {
+public:
+  std::string name() const override { return "zk_rollup"; }
+  std::string description() const override
+  {
+    return "ZK rollup: sequencer, batch commits, a prover pool, proof verification and execution on the parent";
+  }
+  std::shared_ptr<ChildParams> parse(const YAML::Node& node, const std::string& path,
+                                     const SourceContext& context) const override
+  {
+    auto typed = std::make_shared<TypedParams<ZkParams>>();
+    typed->params.common.name = "zk";
+    if (node.IsDefined() && !node.IsNull())
+      SchemaReader::read(node, path, context, typed->params);
+    return typed;
+  }
+  void document(std::vector<std::string>& lines, const std::string& prefix) const override
+  {
+    ZkParams defaults;
+    SchemaDocumenter documenter(lines, prefix);
+    defaults.describe(documenter);
+  }
+  std::vector<std::string> review(const Scenario&, const ChildParams& base) const override
+  {
+    const auto& p = dynamic_cast<const TypedParams<ZkParams>&>(base).params;
+    std::vector<std::string> warnings;
+    double load = p.provers.time.expected() / p.common.batch_interval.seconds / p.provers.count;
+    if (load >= 1)
+      warnings.push_back(fmt::format("{}: {} provers cannot keep up with a batch every {} (mean proving time {:.0f}s, "
+                                     "load {:.2f}): the proof queue grows without bound",
+                                     p.common.name, p.provers.count, format_duration(p.common.batch_interval),
+                                     p.provers.time.expected(), load));
+    return warnings;
+  }
+  std::unique_ptr<ChildChain> build(Simulation& simulation, const ChildParams& base, int first_node) const override
+  {
+    return std::make_unique<Zk>(simulation, dynamic_cast<const TypedParams<ZkParams>&>(base).params, first_node);
+  }
+};
+
+}  // namespace
+
+template <> std::vector<std::string> TypedParams<ZkParams>::node_regions() const
+{
+  std::vector<std::string> regions{params.common.region, params.common.region};  // operator, users
+  for (int p = 0; p < params.provers.count; ++p)
+    regions.push_back(params.provers.region);
+  return regions;
+}
+
+void register_zk(ProtocolRegistry& registry) { registry.add_child(std::make_unique<Factory>()); }
+
+}  // namespace shsim::models::rollup

@@ -1,0 +1,76 @@
+// A child chain at run time, as the engine and the bridges see it. The models (models/rollup/)
+// implement it; bridges (models/bridge/) move deposits into it and withdrawals out of it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/message.hpp"
+
+namespace shsim {
+
+/// Where a withdrawal stands on its way out of a child chain.
+enum class WithdrawalStage { provable, claimable };
+
+/// Receives deposits that relayers deliver to a child chain's sequencer.
+class DepositSink {
+public:
+  virtual ~DepositSink() = default;
+  /// The sequencer put deposit `id`, delivered by `relayer`, in a child block at `time`.
+  virtual void credited(uint64_t id, int relayer, double time) = 0;
+};
+
+/// A relayer hands a deposit to the child chain's sequencer.
+struct DepositDelivery : Message {
+  DepositSink* bridge = nullptr;
+  uint64_t deposit    = 0;
+  int relayer         = -1;
+  const char* kind() const override { return "deposit_delivery"; }
+};
+
+/// Figures a child chain reports for the economic-security summary.
+struct SecurityFacts {
+  bool fraud_proofs   = false;  // state settles unless disputed in a window (optimistic)
+  int challengers     = 0;      // honest challengers watching it
+  double bond         = 0;      // bond a state-root poster puts up
+  double bonds_slashed = 0;     // bonds lost in this run by posters of roots proven wrong
+  size_t invalid_settled = 0;   // invalid state roots that settled in this run
+};
+
+class ChildChain {
+public:
+  virtual ~ChildChain() = default;
+  virtual const std::string& name() const = 0;
+  virtual std::string protocol() const = 0;
+  /// The node relayers deliver deposits to (the sequencer).
+  virtual int sequencer() const = 0;
+  /// Withdrawals start on the child chain; the bridge hears when each becomes provable and claimable.
+  using WithdrawalListener = std::function<void(uint64_t id, WithdrawalStage stage, double time)>;
+  virtual void on_withdrawal(WithdrawalListener listener) = 0;
+  /// The bridge paid withdrawal `id` out on the parent (its claim is in a final parent block).
+  virtual void withdrawal_claimed(uint64_t id, double time) = 0;
+  virtual SecurityFacts security() const = 0;
+  /// Called once when the run ends, before summary().
+  virtual void finish() {}
+  /// This chain's entry of summary.json "chains".
+  virtual nlohmann::json summary() const = 0;
+};
+
+}  // namespace shsim
+
+namespace shsim {
+
+/// A bridge at run time (models/bridge/).
+class BridgeRuntime {
+public:
+  virtual ~BridgeRuntime() = default;
+  virtual const std::string& name() const = 0;
+  virtual const std::string& child() const = 0;
+  virtual double tvl() const = 0;
+  virtual nlohmann::json summary() const = 0;
+};
+
+}  // namespace shsim
