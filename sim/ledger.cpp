@@ -6,7 +6,7 @@ namespace shsim {
 
 const std::vector<std::string>& ParentLedger::kinds()
 {
-  static const std::vector<std::string> all{"batch",  "output_root", "dispute_move", "step_proof",       "commit",
+  static const std::vector<std::string> all{"batch",  "output_root", "challenge", "defense", "step_proof",       "commit",
                                             "proof",  "execute",     "deposit",      "forced_transaction", "claim"};
   return all;
 }

@@ -28,6 +28,11 @@ namespace shsim {
 /// A transaction a child chain, a bridge or a user posts to the parent (a batch, a state root, a
 /// dispute move, a proof, a deposit, a withdrawal claim).
 struct ParentTransaction {
+  ParentTransaction() = default;
+  ParentTransaction(std::string owner_name, std::string what, uint64_t size)
+      : owner(std::move(owner_name)), kind(std::move(what)), bytes(size)
+  {
+  }
   std::string owner;  // chain or bridge that posted it
   std::string kind;   // what it carries (see ParentLedger::kinds)
   uint64_t bytes = 0;

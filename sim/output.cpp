@@ -124,7 +124,7 @@ std::string format_child_chain(const std::string& name, const nlohmann::json& ch
                      human(chain["safe_head_lag"]["p50"].get<double>()), human(chain["safe_head_lag"]["max"].get<double>()),
                      human(chain["finalized_head_lag"]["max"].get<double>()));
   const auto& forced = chain["forced_inclusion"];
-  if (forced["censored"].get<size_t>() > 0)
+  if (forced["forced"].get<size_t>() > 0)
     out += fmt::format("  {:<30} {} censored, {} forced through the parent, delay p50 {} max {}\n", "forced inclusion",
                        forced["censored"].get<size_t>(), forced["forced"].get<size_t>(),
                        human(forced["delay"]["p50"].get<double>()), human(forced["delay"]["max"].get<double>()));

@@ -35,10 +35,13 @@ const std::string quick          = quick_scenario + " --set expect=[] --quiet";
 
 TEST_CASE("the same scenario and seed give byte-identical outputs; another seed gives others", "[cli][determinism]")
 {
+  // The parent alone, and a parent with both rollups, a bridge and relayers.
+  std::string scenario = GENERATE(as<std::string>{}, quick,
+                                  source_path("scenarios/rollups.yaml") + " --set duration=15m --set expect=[] --quiet");
   std::string a = fresh_directory(), b = fresh_directory(), c = fresh_directory();
-  REQUIRE(run_shsim("run " + quick + " --out " + a) == 0);
-  REQUIRE(run_shsim("run " + quick + " --out " + b) == 0);
-  REQUIRE(run_shsim("run " + quick + " --seed 7 --out " + c) == 0);
+  REQUIRE(run_shsim("run " + scenario + " --out " + a) == 0);
+  REQUIRE(run_shsim("run " + scenario + " --out " + b) == 0);
+  REQUIRE(run_shsim("run " + scenario + " --seed 9 --out " + c) == 0);
   for (const char* file : {"summary.json", "events.csv", "scenario.resolved.yaml"}) {
     INFO(file);
     CHECK_FALSE(read(fs::path(a) / file).empty());

@@ -130,7 +130,9 @@ private:
   void deposit(double time, uint64_t bytes)
   {
     uint64_t id = deposits_.size();
-    deposits_.push_back({time});
+    Message d;
+    d.initiated = time;
+    deposits_.push_back(std::move(d));
     ParentTransaction tx{config_.name, "deposit", bytes};
     tx.included  = [this, id](long long, double t) { deposits_[id].source_included = t; };
     tx.finalized = [this, id](long long, double t) { deposits_[id].source_final = t; };

@@ -96,8 +96,8 @@ protected:
 
 private:
   struct Root {
-    uint32_t block;  // covers blocks [0, block)
-    bool invalid;
+    uint32_t block = 0;  // covers blocks [0, block)
+    bool invalid   = false;
     double posted   = never;
     double deadline = never;
     std::vector<char> available;  // per challenger, drawn when the root is posted
@@ -118,7 +118,10 @@ private:
       return;
     last_proposed_ = up_to;
     size_t index   = roots_.size();
-    roots_.push_back({up_to, adversary_active("invalid_root", operator_node().time())});
+    Root root;
+    root.block   = up_to;
+    root.invalid = adversary_active("invalid_root", operator_node().time());
+    roots_.push_back(std::move(root));
     ParentTransaction tx{name(), "output_root", params_.root_bytes.count};
     tx.included = [this, index](long long height, double time) { root_posted(index, height, time); };
     operator_node().post(std::move(tx));

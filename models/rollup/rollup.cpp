@@ -1,5 +1,7 @@
 #include "models/rollup/rollup.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "models/workload/sources.hpp"
@@ -99,12 +101,13 @@ void Rollup::submit(double time, uint64_t bytes, TxKind kind)
     if (a->active(time) && censor_draws_.bernoulli(a->share.value))
       tx.censored = true;
   txs_.push_back(tx);
-  if (tx.censored) {
+  // A user whose transaction is not soft-confirmed after `patience` (censored, or the sequencer is
+  // down) forces it in through the parent.
+  users_->after(forced_.patience.seconds, force_timer, index);
+  if (tx.censored)
     ++censored_;
-    users_->after(forced_.patience.seconds, force_timer, index);
-  } else {
+  else
     mempool_.push_back(index);
-  }
 }
 
 void Rollup::produce_block()
@@ -122,12 +125,19 @@ void Rollup::produce_block()
 void Rollup::include_block(std::vector<uint32_t> txs, bool derived, double time)
 {
   auto number = static_cast<uint32_t>(blocks_.size());
-  ChildBlock block{time};
-  block.derived = derived;
+  ChildBlock block;
+  block.produced = time;
+  block.derived  = derived;
+  // A forced transaction may also wait in the sequencer's mempool: it goes in once.
+  std::erase_if(txs, [&](uint32_t tx) { return txs_[tx].block != std::numeric_limits<uint32_t>::max(); });
+  std::sort(txs.begin(), txs.end());
+  txs.erase(std::unique(txs.begin(), txs.end()), txs.end());
+  if (txs.empty() && derived)
+    return;
   for (uint32_t tx : txs) {
     txs_[tx].block = number;
     block.bytes += txs_[tx].bytes;
-    if (txs_[tx].censored)
+    if (txs_[tx].forced)
       forced_delay_.add(time - txs_[tx].submitted);
   }
   block.txs = std::move(txs);
@@ -324,7 +334,7 @@ nlohmann::json Rollup::summary() const
                         {"provable", provable.to_json()},
                         {"claimable", claimable.to_json()},
                         {"claimed", claimed.to_json()}};
-  out["forced_inclusion"] = {{"censored", censored_}, {"forced", forced_count_}, {"delay", forced_delay_.to_json()}};
+  out["forced_inclusion"] = {{"censored", censored_}, {"forced", forced_count_}, {"delay", forced_delay_.to_json()}};  // delay: submission -> soft confirmation of forced transactions
   add_summary(out);
   out["safety_violations"] = safety_violations_;
   out["safety"]            = safety_;

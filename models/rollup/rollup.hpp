@@ -45,7 +45,7 @@ struct ChildTx {
 };
 
 struct ChildBlock {
-  double produced;
+  double produced = never;
   double included = never, final = never, posted = never, settled = never;
   std::vector<uint32_t> txs;
   uint64_t bytes = 0;
@@ -132,7 +132,7 @@ private:
   uint64_t next_withdrawal_ = 1;
   Samples safe_lag_, final_lag_;
   size_t censored_ = 0, forced_count_ = 0;
-  Samples forced_delay_;  // submission -> soft confirmation of censored transactions
+  Samples forced_delay_;  // submission -> soft confirmation of transactions forced through the parent
   std::vector<WithdrawalListener> withdrawal_listeners_;
   RandomStream censor_draws_;
 };
