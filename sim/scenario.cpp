@@ -232,7 +232,7 @@ void check_child_adversary(const Scenario& s, const Adversary& a, size_t i, cons
                                                                                          : "";
   if (!needs.empty() && child->kind != needs)
     fail({"adversaries", index, a.kind, "chain"}, path + ".chain",
-         fmt::format("'{}' is a {}; {} applies to a {}", a.chain, child->kind, a.kind, needs));
+         fmt::format("'{}' is a {}; {} applies to {}", a.chain, child->kind, a.kind, needs == "zk_rollup" ? "a zk_rollup" : "an optimistic_rollup"));
 }
 
 // Cross-checks that need more than one key: regions, placement shares, validator indices, files.

@@ -152,3 +152,26 @@ TEST_CASE("YAML anchors and aliases work, so shared settings are written once", 
   CHECK(s.adversaries[2].from.seconds == 60);
   CHECK(s.adversaries[2].mode == "vote");
 }
+
+TEST_CASE("child chains, bridges and their adversaries are checked against each other", "[scenario][rollup]")
+{
+  const std::string op = "children:\n  - optimistic_rollup: { name: op }\n";
+  CHECK_THAT(error_of(minimal(op + "workload:\n  - { chain: opp, rate: 1/s }\n")),
+             Catch::Contains("workload[0].chain: unknown chain 'opp' (did you mean 'op'?)"));
+  CHECK_THAT(error_of(minimal(op + "workload:\n  - { chain: op, kind: deposit, rate: 1/s }\n")),
+             Catch::Contains("workload[0].kind: deposits into 'op' need a bridge to it"));
+  CHECK_THAT(error_of(minimal("children:\n  - zk_rollup: { name: zk }\nadversaries:\n  - invalid_root: { chain: zk }\n")),
+             Catch::Contains("adversaries[0].invalid_root.chain: 'zk' is a zk_rollup; invalid_root applies to an "
+                             "optimistic_rollup"));
+  CHECK_THAT(error_of(minimal(op + "adversaries:\n  - parent_censor: { targets: [chalenge] }\n")),
+             Catch::Contains("targets[0]: unknown parent transaction kind 'chalenge' (did you mean 'challenge'?)"));
+  CHECK_THAT(error_of(minimal(op + "bridges:\n  - { child: zk }\n")),
+             Catch::Contains("bridges[0].child: unknown child chain 'zk'"));
+  CHECK_THAT(error_of(minimal(op + "  - zk_rollup: { name: op }\n")),
+             Catch::Contains("children[1].zk_rollup.name: chain name 'op' is already used"));
+  CHECK_THAT(error_of(minimal(op + "bridges:\n  - { child: op }\nadversaries:\n  - relayer_fault: { bridge: op-bridge, "
+                                   "mode: slow }\n")),
+             Catch::Contains("relayer_fault.delay: a slow relayer needs a positive delay"));
+  CHECK(error_of(minimal(op + "bridges:\n  - { child: op }\nworkload:\n  - { chain: op, kind: deposit, rate: 1/s }\n"))
+            .empty());
+}

@@ -132,7 +132,7 @@ struct ProvingTime {
 };
 
 struct ProverParams {
-  int count = 4;
+  int count = 32;  // enough for a batch a minute at the default ~23-minute mean proving time
   ProvingTime time;
   std::string region;
 
