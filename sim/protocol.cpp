@@ -18,19 +18,29 @@ void ProtocolRegistry::add_parent(std::unique_ptr<ParentProtocolFactory> factory
   parents_[name]   = std::move(factory);
 }
 
-const ParentProtocolFactory* ProtocolRegistry::find_parent(const std::string& name) const
+namespace {
+template <class Factory>
+const Factory* find_in(const std::map<std::string, std::unique_ptr<Factory>>& factories, const std::string& name)
 {
-  auto found = parents_.find(name);
-  return found == parents_.end() ? nullptr : found->second.get();
+  auto found = factories.find(name);
+  return found == factories.end() ? nullptr : found->second.get();
 }
 
-std::vector<std::string> ProtocolRegistry::parent_names() const
+template <class Factory> std::vector<std::string> names_in(const std::map<std::string, std::unique_ptr<Factory>>& factories)
 {
   std::vector<std::string> names;
-  for (const auto& entry : parents_)
+  for (const auto& entry : factories)
     names.push_back(entry.first);
   return names;
 }
+}  // namespace
+
+const ParentProtocolFactory* ProtocolRegistry::find_parent(const std::string& name) const
+{
+  return find_in(parents_, name);
+}
+
+std::vector<std::string> ProtocolRegistry::parent_names() const { return names_in(parents_); }
 
 void ProtocolRegistry::add_child(std::unique_ptr<ChildProtocolFactory> factory)
 {
@@ -40,17 +50,10 @@ void ProtocolRegistry::add_child(std::unique_ptr<ChildProtocolFactory> factory)
 
 const ChildProtocolFactory* ProtocolRegistry::find_child(const std::string& name) const
 {
-  auto found = children_.find(name);
-  return found == children_.end() ? nullptr : found->second.get();
+  return find_in(children_, name);
 }
 
-std::vector<std::string> ProtocolRegistry::child_names() const
-{
-  std::vector<std::string> names;
-  for (const auto& entry : children_)
-    names.push_back(entry.first);
-  return names;
-}
+std::vector<std::string> ProtocolRegistry::child_names() const { return names_in(children_); }
 
 namespace {
 [[noreturn]] void unknown_kind(const std::string& what, const std::string& kind, const std::vector<std::string>& names,

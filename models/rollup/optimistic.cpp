@@ -284,31 +284,18 @@ private:
   Samples game_duration_;
 };
 
-class Factory : public ChildProtocolFactory {
+class Factory : public RollupFactory<OptimisticParams, Optimistic> {
 public:
-  std::string name() const override { return "optimistic_rollup"; }
-  std::string description() const override
+  Factory()
+      : RollupFactory("optimistic_rollup",
+                      "optimistic rollup after the OP Stack specs: "
+                      "sequencer, batcher, output roots, bisection dispute game",
+                      "optimistic")
   {
-    return "optimistic rollup after the OP Stack specs: sequencer, batcher, output roots, bisection dispute game";
-  }
-  std::shared_ptr<ChildParams> parse(const YAML::Node& node, const std::string& path,
-                                     const SourceContext& context) const override
-  {
-    auto typed = std::make_shared<TypedParams<OptimisticParams>>();
-    typed->params.common.name = "optimistic";
-    if (node.IsDefined() && !node.IsNull())
-      SchemaReader::read(node, path, context, typed->params);
-    return typed;
-  }
-  void document(std::vector<std::string>& lines, const std::string& prefix) const override
-  {
-    OptimisticParams defaults;
-    SchemaDocumenter documenter(lines, prefix);
-    defaults.describe(documenter);
   }
   std::vector<std::string> review(const Scenario&, const ChildParams& base) const override
   {
-    const auto& p = dynamic_cast<const TypedParams<OptimisticParams>&>(base).params;
+    const auto& p = params_of(base);
     std::vector<std::string> warnings;
     if (p.challengers.count == 0)
       warnings.push_back(fmt::format("{}: no challenger watches the chain: any invalid root settles", p.common.name));
@@ -317,22 +304,9 @@ public:
                                      p.common.name, format_duration(p.challenge_window)));
     return warnings;
   }
-  std::unique_ptr<ChildChain> build(Simulation& simulation, const ChildParams& base, int first_node) const override
-  {
-    return std::make_unique<Optimistic>(simulation, dynamic_cast<const TypedParams<OptimisticParams>&>(base).params,
-                                        first_node);
-  }
 };
 
 }  // namespace
-
-template <> std::vector<std::string> TypedParams<OptimisticParams>::node_regions() const
-{
-  std::vector<std::string> regions{params.common.region, params.common.region};  // operator, users
-  for (int c = 0; c < params.challengers.count; ++c)
-    regions.push_back(params.challengers.region);
-  return regions;
-}
 
 void register_optimistic(ProtocolRegistry& registry) { registry.add_child(std::make_unique<Factory>()); }
 

@@ -100,6 +100,7 @@ struct OptimisticParams {
     v.field("challengers", challengers, "honest challengers");
     v.field("forced_inclusion", forced_inclusion, "how censored users get in through the parent");
   }
+  std::pair<int, std::string> workers() const { return {challengers.count, challengers.region}; }
 };
 
 /// A proving-time distribution.
@@ -162,6 +163,7 @@ struct ZkParams {
             "timelock between a proof's final parent block and execution (zkSync ValidatorTimelock; 0: none)");
     v.field("forced_inclusion", forced_inclusion, "how censored users get in through the parent (priority queue)");
   }
+  std::pair<int, std::string> workers() const { return {provers.count, provers.region}; }
 };
 
 template <class P> class TypedParams : public ChildParams {
@@ -169,7 +171,14 @@ public:
   P params;
   YAML::Node dump() const override { return SchemaWriter::write(params); }
   const std::string& chain_name() const override { return params.common.name; }
-  std::vector<std::string> node_regions() const override;
+  /// The operator, the users' wallets, then the model's workers (challengers or provers).
+  std::vector<std::string> node_regions() const override
+  {
+    std::vector<std::string> regions{params.common.region, params.common.region};
+    auto [count, region] = params.workers();
+    regions.insert(regions.end(), static_cast<size_t>(count), region);
+    return regions;
+  }
 };
 
 }  // namespace shsim::models::rollup

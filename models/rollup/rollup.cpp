@@ -245,23 +245,23 @@ void Rollup::parent_block(long long height, double time)
 
 void Rollup::mark_posted(uint32_t up_to, double time)
 {
-  for (; posted_head_ < up_to && posted_head_ < blocks_.size(); ++posted_head_) {
-    blocks_[posted_head_].posted = time;
-    for (uint32_t tx : blocks_[posted_head_].txs)
-      if (txs_[tx].kind == TxKind::withdrawal)
-        for (auto& listener : withdrawal_listeners_)
-          listener(tx, WithdrawalStage::provable, time);
-  }
+  advance_stage(posted_head_, up_to, &ChildBlock::posted, WithdrawalStage::provable, time);
 }
 
 void Rollup::mark_settled(uint32_t up_to, double time)
 {
-  for (; settled_head_ < up_to && settled_head_ < blocks_.size(); ++settled_head_) {
-    blocks_[settled_head_].settled = time;
-    for (uint32_t tx : blocks_[settled_head_].txs)
+  advance_stage(settled_head_, up_to, &ChildBlock::settled, WithdrawalStage::claimable, time);
+}
+
+void Rollup::advance_stage(uint32_t& head, uint32_t up_to, double ChildBlock::*stage, WithdrawalStage withdrawal_stage,
+                           double time)
+{
+  for (; head < up_to && head < blocks_.size(); ++head) {
+    blocks_[head].*stage = time;
+    for (uint32_t tx : blocks_[head].txs)
       if (txs_[tx].kind == TxKind::withdrawal)
         for (auto& listener : withdrawal_listeners_)
-          listener(tx, WithdrawalStage::claimable, time);
+          listener(tx, withdrawal_stage, time);
   }
 }
 

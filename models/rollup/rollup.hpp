@@ -116,6 +116,9 @@ private:
   void forced_included(uint32_t tx, long long height, double time);
   void parent_block(long long height, double time);
   void advance_heads();
+  /// Blocks [head, up_to) reach `stage` at `time`; their withdrawals reach `withdrawal_stage`.
+  void advance_stage(uint32_t& head, uint32_t up_to, double ChildBlock::*stage, WithdrawalStage withdrawal_stage,
+                     double time);
 
   Agent* operator_ = nullptr;
   Agent* users_    = nullptr;
@@ -135,6 +138,43 @@ private:
   Samples forced_delay_;  // submission -> soft confirmation of transactions forced through the parent
   std::vector<WithdrawalListener> withdrawal_listeners_;
   RandomStream censor_draws_;
+};
+
+/// Registers a rollup model: parses and documents its parameters P (defaults from P, chain name
+/// `default_name` when none is given) and builds a Chain; the model adds its own review().
+template <class P, class Chain> class RollupFactory : public ChildProtocolFactory {
+public:
+  RollupFactory(std::string name, std::string description, std::string default_name)
+      : name_(std::move(name)), description_(std::move(description)), default_name_(std::move(default_name))
+  {
+  }
+  std::string name() const override { return name_; }
+  std::string description() const override { return description_; }
+  std::shared_ptr<ChildParams> parse(const YAML::Node& node, const std::string& path,
+                                     const SourceContext& context) const override
+  {
+    auto typed                = std::make_shared<TypedParams<P>>();
+    typed->params.common.name = default_name_;
+    if (node.IsDefined() && !node.IsNull())
+      SchemaReader::read(node, path, context, typed->params);
+    return typed;
+  }
+  void document(std::vector<std::string>& lines, const std::string& prefix) const override
+  {
+    P defaults;
+    SchemaDocumenter documenter(lines, prefix);
+    defaults.describe(documenter);
+  }
+  std::unique_ptr<ChildChain> build(Simulation& simulation, const ChildParams& base, int first_node) const override
+  {
+    return std::make_unique<Chain>(simulation, params_of(base), first_node);
+  }
+
+protected:
+  static const P& params_of(const ChildParams& base) { return dynamic_cast<const TypedParams<P>&>(base).params; }
+
+private:
+  std::string name_, description_, default_name_;
 };
 
 }  // namespace shsim::models::rollup

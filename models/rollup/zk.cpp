@@ -175,28 +175,25 @@ private:
         ++verified_;
         mark_posted(up_to, time);
       };
-      tx.finalized = [this, up_to, batch](long long, double time) {
+      tx.finalized = [this, up_to](long long, double time) {
         if (params_.execution_delay.seconds <= 0) {
           ++executed_;
           mark_settled(up_to, time);
           return;
         }
-        simulation_.events().call_at(time + params_.execution_delay.seconds, [this, up_to, batch]() {
-          execute(batch, up_to);
-        });
+        simulation_.events().call_at(time + params_.execution_delay.seconds, [this, up_to]() { execute(up_to); });
       };
       operator_node().post(std::move(tx));
     }
   }
 
-  void execute(size_t batch, uint32_t up_to)
+  void execute(uint32_t up_to)
   {
     ParentTransaction tx{name(), "execute", params_.execute_bytes.count};
     tx.finalized = [this, up_to](long long, double time) {
       ++executed_;
       mark_settled(up_to, time);
     };
-    (void)batch;
     operator_node().post(std::move(tx));
   }
 
@@ -212,31 +209,18 @@ private:
   Samples proving_time_, queue_wait_;
 };
 
-class Factory : public ChildProtocolFactory {
+class Factory : public RollupFactory<ZkParams, Zk> {
 public:
-  std::string name() const override { return "zk_rollup"; }
-  std::string description() const override
+  Factory()
+      : RollupFactory("zk_rollup",
+                      "ZK rollup: "
+                      "sequencer, batch commits, a prover pool, proof verification and execution on the parent",
+                      "zk")
   {
-    return "ZK rollup: sequencer, batch commits, a prover pool, proof verification and execution on the parent";
-  }
-  std::shared_ptr<ChildParams> parse(const YAML::Node& node, const std::string& path,
-                                     const SourceContext& context) const override
-  {
-    auto typed = std::make_shared<TypedParams<ZkParams>>();
-    typed->params.common.name = "zk";
-    if (node.IsDefined() && !node.IsNull())
-      SchemaReader::read(node, path, context, typed->params);
-    return typed;
-  }
-  void document(std::vector<std::string>& lines, const std::string& prefix) const override
-  {
-    ZkParams defaults;
-    SchemaDocumenter documenter(lines, prefix);
-    defaults.describe(documenter);
   }
   std::vector<std::string> review(const Scenario&, const ChildParams& base) const override
   {
-    const auto& p = dynamic_cast<const TypedParams<ZkParams>&>(base).params;
+    const auto& p = params_of(base);
     std::vector<std::string> warnings;
     double load = p.provers.time.expected() / p.common.batch_interval.seconds / p.provers.count;
     if (load >= 1)
@@ -246,21 +230,9 @@ public:
                                      p.provers.time.expected(), load));
     return warnings;
   }
-  std::unique_ptr<ChildChain> build(Simulation& simulation, const ChildParams& base, int first_node) const override
-  {
-    return std::make_unique<Zk>(simulation, dynamic_cast<const TypedParams<ZkParams>&>(base).params, first_node);
-  }
 };
 
 }  // namespace
-
-template <> std::vector<std::string> TypedParams<ZkParams>::node_regions() const
-{
-  std::vector<std::string> regions{params.common.region, params.common.region};  // operator, users
-  for (int p = 0; p < params.provers.count; ++p)
-    regions.push_back(params.provers.region);
-  return regions;
-}
 
 void register_zk(ProtocolRegistry& registry) { registry.add_child(std::make_unique<Factory>()); }
 
