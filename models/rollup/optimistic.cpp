@@ -39,12 +39,17 @@ public:
     for (int c = 0; c < params_.challengers.count; ++c) {
       Agent::Handlers h;
       h.timer   = [this, c](const TimerEvent& timer) { challenger_move(c, static_cast<size_t>(timer.first)); };
+      h.message = [this, c](int, const Message& message) {
+        if (const auto* block = dynamic_cast<const UnsafeBlock*>(&message))
+          unsafe_seen_[c] = std::max(unsafe_seen_[c], block->number + 1);
+      };
       h.recover = [this, c]() {
         for (size_t r = 0; r < roots_.size(); ++r)
           consider(c, r);
       };
       auto node = std::make_unique<Agent>(simulation, first_challenger + c, std::move(h));
       challengers_.push_back(node.get());
+      unsafe_seen_.push_back(0);
       simulation.add_node(std::move(node));
     }
   }
@@ -80,6 +85,15 @@ protected:
     }
   }
 
+  /// Challengers follow the unsafe head (they recompute every root from the chain they replay).
+  std::vector<int> followers() const override
+  {
+    std::vector<int> ids;
+    for (const Agent* c : challengers_)
+      ids.push_back(c->id());
+    return ids;
+  }
+
   void add_summary(nlohmann::json& out) const override
   {
     size_t posted = 0, invalid = 0, settled = 0;
@@ -92,6 +106,10 @@ protected:
                     {"challenged", challenged_}, {"defeated", defeated_}, {"settled_valid", settled},
                     {"settled_invalid", invalid_settled_}};
     out["disputes"] = {{"moves_included", moves_included_}, {"duration", game_duration_.to_json()}};
+    Samples seen;
+    for (uint32_t n : unsafe_seen_)
+      seen.add(n);
+    out["challengers_unsafe_head"] = seen.to_json();  // unsafe blocks each challenger received by gossip
   }
 
 private:
@@ -278,6 +296,7 @@ private:
   OptimisticParams params_;
   RandomStream availability_;
   std::vector<Agent*> challengers_;
+  std::vector<uint32_t> unsafe_seen_;  // per challenger, unsafe blocks received by gossip
   std::vector<Root> roots_;
   uint32_t last_proposed_ = 0;
   size_t challenged_ = 0, defeated_ = 0, invalid_settled_ = 0, moves_included_ = 0;

@@ -117,6 +117,11 @@ void Rollup::produce_block()
   txs.insert(txs.end(), mempool_.begin(), mempool_.end());
   mempool_.clear();
   include_block(std::move(txs), false, operator_->time());
+  auto gossip    = make_message<UnsafeBlock>();
+  gossip->number = static_cast<uint32_t>(blocks_.size() - 1);
+  gossip->bytes  = blocks_.back().bytes + common_.block_overhead.count;
+  for (int follower : followers())
+    operator_->tell(follower, gossip);
   for (const auto& [sink, deposit] : deposits_)
     sink->credited(deposit.first, deposit.second, operator_->time());
   deposits_.clear();

@@ -44,6 +44,12 @@ struct ChildTx {
   double claimed  = never;  // withdrawals: paid out on the parent
 };
 
+/// A new child block as the sequencer gossips it (the unsafe head).
+struct UnsafeBlock : Message {
+  uint32_t number = 0;
+  const char* kind() const override { return "unsafe_block"; }
+};
+
 struct ChildBlock {
   double produced = never;
   double included = never, final = never, posted = never, settled = never;
@@ -85,6 +91,8 @@ protected:
   virtual void on_operator_timer(const TimerEvent&) {}
   virtual void on_operator_message(int, const Message&) {}
   virtual void on_operator_recover() {}
+  /// Nodes that follow the unsafe head: the sequencer gossips each new block to them.
+  virtual std::vector<int> followers() const { return {}; }
   virtual void on_batch_included(size_t, long long, double) {}
   virtual void on_batch_final(size_t, long long, double) {}
   /// Blocks [0, up_to) whose state is now on the parent / settled (first time only).
