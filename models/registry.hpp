@@ -8,6 +8,9 @@ namespace shsim::models {
 namespace tendermint {
 void register_protocol(ProtocolRegistry& registry);
 }
+namespace nakamoto {
+void register_protocol(ProtocolRegistry& registry);
+}
 namespace rollup {
 void register_optimistic(ProtocolRegistry& registry);
 void register_zk(ProtocolRegistry& registry);
@@ -22,6 +25,7 @@ inline void register_all()
   if (registry.find_parent("tendermint") != nullptr)
     return;
   tendermint::register_protocol(registry);
+  nakamoto::register_protocol(registry);
   rollup::register_optimistic(registry);
   rollup::register_zk(registry);
   bridge::register_bridge(registry);

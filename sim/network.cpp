@@ -19,11 +19,22 @@ Network::Network(Simulation& simulation, std::vector<Placement> placements)
     , bytes_sent_(placements_.size(), 0)
 {
   const std::string& mode = scenario_.network.transport.mode;
-  mode_ = mode == "latency" ? Mode::latency : mode == "flow" ? Mode::flow : Mode::automatic;
+  mode_ = mode == "latency" ? Mode::latency
+          : mode == "flow"  ? Mode::flow
+          : mode == "queued" ? Mode::queued
+                             : Mode::automatic;
+  const auto& access = scenario_.network.access;
+  const RegionMatrix& regions = simulation.regions();
+  for (size_t r = 0; r < regions.regions.size(); ++r) {
+    upload_bps_.push_back(access.regional_bandwidth ? regions.upload_bps[r] : access.upload.bits_per_second);
+    download_bps_.push_back(access.regional_bandwidth ? regions.download_bps[r] : access.download.bits_per_second);
+  }
+  upload_free_at_.assign(placements_.size(), 0);
   const std::string& jitter = scenario_.network.jitter.kind;
   jitter_kind_ = jitter == "uniform"       ? JitterKind::uniform
                  : jitter == "exponential" ? JitterKind::exponential
                  : jitter == "pareto"      ? JitterKind::pareto
+                 : jitter == "simblock"    ? JitterKind::simblock
                                            : JitterKind::none;
   const RegionMatrix& matrix = simulation.regions();
   for (const Adversary& adversary : scenario_.adversaries) {
@@ -59,7 +70,7 @@ Network::PathInfo Network::path(int from, int to) const
   }
   const auto& access = scenario_.network.access;
   double latency     = 2 * access.latency.seconds + simulation_.regions().latency(a.region, b.region);
-  double bandwidth   = std::min(access.upload.bits_per_second, access.download.bits_per_second);
+  double bandwidth   = std::min(upload_bps_[a.region], download_bps_[b.region]);
   if (a.region != b.region)
     bandwidth = std::min(bandwidth, scenario_.network.backbone.bits_per_second);
   return {latency, bandwidth};
@@ -78,7 +89,9 @@ Network::Transport Network::transport_for(uint64_t bytes) const
     return Transport::latency;
   if (mode_ == Mode::flow)
     return Transport::flow;
-  return bytes >= scenario_.network.transport.flow_threshold.count ? Transport::flow : Transport::latency;
+  if (bytes < scenario_.network.transport.flow_threshold.count)
+    return Transport::latency;
+  return mode_ == Mode::queued ? Transport::queued : Transport::flow;
 }
 
 bool Network::partitioned(int from, int to, double time) const
@@ -101,9 +114,24 @@ double Network::draw_jitter()
     case JitterKind::pareto:
       return jitter.scale.seconds * (std::pow(jitter_stream_.uniform01(), -1.0 / jitter.shape) - 1);
     case JitterKind::none:
+    case JitterKind::simblock:
       break;
   }
   return 0;
+}
+
+double Network::draw_latency(int from, int to)
+{
+  double latency = path_latency(from, to);
+  if (jitter_kind_ != JitterKind::simblock)
+    return latency + draw_jitter();
+  // SimBlock (NetworkConfiguration / Main.getLatency): Pareto with shape 0.2 m and scale m - 5 ms,
+  // m the mean latency in milliseconds; its mean is (m - 5) x 0.2m / (0.2m - 1), about m.
+  double mean_ms = latency * 1e3;
+  double shape   = 0.2 * mean_ms;
+  if (shape <= 1 || mean_ms <= 5)
+    return latency;
+  return jitter_stream_.pareto(mean_ms - 5, shape) * 1e-3;
 }
 
 void Network::send(int from, int to, const MessagePtr& message)
@@ -113,8 +141,8 @@ void Network::send(int from, int to, const MessagePtr& message)
   bytes_sent_[from] += message->bytes;
   Transport transport = transport_for(message->bytes);
   auto& counters      = class_counters(message->kind());
-  counters[transport == Transport::latency ? 0 : 2] += 1;
-  counters[transport == Transport::latency ? 1 : 3] += message->bytes;
+  counters[transport == Transport::flow ? 2 : 0] += 1;  // the queued transport is latency-driven
+  counters[transport == Transport::flow ? 3 : 1] += message->bytes;
   if (partitioned(from, to, now)) {
     ++dropped_;
     return;
@@ -124,8 +152,17 @@ void Network::send(int from, int to, const MessagePtr& message)
     return;
   }
   if (transport == Transport::latency) {
-    deliver_later(from, to, message, path_latency(from, to) + serialization_time(from, to, message->bytes) +
-                                         draw_jitter());
+    deliver_later(from, to, message, draw_latency(from, to) + serialization_time(from, to, message->bytes));
+    return;
+  }
+  if (transport == Transport::queued) {
+    // One large message at a time leaves each node: wait for the upload queue, then transfer at the
+    // narrower of the two ends.
+    double start    = std::max(now, upload_free_at_[from]);
+    double transfer = static_cast<double>(message->bytes) * 8 /
+                      std::min(upload_bps_[placements_[from].region], download_bps_[placements_[to].region]);
+    upload_free_at_[from] = start + transfer;
+    deliver_later(from, to, message, start + transfer - now + draw_latency(from, to));
     return;
   }
   // Flow transport: a SimGrid comm between the two hosts, carried by a short-lived actor on the
@@ -172,6 +209,8 @@ nlohmann::json Network::transports_json() const
           {"latency_transport", "route latency + size / narrowest link + jitter, delivered by a kernel timer "
                                 "(no bandwidth sharing)"},
           {"flow_transport", "SimGrid comm over the platform links (bandwidth shared), jitter added on arrival"},
+          {"queued_transport", "large messages leave each node one at a time at min(sender upload, receiver "
+                               "download), then take the path latency; counted with the latency transport"},
           {"messages_dropped_by_partitions", dropped_},
           {"classes", classes}};
 }

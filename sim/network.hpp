@@ -5,6 +5,10 @@
 //  - flow transport: a SimGrid comm over the platform's links (bandwidth shared between concurrent
 //    flows by the network model), carried by a short-lived actor on the sender's host.
 // Both see the same links, so an uncontended message takes the same time on either (tested).
+//  - queued transport (network.transport.mode: queued): a large message waits for its sender's
+//    upload queue (one large message at a time per node) and goes at min(sender upload, receiver
+//    download), then takes the path latency (SimBlock's model); no SimGrid comm, so it costs what the
+//    latency transport costs and scales to 10 000 nodes. Small messages take the latency transport.
 // Partitions drop messages between groups of regions while they are active.
 #pragma once
 
@@ -35,7 +39,7 @@ struct Placement {
 
 class Network {
 public:
-  enum class Transport { latency, flow };
+  enum class Transport { latency, flow, queued };
 
   Network(Simulation& simulation, std::vector<Placement> placements);
 
@@ -49,6 +53,12 @@ public:
   bool partitioned(int from, int to, double time) const;
   /// Draws the jitter of one message.
   double draw_jitter();
+  /// The delay of one message over the path's latency: its jitter, or with SimBlock's latency
+  /// distribution the whole latency drawn around the path's mean.
+  double draw_latency(int from, int to);
+  /// Upload and download bandwidth of a node (bits per second).
+  double upload_bps(int node) const { return upload_bps_[placements_[node].region]; }
+  double download_bps(int node) const { return download_bps_[placements_[node].region]; }
 
   const Placement& placement(int node) const { return placements_[node]; }
 
@@ -70,8 +80,10 @@ private:
   std::vector<Placement> placements_;
   RandomStream jitter_stream_;
   // The scenario's choices, decoded once (they are consulted for every message).
-  enum class Mode { automatic, latency, flow } mode_;
-  enum class JitterKind { none, uniform, exponential, pareto } jitter_kind_;
+  enum class Mode { automatic, latency, flow, queued } mode_;
+  enum class JitterKind { none, uniform, exponential, pareto, simblock } jitter_kind_;
+  std::vector<double> upload_bps_, download_bps_;  // per region
+  std::vector<double> upload_free_at_;             // per node: when its upload queue empties (queued transport)
   // Partitions: for each window, the group of every region.
   struct PartitionWindow {
     double from, until;

@@ -1,5 +1,7 @@
 #include "sim/output.hpp"
 
+#include "sim/protocol.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -253,11 +255,20 @@ void check_expectation_metrics(const Scenario& scenario)
     skeleton["chains"][child.name()] = nlohmann::json::object();
   for (const auto& bridge : scenario.bridges)
     skeleton["bridges"][bridge.name] = nlohmann::json::object();
+  // The parent protocol's own keys likewise.
+  std::vector<std::string> protocol_keys;
+  if (const auto* factory = ProtocolRegistry::instance().find_parent(scenario.parent.protocol.kind))
+    protocol_keys = factory->summary_keys();
   for (size_t i = 0; i < scenario.expect.size(); ++i) {
     Expectation e = *parse_expectation(scenario.expect[i]).value;
     std::string owner = e.metric.substr(0, e.metric.find('.'));
     if ((skeleton["chains"].contains(owner) && owner != scenario.parent.name) || skeleton["bridges"].contains(owner))
       continue;
+    if (owner == scenario.parent.name && e.metric.size() > owner.size() + 1) {
+      std::string rest = e.metric.substr(owner.size() + 1);
+      if (std::find(protocol_keys.begin(), protocol_keys.end(), rest.substr(0, rest.find('.'))) != protocol_keys.end())
+        continue;
+    }
     if (find_metric(skeleton, e.metric) == nullptr)
       throw InputError(fmt::format("{}: expect[{}]: unknown metric '{}' (see README, 'summary.json keys')",
                                    scenario.expect_locations[i], i, e.metric));

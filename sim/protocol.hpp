@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include "sim/schema.hpp"
@@ -43,6 +44,15 @@ public:
   virtual double safety_threshold() const = 0;
   /// Share of stake whose absence halts the chain.
   virtual double liveness_threshold() const = 0;
+  /// Whether the protocol implements a parent adversary kind (crash and parent_censor: all do).
+  virtual bool supports_adversary(const std::string& kind) const
+  {
+    return kind == "crash" || kind == "parent_censor";
+  }
+  /// The protocol's own figures, merged into its chain's summary after the run.
+  virtual nlohmann::json summary() const { return nlohmann::json::object(); }
+  /// The top-level keys summary() will have (expectations naming them are checked after the run).
+  virtual std::vector<std::string> summary_keys() const { return {}; }
 };
 
 class ChildChain;

@@ -21,6 +21,7 @@ struct MatrixFile {
   std::string unit = "rtt_ms";
   std::vector<std::string> regions;
   std::vector<std::vector<double>> matrix;
+  std::vector<double> upload_bps, download_bps;
 
   template <class V> void describe(V& v)
   {
@@ -28,6 +29,8 @@ struct MatrixFile {
     v.field("unit", unit, "rtt_ms or one_way_ms", one_of({"rtt_ms", "one_way_ms"}));
     v.field("regions", regions, "region names");
     v.field("matrix", matrix, "square symmetric latency matrix");
+    v.field("upload_bps", upload_bps, "typical node upload bandwidth per region, bit/s (optional)");
+    v.field("download_bps", download_bps, "typical node download bandwidth per region, bit/s (optional)");
   }
 };
 }  // namespace
@@ -70,6 +73,18 @@ RegionMatrix load_region_matrix(const std::string& path)
     }
     result.one_way_seconds.push_back(row);
   }
+  for (auto [key, list] : {std::pair<const char*, const std::vector<double>*>{"upload_bps", &file.upload_bps},
+                           std::pair<const char*, const std::vector<double>*>{"download_bps", &file.download_bps}}) {
+    if (list->empty())
+      continue;
+    if (list->size() != n)
+      context.fail(root[key], key, fmt::format("expected {} values, one per region", n));
+    for (size_t i = 0; i < n; ++i)
+      if (!((*list)[i] > 0) || !std::isfinite((*list)[i]))
+        context.fail(root[key][i], fmt::format("{}[{}]", key, i), "bandwidth must be > 0");
+  }
+  result.upload_bps   = file.upload_bps;
+  result.download_bps = file.download_bps;
   for (size_t i = 0; i < n; ++i)
     for (size_t j = 0; j < n; ++j)
       if (file.matrix[i][j] != file.matrix[j][i])

@@ -247,6 +247,10 @@ void check_references(Scenario& s, const YAML::Node& root, const SourceContext& 
          fmt::format("file '{}' not found", s.network.latency_matrix));
   s.regions                  = load_region_matrix(matrix_path);
   const RegionMatrix& matrix = s.regions;
+  if (s.network.access.regional_bandwidth && (matrix.upload_bps.empty() || matrix.download_bps.empty()))
+    fail({"network", "access", "regional_bandwidth"}, "network.access.regional_bandwidth",
+         fmt::format("the latency matrix file '{}' gives no upload_bps and download_bps per region",
+                     s.network.latency_matrix));
   if (!s.network.platform_file.empty() && !fs::is_regular_file(s.resolve_path(s.network.platform_file)))
     fail({"network", "platform_file"}, "network.platform_file",
          fmt::format("file '{}' not found", s.network.platform_file));
@@ -304,10 +308,16 @@ void check_references(Scenario& s, const YAML::Node& root, const SourceContext& 
         }
       continue;
     }
-    if (a.kind != "crash" && a.kind != "equivocate" && a.kind != "parent_censor") {
+    static const std::vector<std::string> parent_kinds{"crash", "equivocate", "parent_censor", "selfish_mining",
+                                                       "double_spend"};
+    if (!contains(parent_kinds, a.kind)) {
       check_child_adversary(s, a, i, fail);
       continue;
     }
+    if (const auto* factory = ProtocolRegistry::instance().find_parent(s.parent.protocol.kind);
+        factory != nullptr && !factory->supports_adversary(a.kind))
+      fail({"adversaries", index, a.kind}, path,
+           fmt::format("the {} parent protocol has no '{}' adversary", s.parent.protocol.kind, a.kind));
     if (a.kind == "parent_censor") {
       for (size_t t = 0; t < a.targets.size(); ++t)
         if (!contains(ParentLedger::kinds(), a.targets[t]))

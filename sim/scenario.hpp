@@ -34,6 +34,9 @@ struct Jitter {
       o.field("scale", scale, "scale of the extra delay", positive<Duration>());
       o.field("shape", shape, "tail index; the mean exists for shape > 1", positive<double>());
     });
+    v.option("simblock", "SimBlock's per-message latency: the path's mean latency m (ms) is replaced by a Pareto "
+             "draw (m - 5) / U^(1/(0.2 m)), whose mean is about m (SimBlock NetworkConfiguration)",
+             [](auto&) {});
   }
 };
 
@@ -64,16 +67,19 @@ struct Overlay {
 
 /// Which transport carries a message (recorded in the run metadata).
 struct TransportPolicy {
-  std::string mode = "auto";  // auto | latency | flow
+  std::string mode = "auto";  // auto | latency | flow | queued
   Bytes flow_threshold{64 * 1024};
 
   template <class V> void describe(V& v)
   {
     v.field("mode", mode,
             "auto: messages of at least flow_threshold bytes use the flow transport (SimGrid comms with "
-            "bandwidth sharing), smaller ones the latency transport; latency or flow: one for all",
-            one_of({"auto", "latency", "flow"}));
-    v.field("flow_threshold", flow_threshold, "size from which auto mode uses the flow transport");
+            "bandwidth sharing), smaller ones the latency transport; latency or flow: one for all; queued: "
+            "messages of at least flow_threshold bytes wait in the sender's upload queue and go one at a time "
+            "at min(sender upload, receiver download) (SimBlock's model, no SimGrid flow: scales to 10 000 "
+            "nodes), smaller ones take the latency transport",
+            one_of({"auto", "latency", "flow", "queued"}));
+    v.field("flow_threshold", flow_threshold, "size from which auto and queued modes treat a message as large");
   }
 };
 
@@ -81,12 +87,16 @@ struct AccessLink {
   Duration latency{0.005};
   Bandwidth upload{100e6};
   Bandwidth download{100e6};
+  bool regional_bandwidth = false;
 
   template <class V> void describe(V& v)
   {
     v.field("latency", latency, "one-way latency of each node's own access link (counted at both ends)");
     v.field("upload", upload, "upload bandwidth of each node");
     v.field("download", download, "download bandwidth of each node");
+    v.field("regional_bandwidth", regional_bandwidth,
+            "take each node's upload and download from its region's figures in the latency matrix file "
+            "(upload_bps, download_bps) instead of upload and download");
   }
 };
 
@@ -122,6 +132,7 @@ struct StakeDistribution {
   std::string kind = "equal";
   double alpha = 1.16;                // pareto
   std::vector<double> weights;         // list
+  double mean = 400000, deviation = 100000;  // normal
 
   template <class V> void describe_choice(V& v)
   {
@@ -130,6 +141,12 @@ struct StakeDistribution {
              [&](auto& o) { o.field("alpha", alpha, "tail index (1.16 is the 80/20 rule)", positive<double>()); });
     v.option("list", "explicit relative stakes, one per validator",
              [&](auto& o) { o.field("weights", weights, "relative stakes (length = count)"); });
+    v.option("normal", "normal stakes (or hash power) drawn from the seed, kept above 1% of the mean (SimBlock "
+             "draws mining power from normal(400000, 100000))",
+             [&](auto& o) {
+               o.field("mean", mean, "mean stake", positive<double>());
+               o.field("deviation", deviation, "standard deviation", at_least<double>(0));
+             });
   }
 };
 
@@ -212,6 +229,8 @@ struct Adversary {
   int count = 0;                                    // challengers_offline, relayer_fault (0: all)
   std::vector<std::string> targets;                 // parent_censor: parent transaction kinds
   std::vector<std::string> owners;                  // parent_censor: chains or bridges
+  Fraction gamma{0};                                // selfish_mining
+  int confirmations = 6;                            // double_spend
 
   bool active(double time) const { return time >= from.seconds && (!until || time < until->seconds); }
 
@@ -229,6 +248,24 @@ struct Adversary {
              [&](auto& o) {
                who.describe_fields(o);
                o.field("mode", mode, "propose, vote or both", one_of({"propose", "vote", "both"}));
+               window(o);
+             });
+    v.option("selfish_mining", "proof-of-work miners that pool their hash power and follow Eyal and Sirer's "
+             "selfish-mining strategy (2014, Algorithm 1)",
+             [&](auto& o) {
+               who.describe_fields(o);
+               o.field("gamma", gamma,
+                       "share of honest nodes that, in a tie between the pool's block and an honest block, end on "
+                       "the pool's (Eyal and Sirer's gamma); replaces first-seen for those ties");
+               window(o);
+             });
+    v.option("double_spend", "proof-of-work miners that mine a private fork from the block before a merchant's "
+             "payment and publish it if it overtakes the honest chain after the merchant waited `confirmations` "
+             "blocks (Nakamoto 2008, Rosenfeld 2014)",
+             [&](auto& o) {
+               who.describe_fields(o);
+               o.field("confirmations", confirmations, "blocks the merchant waits for (the payment's block counts)",
+                       at_least<int>(1));
                window(o);
              });
     v.option("partition", "messages between groups of regions are dropped", [&](auto& o) {

@@ -26,6 +26,10 @@ std::vector<double> draw_stakes(const Validators& validators, uint64_t seed)
       stake = rng.pareto(1.0, validators.stake.alpha);
   } else if (validators.stake.kind == "list") {
     stakes = validators.stake.weights;
+  } else if (validators.stake.kind == "normal") {
+    RandomStream rng(seed, "validators.stake");
+    for (double& stake : stakes)
+      stake = std::max(0.01 * validators.stake.mean, validators.stake.mean + validators.stake.deviation * rng.normal());
   }
   return stakes;
 }
@@ -260,9 +264,11 @@ void Simulation::build_platform(const std::vector<int>& region_of_node, std::vec
     auto* host    = zone->create_host("node-" + std::to_string(i), 1e9);
     // Half the intra-region latency sits on each end so that a route within the region adds it once.
     double access = net.access.latency.seconds + scenario_.regions.latency(r, r) / 2;
-    auto* up      = zone->create_link("up-" + std::to_string(i), net.access.upload.bits_per_second / 8)
+    double upload   = net.access.regional_bandwidth ? scenario_.regions.upload_bps[r] : net.access.upload.bits_per_second;
+    double download = net.access.regional_bandwidth ? scenario_.regions.download_bps[r] : net.access.download.bits_per_second;
+    auto* up      = zone->create_link("up-" + std::to_string(i), upload / 8)
                    ->set_latency(access);
-    auto* down = zone->create_link("down-" + std::to_string(i), net.access.download.bits_per_second / 8)
+    auto* down = zone->create_link("down-" + std::to_string(i), download / 8)
                      ->set_latency(access);
     zone->add_route(host->get_netpoint(), nullptr, nullptr, nullptr, {sg4::LinkInRoute(up)}, false);
     zone->add_route(nullptr, host->get_netpoint(), nullptr, nullptr, {sg4::LinkInRoute(down)}, false);
@@ -535,6 +541,9 @@ RunResult Simulation::run(bool show_progress)
                                 {"transports", network_->transports_json()},
                                 {"overlay", overlay_summary(overlay_)}};
   result.summary["chains"] = recorder_->chains_summary(traffic);
+  nlohmann::json protocol_summary = factory->summary();
+  for (const auto& [key, value] : protocol_summary.items())
+    result.summary["chains"][scenario_.parent.name][key] = value;
   if (!children_.empty() || !bridges_.empty())
     result.summary["chains"][scenario_.parent.name]["child_load"] = ledger_->load_summary();
   for (const auto& child : children_) {

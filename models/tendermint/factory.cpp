@@ -131,6 +131,10 @@ public:
   // absent leaves no quorum (arXiv 1807.04938, n > 3f).
   double safety_threshold() const override { return 1.0 / 3; }
   double liveness_threshold() const override { return 1.0 / 3; }
+  bool supports_adversary(const std::string& kind) const override
+  {
+    return kind == "equivocate" || ParentProtocolFactory::supports_adversary(kind);
+  }
 
 private:
   mutable std::unique_ptr<Chain> chain_;  // one simulation per process

@@ -1,0 +1,454 @@
+#include "models/nakamoto/nakamoto.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "models/registry.hpp"
+#include "models/workload/sources.hpp"
+#include "sim/simulation.hpp"
+
+namespace shsim::models::nakamoto {
+
+/// Eyal and Sirer 2014, eq. (8): the selfish pool's share of the main chain's blocks.
+double selfish_revenue(double alpha, double gamma)
+{
+  double numerator   = alpha * (1 - alpha) * (1 - alpha) * (4 * alpha + gamma * (1 - 2 * alpha)) - alpha * alpha * alpha;
+  double denominator = 1 - alpha * (1 + (2 - alpha) * alpha);
+  return numerator / denominator;
+}
+
+/// Rosenfeld 2014: success probability of a double spend by hash share q after z confirmations,
+/// with one pre-mined block: 1 - sum_{m=0}^{z} C(m+z-1, m) (p^z q^m - p^m q^z).
+double double_spend_success(double q, int z)
+{
+  double p = 1 - q;
+  if (q >= p)
+    return 1;
+  double sum = 0, binomial = 1;  // C(m+z-1, m), starting at m = 0
+  for (int m = 0; m <= z; ++m) {
+    if (m > 0)
+      binomial *= static_cast<double>(m + z - 1) / m;
+    sum += binomial * (std::pow(p, z) * std::pow(q, m) - std::pow(p, m) * std::pow(q, z));
+  }
+  return 1 - sum;
+}
+
+namespace {
+
+/// A miner and relaying node; the shared Chain does the work.
+class Miner : public Node {
+public:
+  Miner(Simulation& simulation, int id, Chain& chain) : Node(simulation, id), chain_(chain) {}
+
+protected:
+  void on_message(int from, const Message& message) override { chain_.relay().handle(id(), from, message); }
+
+private:
+  Chain& chain_;
+};
+
+}  // namespace
+
+Chain::Chain(Simulation& simulation, const Params& params)
+    : simulation_(simulation)
+    , params_(params)
+    , ledger_(simulation.ledger())
+    , mining_stream_(simulation.stream("nakamoto.mining"))
+    , seed_(static_cast<uint64_t>(simulation.scenario().seed))
+{
+  int nodes = simulation.scenario().parent.validators.count;
+  relay_    = std::make_unique<BlockRelay>(simulation, params.relay, neighbour_lists(simulation.overlay()));
+  relay_->on_validated = [this](int node, uint64_t id) { validated(node, static_cast<long long>(id)); };
+  blocks_.push_back(Block{});  // genesis, known to every node
+  final_at_.push_back(0);
+  tip_.assign(nodes, 0);
+  double total = 0;
+  for (double power : simulation.stakes())
+    cumulative_power_.push_back(total += power);
+  const auto& adversaries = simulation.scenario().adversaries;
+  for (size_t i = 0; i < adversaries.size(); ++i) {
+    const Adversary& a = adversaries[i];
+    auto members       = simulation.select_validators(a.who, i);
+    double until       = a.until ? a.until->seconds : 1e300;
+    if (a.kind == "selfish_mining") {
+      pool_          = std::make_unique<SelfishPool>();
+      pool_->members = std::set<int>(members.begin(), members.end());
+      pool_->gamma   = a.gamma.value;
+      pool_->from    = a.from.seconds;
+      pool_->until   = until;
+    } else if (a.kind == "double_spend") {
+      spender_                = std::make_unique<DoubleSpender>();
+      spender_->members       = std::set<int>(members.begin(), members.end());
+      spender_->confirmations = a.confirmations;
+      spender_->from          = a.from.seconds;
+      spender_->until         = until;
+    }
+  }
+}
+
+void Chain::start() { schedule_mining(); }
+
+void Chain::schedule_mining()
+{
+  // The whole network finds blocks as one Poisson process; the finder is drawn by hash power.
+  double at = simulation_.now() + mining_stream_.exponential(params_.block_interval.seconds);
+  simulation_.events().call_at(at, [this] {
+    mine();
+    schedule_mining();
+  });
+}
+
+void Chain::mine()
+{
+  double draw = mining_stream_.uniform(0, cumulative_power_.back());
+  int miner   = static_cast<int>(std::upper_bound(cumulative_power_.begin(), cumulative_power_.end(), draw) -
+                               cumulative_power_.begin());
+  miner = std::min(miner, static_cast<int>(cumulative_power_.size()) - 1);
+  if (!simulation_.node(miner).online())
+    return;  // an offline miner's hash power finds nothing
+  double now = simulation_.now();
+  if (pool_ && pool_->members.count(miner) && now >= pool_->from && now < pool_->until)
+    return pool_mined(miner);
+  if (spender_ && spender_->members.count(miner) && now >= spender_->from && now < spender_->until)
+    return spender_mined(miner);
+  publish(miner, new_block(tip_[miner], miner, false));
+}
+
+long long Chain::new_block(long long parent, int miner, bool by_pool)
+{
+  Block block;
+  block.parent  = parent;
+  block.height  = blocks_[parent].height + 1;
+  block.miner   = miner;
+  block.mined   = simulation_.now();
+  block.by_pool = by_pool;
+  block.content = ledger_.select(params_.block_bytes.count,
+                                 simulation_.censorship(miner, block.height, simulation_.now()));
+  blocks_.push_back(std::move(block));
+  return static_cast<long long>(blocks_.size()) - 1;
+}
+
+void Chain::publish(int origin, long long id)
+{
+  ++published_;
+  const Block& block = blocks_[id];
+  if (block.height > blocks_[best_].height)
+    best_changed(id);
+  relay_->created(origin, static_cast<uint64_t>(id), params_.block_bytes.count);  // -> validated(origin, id)
+}
+
+bool Chain::adopt(int node, long long id) const
+{
+  const Block& block = blocks_[id];
+  const Block& tip   = blocks_[tip_[node]];
+  if (block.height != tip.height)
+    return block.height > tip.height;
+  // A tie between the selfish pool's block and an honest one: Eyal and Sirer's gamma decides, drawn
+  // once per node and height so that the order of arrival does not matter.
+  if (pool_ && block.by_pool != tip.by_pool && !pool_->members.count(node)) {
+    uint64_t x = seed_ ^ (static_cast<uint64_t>(node) << 32) ^ static_cast<uint64_t>(block.height) * 0x9E3779B97F4A7C15ULL;
+    x          = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    x          = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    x ^= x >> 31;
+    bool choose_pool = static_cast<double>(x >> 11) * 0x1.0p-53 < pool_->gamma;
+    return choose_pool == block.by_pool;
+  }
+  return false;  // first seen wins
+}
+
+void Chain::validated(int node, long long id)
+{
+  const Block& block = blocks_[id];
+  if (!known(node, block.parent)) {
+    // An orphan: keep it and fetch its parent from a peer that has it.
+    orphans_[block.parent].push_back({node, id});
+    for (int peer : relay_->neighbours(node))
+      if (known(peer, block.parent)) {
+        relay_->request(node, peer, static_cast<uint64_t>(block.parent));
+        break;
+      }
+    return;
+  }
+  if (adopt(node, id)) {
+    tip_[node] = id;
+    relay_->announce(node, static_cast<uint64_t>(id));
+  }
+  if (pool_ && pool_->members.count(node) && !block.by_pool)
+    pool_saw(id);
+  if (spender_ && spender_->members.count(node) && !block.by_pool)
+    spender_saw(id);
+  auto waiting = orphans_.find(id);
+  if (waiting != orphans_.end()) {
+    std::vector<std::pair<int, long long>> children;
+    for (auto it = waiting->second.begin(); it != waiting->second.end();)
+      if (it->first == node) {
+        children.push_back(*it);
+        it = waiting->second.erase(it);
+      } else {
+        ++it;
+      }
+    if (waiting->second.empty())
+      orphans_.erase(waiting);
+    for (const auto& [n, child] : children)
+      validated(n, child);
+  }
+}
+
+void Chain::best_changed(long long id)
+{
+  best_ = id;
+  double now         = simulation_.now();
+  long long reported = static_cast<long long>(final_at_.size()) - 1;  // highest height reported final
+  // The new best chain down to where it meets the blocks already reported final.
+  std::vector<long long> path;
+  for (long long b = id; b != 0; b = blocks_[b].parent) {
+    long long h = blocks_[b].height;
+    if (h <= reported && final_at_[h] == b)
+      break;
+    path.push_back(b);
+  }
+  std::reverse(path.begin(), path.end());
+  long long final_height = blocks_[id].height - params_.confirmations + 1;
+  for (long long b : path) {
+    const Block& block = blocks_[b];
+    long long h        = block.height;
+    if (h > ledger_.included_height())
+      ledger_.include(h, block.content, now);
+    bool reorg_of_final = h <= reported;  // a block reported final replaced: the safety detector sees it
+    if (!reorg_of_final && h > final_height)
+      continue;
+    if (reorg_of_final)
+      final_at_[h] = b;
+    else
+      final_at_.push_back(b);
+    simulation_.recorder().commit(now, CommitRecord{simulation_.scenario().parent.name, -1, h, 0,
+                                                    static_cast<uint64_t>(b), block.miner, block.mined,
+                                                    block.content.size(), params_.block_bytes.count, {}, false});
+    if (!reorg_of_final)
+      ledger_.finalize(h, now);
+  }
+}
+
+// ---- Selfish mining: Eyal and Sirer 2014, Algorithm 1 ----
+
+void Chain::pool_publish(size_t count)
+{
+  for (size_t i = 0; i < count && !pool_->unpublished.empty(); ++i) {
+    long long b = pool_->unpublished.front();
+    pool_->unpublished.pop_front();
+    if (blocks_[b].height > blocks_[pool_->public_tip].height)
+      pool_->public_tip = b;
+    publish(blocks_[b].miner, b);
+  }
+}
+
+void Chain::pool_mined(int miner)
+{
+  // "on my pool found a block": extend the private chain; publish it all if that wins a tie.
+  long long delta_prev = blocks_[pool_->private_tip].height - blocks_[pool_->public_tip].height;
+  long long b          = new_block(pool_->private_tip, miner, true);
+  pool_->private_tip   = b;
+  ++pool_->private_branch;
+  pool_->unpublished.push_back(b);
+  if (delta_prev == 0 && pool_->private_branch == 2) {
+    pool_publish(pool_->unpublished.size());
+    pool_->private_branch = 0;
+  }
+}
+
+void Chain::pool_saw(long long id)
+{
+  // "on others found a block": the pool learns of it when the first of its members validates it.
+  if (blocks_[id].height <= blocks_[pool_->public_tip].height)
+    return;
+  long long delta_prev = blocks_[pool_->private_tip].height - blocks_[pool_->public_tip].height;
+  pool_->public_tip    = id;
+  if (delta_prev <= 0) {  // they win: adopt their chain
+    pool_->private_tip    = id;
+    pool_->private_branch = 0;
+    pool_->unpublished.clear();
+  } else if (delta_prev == 1) {  // now one against one: publish ours and race (gamma decides)
+    pool_publish(pool_->unpublished.size());
+  } else if (delta_prev == 2) {  // we are one ahead of them: publish all and win
+    pool_publish(pool_->unpublished.size());
+    pool_->private_branch = 0;
+  } else {  // well ahead: publish the first unpublished block, stay ahead
+    pool_publish(1);
+  }
+}
+
+// ---- Double spending: Nakamoto 2008 section 11, Rosenfeld 2014 ----
+
+void Chain::spender_mined(int miner)
+{
+  DoubleSpender& s = *spender_;
+  if (!s.attacking) {
+    // The pre-mined block: the attack starts once the attacker holds one block on the public tip;
+    // the merchant's payment goes into the next honest block on the same parent.
+    s.base        = s.public_tip;
+    s.private_tip = new_block(s.base, miner, true);
+    s.attacking   = true;
+  } else {
+    s.private_tip = new_block(s.private_tip, miner, true);
+  }
+  spender_check();
+}
+
+void Chain::spender_saw(long long id)
+{
+  DoubleSpender& s = *spender_;
+  if (blocks_[id].height <= blocks_[s.public_tip].height)
+    return;
+  s.public_tip = id;
+  if (s.attacking)
+    spender_check();
+}
+
+void Chain::spender_check()
+{
+  DoubleSpender& s = *spender_;
+  long long honest   = blocks_[s.public_tip].height - blocks_[s.base].height;
+  long long attacker = blocks_[s.private_tip].height - blocks_[s.base].height;
+  if (honest >= s.confirmations && attacker > honest) {
+    // The merchant has shipped and the private fork is longer: publish it, oldest block first.
+    std::vector<long long> fork;
+    for (long long b = s.private_tip; b != s.base; b = blocks_[b].parent)
+      fork.push_back(b);
+    for (auto it = fork.rbegin(); it != fork.rend(); ++it)
+      publish(blocks_[*it].miner, *it);
+    s.public_tip = s.private_tip;
+    s.attacking  = false;
+    ++s.successes;
+    simulation_.recorder().event(simulation_.now(), simulation_.scenario().parent.name, -1, "double_spend_success",
+                                 blocks_[s.private_tip].height, -1,
+                                 fmt::format("fork of {} blocks against {} honest", attacker, honest));
+  } else if (honest - attacker >= 30) {  // catching up is now below 1e-10 for any q < 0.45: give up
+    s.attacking = false;
+    ++s.failures;
+  }
+}
+
+nlohmann::json Chain::summary() const
+{
+  long long main_blocks = blocks_[best_].height, pool_blocks = 0;
+  for (long long b = best_; b != 0; b = blocks_[b].parent)
+    pool_blocks += blocks_[b].by_pool ? 1 : 0;
+  uint64_t stale = published_ - static_cast<uint64_t>(main_blocks);
+  double total_power = cumulative_power_.back();
+  auto share_of      = [&](const std::set<int>& members) {
+    double power = 0;
+    for (int m : members)
+      power += simulation_.stakes()[m];
+    return power / total_power;
+  };
+  nlohmann::json out{{"blocks_published", published_},
+                     {"main_chain_blocks", main_blocks},
+                     {"stale_blocks", stale},
+                     {"stale_rate", published_ > 0 ? static_cast<double>(stale) / static_cast<double>(published_) : 0},
+                     {"stale_per_main_block",
+                      main_blocks > 0 ? static_cast<double>(stale) / static_cast<double>(main_blocks) : 0},
+                     {"mean_block_interval", main_blocks > 0 ? blocks_[best_].mined / static_cast<double>(main_blocks) : 0},
+                     {"propagation", relay_->summary()}};
+  if (pool_) {
+    double alpha          = share_of(pool_->members);
+    out["selfish_mining"] = {{"hash_share", alpha},
+                             {"gamma", pool_->gamma},
+                             {"pool_blocks_in_main_chain", pool_blocks},
+                             {"relative_revenue", main_blocks > 0 ? static_cast<double>(pool_blocks) /
+                                                                        static_cast<double>(main_blocks)
+                                                                  : 0},
+                             {"eyal_sirer_revenue", selfish_revenue(alpha, pool_->gamma)}};
+  }
+  if (spender_) {
+    double q             = share_of(spender_->members);
+    long long attempts   = spender_->successes + spender_->failures;
+    out["double_spend"] = {{"hash_share", q},
+                           {"confirmations", spender_->confirmations},
+                           {"attempts", attempts},
+                           {"successes", spender_->successes},
+                           {"success_rate", attempts > 0 ? static_cast<double>(spender_->successes) /
+                                                               static_cast<double>(attempts)
+                                                         : 0},
+                           {"rosenfeld_probability", double_spend_success(q, spender_->confirmations)}};
+  }
+  return out;
+}
+
+namespace {
+
+class Factory : public ParentProtocolFactory {
+public:
+  std::string name() const override { return "nakamoto"; }
+  std::string description() const override
+  {
+    return "Nakamoto proof of work: Poisson block discovery by hash power, longest chain, block relay over the "
+           "overlay (Nakamoto 2008; SimBlock's Bitcoin model)";
+  }
+  std::shared_ptr<ProtocolParams> parse(const YAML::Node& node, const std::string& path,
+                                        const SourceContext& context) const override
+  {
+    auto typed = std::make_shared<TypedParams>();
+    if (node.IsDefined() && !node.IsNull())
+      SchemaReader::read(node, path, context, typed->params);
+    return typed;
+  }
+  void document(std::vector<std::string>& lines, const std::string& prefix) const override
+  {
+    Params defaults;
+    SchemaDocumenter documenter(lines, prefix);
+    defaults.describe(documenter);
+  }
+  std::vector<std::string> review(const Scenario& scenario) const override
+  {
+    std::vector<std::string> warnings;
+    const Params& p = scenario.parent.protocol.as<TypedParams>().params;
+    if (scenario.duration.seconds < 10 * p.block_interval.seconds)
+      warnings.push_back(fmt::format("the run lasts fewer than 10 block intervals ({}): expect few blocks",
+                                     format_duration(p.block_interval)));
+    int pools = 0, spenders = 0;
+    for (const auto& a : scenario.adversaries) {
+      pools += a.kind == "selfish_mining" ? 1 : 0;
+      spenders += a.kind == "double_spend" ? 1 : 0;
+    }
+    if (pools > 1 || spenders > 1)
+      throw InputError(fmt::format("{}: adversaries: at most one selfish_mining and one double_spend entry (each "
+                                   "is one colluding group)",
+                                   scenario.source_file));
+    return warnings;
+  }
+  void build(Simulation& simulation) const override
+  {
+    const Scenario& scenario = simulation.scenario();
+    chain_ = std::make_unique<Chain>(simulation, scenario.parent.protocol.as<TypedParams>().params);
+    for (int v = 0; v < scenario.parent.validators.count; ++v)
+      simulation.add_node(std::make_unique<Miner>(simulation, v, *chain_));
+    ParentLedger& ledger = simulation.ledger();
+    start_sources(simulation, scenario.parent.name, "transaction",
+                  [&ledger](double time, uint64_t bytes) { ledger.submit(time, bytes); });
+    chain_->start();
+  }
+  // A majority of hash power rewrites any history; no share of absent miners halts the chain.
+  double safety_threshold() const override { return 0.5; }
+  double liveness_threshold() const override { return 1.0; }
+  bool supports_adversary(const std::string& kind) const override
+  {
+    return kind == "selfish_mining" || kind == "double_spend" || ParentProtocolFactory::supports_adversary(kind);
+  }
+  nlohmann::json summary() const override { return chain_ ? chain_->summary() : nlohmann::json::object(); }
+  std::vector<std::string> summary_keys() const override
+  {
+    return {"blocks_published", "main_chain_blocks", "stale_blocks", "stale_rate", "stale_per_main_block",
+            "mean_block_interval", "propagation", "selfish_mining", "double_spend"};
+  }
+
+private:
+  mutable std::unique_ptr<Chain> chain_;  // one simulation per process
+};
+
+}  // namespace
+
+void register_protocol(ProtocolRegistry& registry) { registry.add_parent(std::make_unique<Factory>()); }
+
+}  // namespace shsim::models::nakamoto

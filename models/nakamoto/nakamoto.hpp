@@ -1,0 +1,134 @@
+// Nakamoto (proof-of-work, longest-chain) parent chain.
+//
+// Follows Bitcoin as described by Nakamoto (2008) and as SimBlock models it (dsg-titech/simblock):
+//  - blocks are found as a Poisson process of rate 1 / block_interval, each by a miner chosen in
+//    proportion to its hash power (parent.validators' stakes); an offline miner finds nothing;
+//  - a miner mines on its tip, the highest block it has validated (first seen wins a tie);
+//  - blocks travel hop by hop over the overlay (sim/relay.hpp: inv/getdata, compact blocks or
+//    push), and a node relays a block only when it becomes its tip;
+//  - the ledger (sim/ledger.hpp) sees a block included when it first extends the best published
+//    chain and final once `confirmations` blocks stand on it (itself included). A later reorg of a
+//    final block is reported by the safety detector.
+// Adversaries (Wittgenstein-style: behaviours plugged into ordinary miners):
+//  - selfish_mining: Eyal and Sirer, "Majority is not enough", FC 2014, Algorithm 1, with their gamma
+//    as the tie-breaking rule of honest nodes between the pool's and an honest block;
+//  - double_spend: the attack of Nakamoto 2008 section 11 as Rosenfeld analyses it ("Analysis of
+//    hashrate-based double spending", 2014): a private fork from the block before the payment,
+//    published if it is longer than the honest chain once the merchant has waited z confirmations.
+// Simplifications: no difficulty adjustment (the interval is the target); transactions are the
+// parent pool's (sim/ledger.hpp), blocks are `block_bytes` on the wire whatever they carry.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+#include <vector>
+
+#include "sim/ledger.hpp"
+#include "sim/node.hpp"
+#include "sim/protocol.hpp"
+#include "sim/relay.hpp"
+#include "sim/rng.hpp"
+#include "sim/schema.hpp"
+
+namespace shsim::models::nakamoto {
+
+struct Params {
+  Duration block_interval{600};
+  Bytes block_bytes{535000};  // SimBlock's Bitcoin block
+  int confirmations = 6;
+  RelayParams relay;
+
+  template <class V> void describe(V& v)
+  {
+    v.field("block_interval", block_interval, "mean time between blocks, whole network (Bitcoin 10min)",
+            positive<Duration>());
+    v.field("block_bytes", block_bytes, "size of a block on the wire (SimBlock 535KB); also the most a block "
+                                        "takes from the parent's pool",
+            positive<Bytes>());
+    v.field("confirmations", confirmations, "blocks on the best chain, itself included, before the ledger calls a "
+                                            "block final (Bitcoin's customary 6)",
+            at_least<int>(1));
+    v.field("relay", relay, "how blocks travel over the overlay");
+  }
+};
+
+class TypedParams : public ProtocolParams {
+public:
+  Params params;
+  YAML::Node dump() const override { return SchemaWriter::write(params); }
+};
+
+struct Block {
+  long long parent = -1;
+  long long height = 0;
+  int miner        = -1;
+  double mined     = 0;
+  bool by_pool     = false;  // mined by the selfish pool or the double spender
+  BlockContent content;
+};
+
+/// Eyal and Sirer's selfish pool: its members act as one miner with a private branch.
+struct SelfishPool {
+  std::set<int> members;
+  double gamma = 0;
+  double from = 0, until = 1e300;
+  long long private_tip = 0, public_tip = 0;
+  int private_branch = 0;             // privateBranchLen
+  std::deque<long long> unpublished;  // private blocks not yet published, oldest first
+};
+
+/// The double spender of Nakamoto / Rosenfeld.
+struct DoubleSpender {
+  std::set<int> members;
+  int confirmations = 6;
+  double from = 0, until = 1e300;
+  bool attacking = false;
+  long long base = 0, private_tip = 0;  // the fork starts on `base`
+  long long public_tip = 0;
+  long long successes = 0, failures = 0;
+};
+
+class Chain {
+public:
+  Chain(Simulation& simulation, const Params& params);
+  void start();
+  BlockRelay& relay() { return *relay_; }
+  nlohmann::json summary() const;
+
+private:
+  void schedule_mining();
+  void mine();
+  long long new_block(long long parent, int miner, bool by_pool);
+  void publish(int origin, long long id);
+  void validated(int node, long long id);
+  bool adopt(int node, long long id) const;
+  void best_changed(long long id);
+  bool known(int node, long long id) const { return id == 0 || relay_->has(node, static_cast<uint64_t>(id)); }
+  // Adversaries.
+  void pool_mined(int miner);
+  void pool_saw(long long id);
+  void pool_publish(size_t count);
+  void spender_mined(int miner);
+  void spender_saw(long long id);
+  void spender_check();
+
+  Simulation& simulation_;
+  Params params_;
+  ParentLedger& ledger_;
+  std::unique_ptr<BlockRelay> relay_;
+  std::vector<Block> blocks_;
+  std::vector<long long> tip_;  // per node
+  std::vector<double> cumulative_power_;
+  RandomStream mining_stream_;
+  std::map<long long, std::vector<std::pair<int, long long>>> orphans_;  // missing parent -> (node, block)
+  long long best_ = 0;                  // best published block
+  std::vector<long long> final_at_;     // block reported final at each height (index height)
+  uint64_t published_ = 0;
+  uint64_t seed_;
+  std::unique_ptr<SelfishPool> pool_;
+  std::unique_ptr<DoubleSpender> spender_;
+};
+
+}  // namespace shsim::models::nakamoto
