@@ -176,6 +176,38 @@ std::string format_bridge(const std::string& name, const nlohmann::json& bridge)
 
 }  // namespace
 
+namespace {
+/// The lines of a parent protocol's own figures (propagation, stale blocks, attacks, finality).
+std::string format_protocol_figures(const nlohmann::json& chain)
+{
+  std::ostringstream out;
+  if (chain.contains("stale_rate"))
+    out << fmt::format("  {:<28} {} of {} published ({:.3f}%)\n", "stale blocks", chain["stale_blocks"].get<long long>(),
+                       chain["blocks_published"].get<long long>(), 100 * chain["stale_rate"].get<double>());
+  if (chain.contains("propagation")) {
+    const auto& p = chain["propagation"];
+    out << fmt::format("  {:<28} {:.3f} / {:.3f} / {:.3f} s ({} relay, {} blocks)\n", "to 50/90/100% of nodes (p50)",
+                       p["time_to_50_percent"]["p50"].get<double>(), p["time_to_90_percent"]["p50"].get<double>(),
+                       p["time_to_100_percent"]["p50"].get<double>(), p["mode"].get<std::string>(),
+                       p["time_to_50_percent"]["count"].get<long long>());
+  }
+  if (chain.contains("selfish_mining")) {
+    const auto& m = chain["selfish_mining"];
+    out << fmt::format("  {:<28} alpha {:.3f}, gamma {:.2f}: revenue {:.4f} (Eyal-Sirer {:.4f})\n", "selfish mining",
+                       m["hash_share"].get<double>(), m["gamma"].get<double>(), m["relative_revenue"].get<double>(),
+                       m["eyal_sirer_revenue"].get<double>());
+  }
+  if (chain.contains("double_spend")) {
+    const auto& d = chain["double_spend"];
+    out << fmt::format("  {:<28} q {:.3f}, z {}: {} of {} succeeded ({:.4f}; Rosenfeld {:.4f})\n", "double spends",
+                       d["hash_share"].get<double>(), d["confirmations"].get<int>(), d["successes"].get<long long>(),
+                       d["attempts"].get<long long>(), d["success_rate"].get<double>(),
+                       d["rosenfeld_probability"].get<double>());
+  }
+  return out.str();
+}
+}  // namespace
+
 std::string format_summary_table(const Scenario& scenario, const RunResult& result)
 {
   std::ostringstream out;
@@ -198,13 +230,17 @@ std::string format_summary_table(const Scenario& scenario, const RunResult& resu
                        chain["validators"].get<int>());
     out << fmt::format("  {:<28} {}\n", "blocks committed", chain["blocks_committed"].get<long long>());
     out << fmt::format("  {:<28} {}\n", "block interval p50/90/99/max", stats(chain["block_interval"], 1, "s"));
-    out << fmt::format("  {:<28} {}\n", "commit latency p50/90/99/max", stats(chain["commit_latency"], 1e3, "ms"));
+    bool slow_finality = chain["commit_latency"]["p50"].get<double>() > 10;
+    out << fmt::format("  {:<28} {}\n", slow_finality ? "finality latency p50/90/99/max" : "commit latency p50/90/99/max",
+                       slow_finality ? stats(chain["commit_latency"], 1, "s") : stats(chain["commit_latency"], 1e3, "ms"));
     out << fmt::format("  {:<28} {}\n", "tx latency p50/90/99/max", stats(chain["transaction_latency"], 1, "s"));
     out << fmt::format("  {:<28} {} committed, {} pending\n", "transactions",
                        chain["transactions_committed"].get<long long>(), chain["transactions_pending"].get<long long>());
-    out << fmt::format("  {:<28} mean {:.2f}, max {:.0f} ({} heights needed more than one)\n", "rounds per height",
-                       chain["rounds_per_height"]["mean"].get<double>(), chain["rounds_per_height"]["max"].get<double>(),
-                       chain["heights_with_extra_rounds"].get<long long>());
+    if (chain["protocol"] == "tendermint")
+      out << fmt::format("  {:<28} mean {:.2f}, max {:.0f} ({} heights needed more than one)\n", "rounds per height",
+                         chain["rounds_per_height"]["mean"].get<double>(), chain["rounds_per_height"]["max"].get<double>(),
+                         chain["heights_with_extra_rounds"].get<long long>());
+    out << format_protocol_figures(chain);
     out << fmt::format("  {:<28} {}\n", "safety violations", chain["safety_violations"].get<long long>());
     for (const auto& v : chain["safety"])
       out << fmt::format("    height {}: conflicting commits, {} validators accountable ({:.1f}% of stake)\n",
@@ -239,6 +275,7 @@ std::string format_summary_table(const Scenario& scenario, const RunResult& resu
   }
   return out.str();
 }
+
 
 void check_expectation_metrics(const Scenario& scenario)
 {

@@ -84,6 +84,16 @@ Chain::Chain(Simulation& simulation, const Params& params)
       spender_->confirmations = a.confirmations;
       spender_->from          = a.from.seconds;
       spender_->until         = until;
+      // The attacker knows its hash share q: it gives up once catching up from the deficit, (q/p)^(d+1)
+      // (Nakamoto 2008, section 11), is below one in a million.
+      double q = 0, total = 0;
+      for (size_t v = 0; v < simulation.stakes().size(); ++v) {
+        total += simulation.stakes()[v];
+        q += spender_->members.count(static_cast<int>(v)) ? simulation.stakes()[v] : 0;
+      }
+      q /= total;
+      spender_->give_up_deficit =
+          q < 0.5 ? std::max(1, static_cast<int>(std::ceil(std::log(1e-6) / std::log(q / (1 - q))))) : 1 << 30;
     }
   }
 }
@@ -137,6 +147,10 @@ void Chain::publish(int origin, long long id)
   if (block.height > blocks_[best_].height)
     best_changed(id);
   relay_->created(origin, static_cast<uint64_t>(id), params_.block_bytes.count);  // -> validated(origin, id)
+  // A withheld block is published whether or not its miner's node would follow it (a pool member
+  // that has seen an honest block of the same height still announces the pool's).
+  if (tip_[origin] != id)
+    relay_->announce(origin, static_cast<uint64_t>(id));
 }
 
 bool Chain::adopt(int node, long long id) const
@@ -324,7 +338,7 @@ void Chain::spender_check()
     simulation_.recorder().event(simulation_.now(), simulation_.scenario().parent.name, -1, "double_spend_success",
                                  blocks_[s.private_tip].height, -1,
                                  fmt::format("fork of {} blocks against {} honest", attacker, honest));
-  } else if (honest - attacker >= 30) {  // catching up is now below 1e-10 for any q < 0.45: give up
+  } else if (honest - attacker >= s.give_up_deficit) {  // catching up is now below one in a million
     s.attacking = false;
     ++s.failures;
   }

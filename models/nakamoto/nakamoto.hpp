@@ -88,7 +88,13 @@ struct DoubleSpender {
   long long base = 0, private_tip = 0;  // the fork starts on `base`
   long long public_tip = 0;
   long long successes = 0, failures = 0;
+  int give_up_deficit = 30;  // honest blocks ahead at which the attacker gives up
 };
+
+/// Eyal and Sirer 2014: the selfish pool's expected share of the main chain's blocks.
+double selfish_revenue(double alpha, double gamma);
+/// Rosenfeld 2014: probability that a double spend by hash share q succeeds after z confirmations.
+double double_spend_success(double q, int z);
 
 class Chain {
 public:
