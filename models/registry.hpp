@@ -8,6 +8,9 @@ namespace shsim::models {
 namespace tendermint {
 void register_protocol(ProtocolRegistry& registry);
 }
+namespace gasper {
+void register_protocol(ProtocolRegistry& registry);
+}
 namespace nakamoto {
 void register_protocol(ProtocolRegistry& registry);
 }
@@ -26,6 +29,7 @@ inline void register_all()
     return;
   tendermint::register_protocol(registry);
   nakamoto::register_protocol(registry);
+  gasper::register_protocol(registry);
   rollup::register_optimistic(registry);
   rollup::register_zk(registry);
   bridge::register_bridge(registry);

@@ -191,6 +191,18 @@ std::string format_protocol_figures(const nlohmann::json& chain)
                        p["time_to_100_percent"]["p50"].get<double>(), p["mode"].get<std::string>(),
                        p["time_to_50_percent"]["count"].get<long long>());
   }
+  if (chain.contains("finalized_epoch")) {
+    out << fmt::format("  {:<28} {} validators on the nodes; justified epoch {}, finalized epoch {} ({} behind)\n",
+                       "checkpoints", chain["validators_hosted"].get<long long>(),
+                       chain["justified_epoch"].get<long long>(), chain["finalized_epoch"].get<long long>(),
+                       chain["finality_delay_epochs"].get<long long>());
+    out << fmt::format("  {:<28} {:.4f} mean, {:.4f} lowest; {} epochs of inactivity leak\n", "target participation",
+                       chain["target_participation"]["mean"].get<double>(),
+                       chain["target_participation"]["min"].get<double>(), chain["inactivity_leak_epochs"].get<long long>());
+    out << fmt::format("  {:<28} {} slashed, {} exited of {} validators\n", "slashing and exits",
+                       chain["slashings"].get<long long>(), chain["exited_validators"].get<long long>(),
+                       chain["validators_hosted"].get<long long>());
+  }
   if (chain.contains("selfish_mining")) {
     const auto& m = chain["selfish_mining"];
     out << fmt::format("  {:<28} alpha {:.3f}, gamma {:.2f}: revenue {:.4f} (Eyal-Sirer {:.4f})\n", "selfish mining",

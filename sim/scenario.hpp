@@ -247,7 +247,10 @@ struct Adversary {
     v.option("equivocate", "validators that double-propose and/or double-vote (conflicting values to two halves)",
              [&](auto& o) {
                who.describe_fields(o);
-               o.field("mode", mode, "propose, vote or both", one_of({"propose", "vote", "both"}));
+               o.field("mode", mode,
+                       "propose, vote or both; surround (Gasper only): every other epoch vote from the genesis "
+                       "checkpoint, surrounding the previous vote",
+                       one_of({"propose", "vote", "both", "surround"}));
                window(o);
              });
     v.option("selfish_mining", "proof-of-work miners that pool their hash power and follow Eyal and Sirer's "

@@ -1,4 +1,4 @@
-// Distributions of samples reported as count / mean / p50 / p90 / p99 / max (nearest-rank percentiles).
+// Distributions of samples reported as count / mean / p50 / p90 / p99 / max / min (nearest-rank percentiles).
 #pragma once
 
 #include <algorithm>
@@ -29,6 +29,7 @@ public:
     return values_[std::clamp<size_t>(rank, 1, values_.size()) - 1];
   }
   double max() const { return values_.empty() ? 0 : (sort(), values_.back()); }
+  double min() const { return values_.empty() ? 0 : (sort(), values_.front()); }
   double mean() const
   {
     double total = 0;
@@ -40,7 +41,7 @@ public:
   nlohmann::json to_json() const
   {
     return {{"count", count()},     {"mean", mean()},           {"p50", percentile(50)},
-            {"p90", percentile(90)}, {"p99", percentile(99)}, {"max", max()}};
+            {"p90", percentile(90)}, {"p99", percentile(99)}, {"max", max()}, {"min", min()}};
   }
 
 private:

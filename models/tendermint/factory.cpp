@@ -76,6 +76,10 @@ public:
       total += stake;
     for (size_t i = 0; i < scenario.adversaries.size(); ++i) {
       const Adversary& a = scenario.adversaries[i];
+      if (a.kind == "equivocate" && a.mode == "surround")
+        throw InputError(fmt::format("{}: adversaries[{}].equivocate.mode: surround votes are a Gasper offence; "
+                                     "Tendermint has no checkpoints (use propose, vote or both)",
+                                     scenario.source_file, i));
       if (a.kind == "partition")
         continue;
       double share = 0;

@@ -1,0 +1,761 @@
+#include "models/gasper/gasper.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "models/registry.hpp"
+#include "models/workload/sources.hpp"
+#include "sim/simulation.hpp"
+
+namespace shsim::models::gasper {
+namespace {
+
+/// A node's attestation on its way to the slot's aggregator.
+struct AttestationMessage : Message {
+  Vote vote;
+  uint32_t aggregate = 0;
+  const char* kind() const override { return "attestation"; }
+};
+
+/// An aggregator's aggregate on its way to every node.
+struct AggregateMessage : Message {
+  uint32_t aggregate = 0;
+  const char* kind() const override { return "aggregate"; }
+};
+
+uint64_t mix(uint64_t x)
+{
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+uint64_t block_token(uint32_t id) { return mix(2 * static_cast<uint64_t>(id)); }
+uint64_t aggregate_token(uint32_t id) { return mix(2 * static_cast<uint64_t>(id) + 1); }
+
+class BeaconNode : public Node {
+public:
+  BeaconNode(Simulation& simulation, int id, Chain& chain) : Node(simulation, id), chain_(chain) {}
+
+protected:
+  void on_message(int from, const Message& message) override
+  {
+    if (chain_.relay().handle(id(), from, message))
+      return;
+    if (const auto* a = dynamic_cast<const AttestationMessage*>(&message))
+      chain_.attestation_arrived(id(), a->vote, a->aggregate);
+    else if (const auto* g = dynamic_cast<const AggregateMessage*>(&message))
+      chain_.aggregate_arrived(id(), g->aggregate);
+  }
+
+private:
+  Chain& chain_;
+};
+
+}  // namespace
+
+double Registry::total_active(const std::vector<int>& counts) const
+{
+  double total = 0;
+  for (size_t i = 0; i < groups.size(); ++i)
+    if (groups[i].active)
+      total += groups[i].effective * counts[i];
+  return total;
+}
+
+bool Chain::double_vote(const Vote& a, const Vote& b)
+{
+  return a.target.epoch == b.target.epoch &&
+         (a.head != b.head || !(a.target == b.target) || !(a.source == b.source) || a.slot != b.slot);
+}
+
+bool Chain::surround_vote(const Vote& a, const Vote& b)
+{
+  return (a.source.epoch < b.source.epoch && b.target.epoch < a.target.epoch) ||
+         (b.source.epoch < a.source.epoch && a.target.epoch < b.target.epoch);
+}
+
+Chain::Chain(Simulation& simulation, const Params& params)
+    : simulation_(simulation)
+    , params_(params)
+    , ledger_(simulation.ledger())
+    , nodes_(simulation.scenario().parent.validators.count)
+    , proposer_stream_(simulation.stream("gasper.proposer"))
+    , aggregator_stream_(simulation.stream("gasper.aggregators"))
+{
+  relay_ = std::make_unique<BlockRelay>(simulation, params.relay, neighbour_lists(simulation.overlay()));
+  relay_->on_validated = [this](int node, uint64_t id) { validated(node, static_cast<uint32_t>(id)); };
+  // Validators per node: the total spread by stake, largest remainder first.
+  const auto& stakes = simulation.stakes();
+  long long total    = params.validators > 0 ? params.validators : nodes_;
+  double stake_sum   = std::accumulate(stakes.begin(), stakes.end(), 0.0);
+  validators_of_.assign(nodes_, 0);
+  std::vector<std::pair<double, int>> remainders;
+  long long given = 0;
+  for (int i = 0; i < nodes_; ++i) {
+    double exact      = static_cast<double>(total) * stakes[i] / stake_sum;
+    validators_of_[i] = static_cast<int>(std::floor(exact));
+    given += validators_of_[i];
+    remainders.push_back({-(exact - std::floor(exact)), i});
+  }
+  std::sort(remainders.begin(), remainders.end());
+  for (long long k = 0; k < total - given; ++k)
+    ++validators_of_[remainders[k % nodes_].second];
+  // Committee positions: validator index mod slots_per_epoch.
+  const int E = params.slots_per_epoch;
+  long long start = 0;
+  at_position_.assign(nodes_, std::vector<int>(E, 0));
+  for (int i = 0; i < nodes_; ++i) {
+    for (long long v = start; v < start + validators_of_[i]; ++v)
+      ++at_position_[i][v % E];
+    start += validators_of_[i];
+  }
+  last_votes_.resize(static_cast<size_t>(nodes_) * E);
+  // Genesis: every validator active with the maximum effective balance.
+  auto registry = std::make_shared<Registry>();
+  registry->groups.resize(nodes_);
+  for (int i = 0; i < nodes_; ++i) {
+    auto& g     = registry->groups[i];
+    g.balance   = params.max_effective_balance;
+    g.effective = params.max_effective_balance;
+    g.active    = validators_of_[i] > 0;
+  }
+  Block genesis;
+  genesis.registry = registry;
+  blocks_.push_back(genesis);
+  children_.emplace_back();
+  latest_registry_       = registry;
+  latest_registry_epoch_ = 0;
+  views_.resize(nodes_);
+  for (auto& view : views_)
+    view.signature = block_token(0);
+  const auto& adversaries = simulation.scenario().adversaries;
+  for (size_t i = 0; i < adversaries.size(); ++i) {
+    const Adversary& a = adversaries[i];
+    if (a.kind != "equivocate")
+      continue;
+    auto members = simulation.select_validators(a.who, i);
+    equivocators_.push_back({std::set<int>(members.begin(), members.end()), a.from.seconds,
+                             a.until ? a.until->seconds : 1e300, a.mode});
+  }
+}
+
+bool Chain::equivocating(int node, const char* what) const
+{
+  double now = simulation_.now();
+  for (const auto& e : equivocators_)
+    if (e.nodes.count(node) && now >= e.from && now < e.until &&
+        (e.mode == what || (e.mode == "both" && std::string(what) != "surround")))
+      return true;
+  return false;
+}
+
+void Chain::start()
+{
+  simulation_.events().call_at(params_.seconds_per_slot.seconds, [this] { slot_start(1); });
+}
+
+// ---- The slot clock ----
+
+void Chain::slot_start(long long slot)
+{
+  const double t0 = static_cast<double>(slot) * params_.seconds_per_slot.seconds;
+  // Votes older than three epochs can no longer be included nor counted: keep only their weights.
+  while (released_aggregates_ < aggregates_.size() &&
+         aggregates_[released_aggregates_].slot < slot - 3 * params_.slots_per_epoch) {
+    std::vector<Vote>().swap(aggregates_[released_aggregates_].votes);
+    ++released_aggregates_;
+  }
+  // The slot's aggregators, one aggregate each.
+  open_aggregates_.clear();
+  std::vector<int> chosen;
+  for (int k = 0; k < std::min(params_.aggregators_per_slot, nodes_); ++k) {
+    int node;
+    do
+      node = static_cast<int>(aggregator_stream_.below(static_cast<uint64_t>(nodes_)));
+    while (std::find(chosen.begin(), chosen.end(), node) != chosen.end());
+    chosen.push_back(node);
+    Aggregate aggregate;
+    aggregate.slot = slot;
+    aggregates_.push_back(std::move(aggregate));
+    open_aggregates_.push_back(static_cast<uint32_t>(aggregates_.size() - 1));
+  }
+  aggregators_of_slot_.push_back(chosen);
+  // The proposer (drawn by effective balance) builds on its head.
+  int proposer = draw_proposer(slot);
+  if (proposer >= 0 && simulation_.node(proposer).online()) {
+    propose(slot, proposer, false);
+    if (equivocating(proposer, "propose"))
+      propose(slot, proposer, true);
+  } else {
+    ++missed_slots_;
+  }
+  simulation_.events().call_at(t0 + params_.seconds_per_slot.seconds / 3, [this, slot] { attest(slot); });
+  simulation_.events().call_at(t0 + 2 * params_.seconds_per_slot.seconds / 3, [this, slot] { send_aggregates(slot); });
+  simulation_.events().call_at(t0 + params_.seconds_per_slot.seconds, [this, slot] { slot_start(slot + 1); });
+}
+
+int Chain::draw_proposer(long long /*slot*/)
+{
+  // compute_proposer_index samples validators by effective balance; a node is drawn with the weight
+  // of all its active validators.
+  const Registry& registry = *latest_registry_;
+  double total             = 0;
+  std::vector<double> cumulative(nodes_);
+  for (int i = 0; i < nodes_; ++i) {
+    const auto& g = registry.groups[i];
+    total += g.active && !g.slashed ? g.effective * validators_of_[i] : 0;
+    cumulative[i] = total;
+  }
+  if (total <= 0)
+    return -1;
+  double draw = proposer_stream_.uniform(0, total);
+  return std::min(nodes_ - 1, static_cast<int>(std::upper_bound(cumulative.begin(), cumulative.end(), draw) -
+                                              cumulative.begin()));
+}
+
+void Chain::propose(long long slot, int proposer, bool twin)
+{
+  uint32_t head = head_of(proposer, slot);
+  Block block;
+  block.slot     = slot;
+  block.parent   = head;
+  block.proposer = proposer;
+  block.number   = blocks_[head].number + 1;
+  // Aggregates the proposer heard from the last epoch's slots that its chain has not included yet.
+  std::set<uint32_t> included;
+  for (uint32_t b = head; b != 0 && blocks_[b].slot >= slot - params_.slots_per_epoch; b = blocks_[b].parent)
+    included.insert(blocks_[b].aggregates.begin(), blocks_[b].aggregates.end());
+  for (const auto& [agg_slot, agg] : views_[proposer].aggregates)
+    if (agg_slot < slot && agg_slot >= slot - params_.slots_per_epoch && !included.count(agg))
+      block.aggregates.push_back(agg);
+  process_epochs(block, head);
+  if (!twin)
+    block.content = ledger_.select(params_.block_bytes.count, simulation_.censorship(proposer, block.number, simulation_.now()));
+  uint32_t id = static_cast<uint32_t>(blocks_.size());
+  blocks_.push_back(std::move(block));
+  children_.emplace_back();
+  children_[head].push_back(id);
+  ++proposals_;
+  const Block& b = blocks_[id];
+  if (twin) {
+    // Two blocks for one slot by one proposer: a proposer slashing (is_slashable: same slot, different roots).
+    if (slashed_nodes_.insert(proposer).second) {
+      pending_slashings_.push_back(proposer);
+      slashings_.push_back({proposer, "double proposal"});
+      simulation_.recorder().event(simulation_.now(), simulation_.scenario().parent.name, proposer, "slashing", slot,
+                                   -1, "double proposal");
+    }
+  } else if (b.number > ledger_.included_height()) {
+    ledger_.include(b.number, b.content, simulation_.now());
+  }
+  report_finality(b);
+  relay_->created(proposer, id, params_.block_bytes.count);
+}
+
+void Chain::validated(int node, uint32_t id)
+{
+  const Block& block = blocks_[id];
+  NodeView& view     = views_[node];
+  view.signature ^= block_token(id);
+  relay_->announce(node, id);  // gossip forwards every valid block
+  if (block.justified.epoch > view.justified.epoch)
+    view.justified = block.justified;
+  double slot_start = static_cast<double>(block.slot) * params_.seconds_per_slot.seconds;
+  if (simulation_.now() < slot_start + params_.seconds_per_slot.seconds / 3) {  // timely: proposer boost
+    view.timely_block = id;
+    view.timely_slot  = block.slot;
+  }
+}
+
+// ---- Attestations and aggregation ----
+
+void Chain::attest(long long slot)
+{
+  const int E              = params_.slots_per_epoch;
+  const int position       = static_cast<int>(slot % E);
+  const long long epoch    = slot / E;
+  const Registry& registry = *latest_registry_;
+  const auto& aggregators  = aggregators_of_slot_[slot - 1];
+  for (int i = 0; i < nodes_; ++i) {
+    int count = at_position_[i][position];
+    if (count == 0 || !simulation_.node(i).online() || !registry.groups[i].active)
+      continue;
+    uint32_t head = head_of(i, slot);
+    Vote vote;
+    vote.node       = i;
+    vote.slot       = slot;
+    vote.head       = head;
+    vote.target     = target_for(head, epoch);
+    vote.source     = blocks_[head].justified;
+    vote.validators = count;
+    vote.weight     = count * registry.groups[i].effective;
+    if (equivocating(i, "surround") && epoch % 2 == 0)
+      vote.source = Checkpoint{};  // from genesis: surrounds the vote of the previous epoch
+    size_t k           = static_cast<size_t>(i) % aggregators.size();
+    int aggregator     = aggregators[k];
+    uint32_t aggregate = open_aggregates_[k];
+    std::vector<Vote> votes{vote};
+    if (equivocating(i, "vote") && head != 0) {
+      Vote twin = vote;  // a second vote for the same target epoch with another head: a double vote
+      twin.head = blocks_[head].parent;
+      votes.push_back(twin);
+    }
+    for (const Vote& v : votes) {
+      if (aggregator == i) {
+        attestation_arrived(i, v, aggregate);
+        continue;
+      }
+      auto message       = make_message<AttestationMessage>();
+      message->bytes     = params_.attestation_bytes.count;
+      message->vote      = v;
+      message->aggregate = aggregate;
+      simulation_.network().send(i, aggregator, message);
+    }
+  }
+}
+
+void Chain::attestation_arrived(int /*aggregator*/, const Vote& vote, uint32_t aggregate)
+{
+  Aggregate& a = aggregates_[aggregate];
+  if (!a.sent)  // a late attestation misses the aggregate
+    a.votes.push_back(vote);
+}
+
+void Chain::send_aggregates(long long slot)
+{
+  const auto& aggregators = aggregators_of_slot_[slot - 1];
+  for (size_t k = 0; k < aggregators.size(); ++k) {
+    Aggregate& a = aggregates_[open_aggregates_[k]];
+    a.sent       = true;
+    if (!simulation_.node(aggregators[k]).online())
+      continue;  // the aggregate dies with its aggregator
+    std::map<uint32_t, double> by_head;
+    for (const Vote& v : a.votes)
+      by_head[v.head] += v.weight;
+    a.weight_by_head.assign(by_head.begin(), by_head.end());
+    record_votes(a);
+    auto message       = make_message<AggregateMessage>();
+    message->bytes     = params_.aggregate_bytes.count;
+    message->aggregate = open_aggregates_[k];
+    for (int node = 0; node < nodes_; ++node) {
+      if (node == aggregators[k])
+        aggregate_arrived(node, open_aggregates_[k]);
+      else
+        simulation_.network().send(aggregators[k], node, message);
+    }
+  }
+}
+
+void Chain::aggregate_arrived(int node, uint32_t aggregate)
+{
+  NodeView& view = views_[node];
+  view.aggregates.push_back({aggregates_[aggregate].slot, aggregate});
+  view.signature ^= aggregate_token(aggregate);
+}
+
+void Chain::record_votes(const Aggregate& aggregate)
+{
+  // The slashing detector: each committee position of a node is one validator set; compare every
+  // new vote with its last two.
+  for (const Vote& v : aggregate.votes) {
+    auto& last = last_votes_[static_cast<size_t>(v.node) * params_.slots_per_epoch + v.slot % params_.slots_per_epoch];
+    const char* offence = nullptr;
+    for (const VoteRecord& r : last) {
+      if (r.target_epoch < 0)
+        continue;
+      Vote old;
+      old.slot   = v.slot;  // the same committee position: slots differ only across epochs
+      old.head   = r.head;
+      old.source = {r.source_epoch, 0};
+      old.target = {r.target_epoch, r.target_root};
+      Vote now   = v;
+      now.source.root = 0;
+      if (double_vote(old, now))
+        offence = "double vote";
+      else if (surround_vote(old, now))
+        offence = "surround vote";
+    }
+    if (offence != nullptr && slashed_nodes_.insert(v.node).second) {
+      pending_slashings_.push_back(v.node);
+      slashings_.push_back({v.node, offence});
+      simulation_.recorder().event(simulation_.now(), simulation_.scenario().parent.name, v.node, "slashing", v.slot,
+                                   -1, offence);
+    }
+    if (last[1].target_epoch != v.target.epoch || last[1].head != v.head) {
+      last[0] = last[1];
+      last[1] = {v.source.epoch, v.target.epoch, v.head, v.target.root};
+    }
+  }
+}
+
+// ---- Fork choice: LMD-GHOST with proposer boost ----
+
+uint32_t Chain::head_of(int node, long long slot)
+{
+  if (cache_slot_ != slot) {
+    head_cache_.clear();
+    cache_slot_ = slot;
+  }
+  NodeView& view = views_[node];
+  // Only the last epoch's aggregates count (each validator's latest message).
+  auto old = std::find_if(view.aggregates.begin(), view.aggregates.end(),
+                          [&](const auto& a) { return a.first >= slot - params_.slots_per_epoch; });
+  for (auto it = view.aggregates.begin(); it != old; ++it)
+    view.signature ^= aggregate_token(it->second);
+  view.aggregates.erase(view.aggregates.begin(), old);
+  uint64_t key = mix(view.signature ^ mix(view.justified.root) ^
+                     (view.timely_slot == slot ? mix(0x5157ULL + view.timely_block) : 0));
+  auto found = head_cache_.find(key);
+  if (found != head_cache_.end())
+    return found->second;
+  uint32_t head = fork_choice(node, slot);
+  head_cache_.emplace(key, head);
+  return head;
+}
+
+uint32_t Chain::fork_choice(int node, long long slot)
+{
+  const NodeView& view = views_[node];
+  uint32_t root        = known(node, view.justified.root) ? view.justified.root : 0;
+  long long root_slot  = blocks_[root].slot;
+  // Latest messages: the weight of each voted block, for the blocks this node knows.
+  std::map<uint32_t, double> subtree;
+  auto add = [&](uint32_t block, double weight) {
+    for (uint32_t b = block; ; b = blocks_[b].parent) {
+      if (blocks_[b].slot < root_slot)
+        return;
+      subtree[b] += weight;
+      if (b == root || b == 0)
+        return;
+    }
+  };
+  for (const auto& [agg_slot, agg] : view.aggregates)
+    for (const auto& [head, weight] : aggregates_[agg].weight_by_head)
+      if (known(node, head))
+        add(head, weight);
+  if (view.timely_slot == slot && known(node, view.timely_block))
+    add(view.timely_block,
+        params_.proposer_score_boost.value * latest_registry_->total_active(validators_of_) / params_.slots_per_epoch);
+  // Descend from the justified root to the heaviest known child (ties: the later block).
+  uint32_t head = root;
+  for (;;) {
+    uint32_t best     = head;
+    double best_weight = -1;
+    for (uint32_t child : children_[head]) {
+      if (!known(node, child))
+        continue;
+      auto w   = subtree.find(child);
+      double x = w == subtree.end() ? 0 : w->second;
+      if (x > best_weight || (x == best_weight && child > best)) {
+        best        = child;
+        best_weight = x;
+      }
+    }
+    if (best == head)
+      return head;
+    head = best;
+  }
+}
+
+uint32_t Chain::ancestor_at_slot(uint32_t block, long long slot) const
+{
+  uint32_t b = block;
+  while (b != 0 && blocks_[b].slot > slot)
+    b = blocks_[b].parent;
+  return b;
+}
+
+Checkpoint Chain::target_for(uint32_t head, long long epoch) const
+{
+  return {epoch, ancestor_at_slot(head, epoch * params_.slots_per_epoch)};
+}
+
+// ---- State transition at epoch boundaries ----
+
+void Chain::process_epochs(Block& block, uint32_t parent)
+{
+  const Block& p            = blocks_[parent];
+  block.justified           = p.justified;
+  block.previous_justified  = p.previous_justified;
+  block.finalized           = p.finalized;
+  block.bits                = p.bits;
+  block.registry            = p.registry;
+  long long from            = p.slot / params_.slots_per_epoch;
+  long long to              = block.slot / params_.slots_per_epoch;
+  if (from == to)
+    return;
+  auto registry = std::make_shared<Registry>(*p.registry);
+  for (long long e = from; e < to; ++e)
+    process_epoch(block, parent, e, registry);
+  block.registry = registry;
+  if (to > latest_registry_epoch_) {
+    latest_registry_       = registry;
+    latest_registry_epoch_ = to;
+  }
+}
+
+void Chain::process_epoch(Block& block, uint32_t parent, long long e, std::shared_ptr<Registry>& registry)
+{
+  const int E = params_.slots_per_epoch;
+  auto& groups = registry->groups;
+  // Target votes included by this chain during epochs e - 1 and e, counted once per (node, slot),
+  // weighed by the current effective balance of active, unslashed validators.
+  Checkpoint current{e, ancestor_at_slot(parent, e * E)};
+  Checkpoint previous{e - 1, e >= 1 ? ancestor_at_slot(parent, (e - 1) * E) : 0};
+  std::vector<double> current_target(nodes_, 0), previous_target(nodes_, 0);
+  std::set<std::pair<int, long long>> seen;
+  for (uint32_t b = parent; b != 0 && blocks_[b].slot >= (e - 1) * E; b = blocks_[b].parent)
+    for (uint32_t agg : blocks_[b].aggregates)
+      for (const Vote& v : aggregates_[agg].votes) {
+        const auto& g = groups[v.node];
+        if (!g.active || g.slashed || !seen.insert({v.node, v.slot}).second)
+          continue;
+        double weight = v.validators * g.effective;
+        if (v.target == current)
+          current_target[v.node] += weight;
+        else if (v.target == previous)
+          previous_target[v.node] += weight;
+      }
+  double total           = registry->total_active(validators_of_);
+  double current_sum     = std::accumulate(current_target.begin(), current_target.end(), 0.0);
+  double previous_sum    = std::accumulate(previous_target.begin(), previous_target.end(), 0.0);
+  // weigh_justification_and_finalization (phase0), skipped for the first two epochs.
+  if (e > 1 && total > 0) {
+    Checkpoint old_previous = block.previous_justified, old_current = block.justified;
+    block.previous_justified = block.justified;
+    block.bits               = (block.bits << 1) & 0xF;
+    if (previous_sum * 3 >= total * 2) {
+      block.justified = previous;
+      block.bits |= 2;
+    }
+    if (current_sum * 3 >= total * 2) {
+      block.justified = current;
+      block.bits |= 1;
+    }
+    unsigned bits = block.bits;
+    if ((bits & 0xE) == 0xE && old_previous.epoch + 3 == e)
+      block.finalized = old_previous;
+    if ((bits & 0x6) == 0x6 && old_previous.epoch + 2 == e)
+      block.finalized = old_previous;
+    if ((bits & 0x7) == 0x7 && old_current.epoch + 2 == e)
+      block.finalized = old_current;
+    if ((bits & 0x3) == 0x3 && old_current.epoch + 1 == e)
+      block.finalized = old_current;
+  }
+  // Inactivity (altair process_inactivity_updates) and its penalties (get_inactivity_penalty_deltas),
+  // for the previous epoch's target participation; skipped in the genesis epoch.
+  bool in_leak = (e - 1) - block.finalized.epoch > params_.min_epochs_to_inactivity_penalty;
+  if (e > 0)
+    for (int i = 0; i < nodes_; ++i) {
+      auto& g = groups[i];
+      if (validators_of_[i] == 0 || (!g.active && !g.slashed))
+        continue;
+      bool attested = !g.slashed && previous_target[i] >= 0.5 * validators_of_[i] * g.effective && g.effective > 0;
+      if (attested)
+        g.score -= std::min<long long>(1, g.score);
+      else
+        g.score += params_.inactivity_score_bias;
+      if (!in_leak)
+        g.score -= std::min<long long>(params_.inactivity_score_recovery_rate, g.score);
+      if (!attested)
+        g.balance = std::max(0.0, g.balance - g.effective * static_cast<double>(g.score) /
+                                                  (params_.inactivity_score_bias * params_.inactivity_penalty_quotient));
+    }
+  // Slashings found by the detector: initial and correlation penalties, and exit.
+  double slashed_balance = 0;
+  for (int i = 0; i < nodes_; ++i)
+    slashed_balance += groups[i].slashed ? groups[i].effective * validators_of_[i] : 0;
+  for (int node : pending_slashings_) {
+    auto& g = groups[node];
+    if (g.slashed)
+      continue;
+    g.slashed = true;
+    g.active  = false;
+    slashed_balance += g.effective * validators_of_[node];
+    g.balance -= g.effective / params_.min_slashing_penalty_quotient;
+    g.balance -= g.effective * std::min(slashed_balance * params_.proportional_slashing_multiplier, total) /
+                 std::max(total, 1e-9);
+    g.balance = std::max(0.0, g.balance);
+  }
+  // Registry updates (ejection) and effective balances with hysteresis (increment 1 ETH, quotient 4,
+  // downward multiplier 1, upward multiplier 5).
+  for (auto& g : groups) {
+    if (g.active && g.effective <= params_.ejection_balance)
+      g.active = false;
+    if (g.balance + 0.25 < g.effective || g.effective + 1.25 < g.balance)
+      g.effective = std::min(std::floor(g.balance), params_.max_effective_balance);
+  }
+  // The first computation of each epoch goes to the event log and the statistics.
+  if (epochs_reported_.insert(e).second) {
+    // Epoch e - 1 is complete now: its target votes were included during e - 1 and e.
+    double participation = total > 0 ? previous_sum / total : 0;
+    if (e > 1)  // epoch 0 has no attesters in its genesis slot
+      epoch_participation_[e - 1] = participation;
+    leak_epochs_ += in_leak ? 1 : 0;
+    double low = 1e300, high = 0;
+    for (int i = 0; i < nodes_; ++i)
+      if (validators_of_[i] > 0) {
+        low  = std::min(low, groups[i].balance);
+        high = std::max(high, groups[i].balance);
+      }
+    simulation_.recorder().event(simulation_.now(), simulation_.scenario().parent.name, -1, "epoch", e, -1,
+                                 fmt::format("justified={} finalized={} previous_target_participation={:.4f} leak={} "
+                                             "balance_min={:.9f} balance_max={:.9f} active_balance={:.3f}",
+                                             block.justified.epoch, block.finalized.epoch, participation,
+                                             in_leak ? 1 : 0, low, high, registry->total_active(validators_of_)));
+  }
+  if (!justified_at_.count(block.justified.epoch))
+    justified_at_[block.justified.epoch] = simulation_.now();
+}
+
+void Chain::report_finality(const Block& block)
+{
+  if (block.finalized.epoch <= finalized_.epoch || block.finalized.root == 0)
+    return;
+  double now = simulation_.now();
+  finalized_ = block.finalized;
+  finalized_at_[finalized_.epoch] = now;
+  simulation_.recorder().event(now, simulation_.scenario().parent.name, -1, "finalized", finalized_.epoch, -1,
+                               fmt::format("checkpoint epoch {} root block {}", finalized_.epoch, finalized_.root));
+  // The newly final blocks, oldest first. A finalized root that does not descend from the last one
+  // conflicts with it: the recorder's safety detector sees two blocks final at one height.
+  std::vector<uint32_t> fresh;
+  long long last_number = blocks_[last_final_block_].number;
+  uint32_t b            = finalized_.root;
+  for (; b != 0 && blocks_[b].number > last_number; b = blocks_[b].parent)
+    fresh.push_back(b);
+  if (b != last_final_block_ && b != 0)
+    fresh.push_back(b);  // same height as the last final block, another block: a conflict
+  for (auto it = fresh.rbegin(); it != fresh.rend(); ++it) {
+    const Block& f = blocks_[*it];
+    simulation_.recorder().commit(now, CommitRecord{simulation_.scenario().parent.name, -1, f.number, 0, *it,
+                                                    f.proposer, static_cast<double>(f.slot) * params_.seconds_per_slot.seconds,
+                                                    f.content.size(), params_.block_bytes.count, {}, false});
+  }
+  ledger_.finalize(blocks_[finalized_.root].number, now);
+  last_final_block_ = finalized_.root;
+}
+
+nlohmann::json Chain::summary() const
+{
+  Samples participation, finalization_delay;
+  for (const auto& [epoch, share] : epoch_participation_)
+    participation.add(share);
+  for (const auto& [epoch, time] : finalized_at_)
+    finalization_delay.add(time - static_cast<double>(epoch * params_.slots_per_epoch) * params_.seconds_per_slot.seconds);
+  const Registry& registry = *latest_registry_;
+  Samples balances;
+  long long active = 0, ejected = 0;
+  for (int i = 0; i < nodes_; ++i) {
+    if (validators_of_[i] == 0)
+      continue;
+    balances.add(registry.groups[i].balance);
+    (registry.groups[i].active ? active : ejected) += validators_of_[i];
+  }
+  nlohmann::json slashings = nlohmann::json::array();
+  for (const auto& [node, offence] : slashings_)
+    slashings.push_back({{"node", node}, {"offence", offence}, {"validators", validators_of_[node]}});
+  long long current_epoch = static_cast<long long>(simulation_.now() / params_.seconds_per_slot.seconds) /
+                            params_.slots_per_epoch;
+  long long total_validators = std::accumulate(validators_of_.begin(), validators_of_.end(), 0LL);
+  return {{"validators_hosted", total_validators},
+          {"slots", proposals_ + missed_slots_},
+          {"missed_slots", missed_slots_},
+          {"justified_epoch", justified_at_.empty() ? 0 : justified_at_.rbegin()->first},
+          {"finalized_epoch", finalized_.epoch},
+          {"finality_delay_epochs", current_epoch - finalized_.epoch},
+          {"checkpoint_finalization_delay", finalization_delay.to_json()},
+          {"target_participation", participation.to_json()},
+          {"inactivity_leak_epochs", leak_epochs_},
+          {"validator_balance", balances.to_json()},
+          {"active_validators", active},
+          {"exited_validators", ejected},
+          {"slashings", slashings.size()},
+          {"slashed", slashings},
+          {"propagation", relay_->summary()}};
+}
+
+namespace {
+
+class Factory : public ParentProtocolFactory {
+public:
+  std::string name() const override { return "gasper"; }
+  std::string description() const override
+  {
+    return "Ethereum's Gasper: slots and epochs, LMD-GHOST with proposer boost, Casper FFG finality, inactivity "
+           "leak and slashing (ethereum/consensus-specs phase0, altair, bellatrix)";
+  }
+  std::shared_ptr<ProtocolParams> parse(const YAML::Node& node, const std::string& path,
+                                        const SourceContext& context) const override
+  {
+    auto typed = std::make_shared<TypedParams>();
+    if (node.IsDefined() && !node.IsNull())
+      SchemaReader::read(node, path, context, typed->params);
+    return typed;
+  }
+  void document(std::vector<std::string>& lines, const std::string& prefix) const override
+  {
+    Params defaults;
+    SchemaDocumenter documenter(lines, prefix);
+    defaults.describe(documenter);
+  }
+  std::vector<std::string> review(const Scenario& scenario) const override
+  {
+    std::vector<std::string> warnings;
+    const Params& p = scenario.parent.protocol.as<TypedParams>().params;
+    if (p.validators > 0 && p.validators < scenario.parent.validators.count)
+      throw InputError(fmt::format("{}: parent.protocol.gasper.validators: {} validators cannot fill {} nodes "
+                                   "(give at least one per node, or 0)",
+                                   scenario.source_file, p.validators, scenario.parent.validators.count));
+    double epoch = p.seconds_per_slot.seconds * p.slots_per_epoch;
+    if (scenario.detectors.stall_threshold.seconds < 3 * epoch)
+      warnings.push_back(fmt::format("detectors.stall_threshold ({}) is below three epochs ({:.0f}s): Gasper "
+                                     "finalizes a checkpoint per epoch, two epochs late, so every gap counts as a stall",
+                                     format_duration(scenario.detectors.stall_threshold), 3 * epoch));
+    for (size_t i = 0; i < scenario.adversaries.size(); ++i)
+      if (scenario.adversaries[i].kind == "equivocate" && scenario.adversaries[i].mode == "both")
+        warnings.push_back(fmt::format("adversaries[{}]: equivocate mode both = double proposals and double votes",
+                                       i));
+    return warnings;
+  }
+  void build(Simulation& simulation) const override
+  {
+    const Scenario& scenario = simulation.scenario();
+    chain_ = std::make_unique<Chain>(simulation, scenario.parent.protocol.as<TypedParams>().params);
+    for (int v = 0; v < scenario.parent.validators.count; ++v)
+      simulation.add_node(std::make_unique<BeaconNode>(simulation, v, *chain_));
+    ParentLedger& ledger = simulation.ledger();
+    start_sources(simulation, scenario.parent.name, "transaction",
+                  [&ledger](double time, uint64_t bytes) { ledger.submit(time, bytes); });
+    chain_->start();
+  }
+  // Two conflicting finalized checkpoints need 1/3 of the stake to double or surround vote; more than
+  // 1/3 absent stops justification (until the leak drains it).
+  double safety_threshold() const override { return 1.0 / 3; }
+  double liveness_threshold() const override { return 1.0 / 3; }
+  bool supports_adversary(const std::string& kind) const override
+  {
+    return kind == "equivocate" || ParentProtocolFactory::supports_adversary(kind);
+  }
+  nlohmann::json summary() const override { return chain_ ? chain_->summary() : nlohmann::json::object(); }
+  std::vector<std::string> summary_keys() const override
+  {
+    return {"validators_hosted", "slots", "missed_slots", "justified_epoch", "finalized_epoch",
+            "finality_delay_epochs", "checkpoint_finalization_delay", "target_participation",
+            "inactivity_leak_epochs", "validator_balance", "active_validators", "exited_validators", "slashings",
+            "propagation"};
+  }
+
+private:
+  mutable std::unique_ptr<Chain> chain_;  // one simulation per process
+};
+
+}  // namespace
+
+void register_protocol(ProtocolRegistry& registry) { registry.add_parent(std::make_unique<Factory>()); }
+
+}  // namespace shsim::models::gasper
