@@ -114,6 +114,11 @@ Chain::Chain(Simulation& simulation, const Params& params)
     start += validators_of_[i];
   }
   last_votes_.resize(static_cast<size_t>(nodes_) * E);
+  committee_nodes_.resize(E);
+  for (int i = 0; i < nodes_; ++i)
+    for (int p = 0; p < E; ++p)
+      if (at_position_[i][p] > 0)
+        committee_nodes_[p].push_back(i);
   // Genesis: every validator active with the maximum effective balance.
   auto registry = std::make_shared<Registry>();
   registry->groups.resize(nodes_);
@@ -169,13 +174,16 @@ void Chain::slot_start(long long slot)
     std::vector<Vote>().swap(aggregates_[released_aggregates_].votes);
     ++released_aggregates_;
   }
-  // The slot's aggregators, one aggregate each.
+  // The slot's aggregators, drawn among the committee's nodes (is_aggregator selects committee
+  // members), one aggregate each.
   open_aggregates_.clear();
   std::vector<int> chosen;
-  for (int k = 0; k < std::min(params_.aggregators_per_slot, nodes_); ++k) {
+  const auto& committee = committee_nodes_[slot % params_.slots_per_epoch];
+  int wanted            = std::min<int>(params_.aggregators_per_slot, static_cast<int>(committee.size()));
+  for (int k = 0; k < wanted; ++k) {
     int node;
     do
-      node = static_cast<int>(aggregator_stream_.below(static_cast<uint64_t>(nodes_)));
+      node = committee[aggregator_stream_.below(committee.size())];
     while (std::find(chosen.begin(), chosen.end(), node) != chosen.end());
     chosen.push_back(node);
     Aggregate aggregate;
@@ -239,6 +247,8 @@ void Chain::propose(long long slot, int proposer, bool twin)
   blocks_.push_back(std::move(block));
   children_.emplace_back();
   children_[head].push_back(id);
+  if (children_[head].size() == 2)
+    fork_slots_.insert(blocks_[head].slot);
   ++proposals_;
   const Block& b = blocks_[id];
   if (twin) {
@@ -261,6 +271,8 @@ void Chain::validated(int node, uint32_t id)
   const Block& block = blocks_[id];
   NodeView& view     = views_[node];
   view.signature ^= block_token(id);
+  if (block.slot > blocks_[view.latest].slot)
+    view.latest = id;
   relay_->announce(node, id);  // gossip forwards every valid block
   if (block.justified.epoch > view.justified.epoch)
     view.justified = block.justified;
@@ -280,6 +292,8 @@ void Chain::attest(long long slot)
   const long long epoch    = slot / E;
   const Registry& registry = *latest_registry_;
   const auto& aggregators  = aggregators_of_slot_[slot - 1];
+  if (aggregators.empty())
+    return;  // nobody sits in this slot's committee
   for (int i = 0; i < nodes_; ++i) {
     int count = at_position_[i][position];
     if (count == 0 || !simulation_.node(i).online() || !registry.groups[i].active)
@@ -295,7 +309,11 @@ void Chain::attest(long long slot)
     vote.weight     = count * registry.groups[i].effective;
     if (equivocating(i, "surround") && epoch % 2 == 0)
       vote.source = Checkpoint{};  // from genesis: surrounds the vote of the previous epoch
-    size_t k           = static_cast<size_t>(i) % aggregators.size();
+    // The node's aggregator; if it is down, the next one (Ethereum has 16 aggregators per committee
+    // listening on the subnet, so some aggregator hears every attestation).
+    size_t k = static_cast<size_t>(i) % aggregators.size();
+    for (size_t tries = 0; tries + 1 < aggregators.size() && !simulation_.node(aggregators[k]).online(); ++tries)
+      k = (k + 1) % aggregators.size();
     int aggregator     = aggregators[k];
     uint32_t aggregate = open_aggregates_[k];
     std::vector<Vote> votes{vote};
@@ -421,7 +439,16 @@ uint32_t Chain::fork_choice(int node, long long slot)
 {
   const NodeView& view = views_[node];
   uint32_t root        = known(node, view.justified.root) ? view.justified.root : 0;
-  long long root_slot  = blocks_[root].slot;
+  // Below the last two epochs no vote counts; when the chain has no fork between the justified root
+  // and there, GHOST walks that stretch anyway, so start where it ends (without this, a long stretch
+  // without justification, as in an inactivity leak, makes every fork choice walk the whole chain).
+  long long low = blocks_[view.latest].slot - 2 * params_.slots_per_epoch;
+  if (low > blocks_[root].slot) {
+    auto fork = fork_slots_.lower_bound(blocks_[root].slot);
+    if (fork == fork_slots_.end() || *fork >= low)
+      root = ancestor_at_slot(view.latest, low);
+  }
+  long long root_slot = blocks_[root].slot;
   // Latest messages: the weight of each voted block, for the blocks this node knows.
   std::map<uint32_t, double> subtree;
   auto add = [&](uint32_t block, double weight) {
@@ -707,6 +734,11 @@ public:
   {
     std::vector<std::string> warnings;
     const Params& p = scenario.parent.protocol.as<TypedParams>().params;
+    if (scenario.network.transport.mode != "queued" && scenario.network.transport.mode != "latency" &&
+        scenario.parent.validators.count > 100 && p.block_bytes.count >= scenario.network.transport.flow_threshold.count)
+      warnings.push_back("blocks take the flow transport (one SimGrid comm and actor per hop): with many nodes "
+                         "this is slow; network.transport.mode: queued models per-node upload queues at the "
+                         "latency transport's cost");
     if (p.validators > 0 && p.validators < scenario.parent.validators.count)
       throw InputError(fmt::format("{}: parent.protocol.gasper.validators: {} validators cannot fill {} nodes "
                                    "(give at least one per node, or 0)",

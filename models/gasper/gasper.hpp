@@ -183,6 +183,7 @@ private:
     std::vector<std::pair<long long, uint32_t>> aggregates;  // (slot, aggregate id) heard, last epoch's worth
     uint64_t signature = 0;        // hash of known blocks and heard aggregates: equal views share a head
     Checkpoint justified;          // best justified checkpoint among known blocks
+    uint32_t latest = 0;           // the known block of the latest slot
     uint32_t timely_block = 0;     // block of the current slot that arrived before the attestation deadline
     long long timely_slot = -1;
   };
@@ -210,8 +211,10 @@ private:
   int nodes_;
   std::vector<int> validators_of_;                // per node
   std::vector<std::vector<int>> at_position_;     // per node: validators in each committee position
+  std::vector<std::vector<int>> committee_nodes_;  // per committee position: nodes with validators there
   std::vector<Block> blocks_;
   std::vector<std::vector<uint32_t>> children_;
+  std::multiset<long long> fork_slots_;  // slots of blocks with more than one child
   std::vector<Aggregate> aggregates_;
   size_t released_aggregates_ = 0;  // aggregates before this one have dropped their votes
   std::vector<std::vector<int>> aggregators_of_slot_;

@@ -418,6 +418,11 @@ public:
   {
     std::vector<std::string> warnings;
     const Params& p = scenario.parent.protocol.as<TypedParams>().params;
+    if (scenario.network.transport.mode != "queued" && scenario.network.transport.mode != "latency" &&
+        scenario.parent.validators.count > 100 && p.block_bytes.count >= scenario.network.transport.flow_threshold.count)
+      warnings.push_back("blocks take the flow transport (one SimGrid comm and actor per hop): with many nodes "
+                         "this is slow; network.transport.mode: queued models per-node upload queues at the "
+                         "latency transport's cost");
     if (scenario.duration.seconds < 10 * p.block_interval.seconds)
       warnings.push_back(fmt::format("the run lasts fewer than 10 block intervals ({}): expect few blocks",
                                      format_duration(p.block_interval)));

@@ -1,0 +1,196 @@
+// Gasper against the specification's own arithmetic. Sources: ethereum/consensus-specs
+// phase0/beacon-chain.md (weigh_justification_and_finalization: a checkpoint justified at the end
+// of its epoch is finalized at the end of the next, i.e. 2 epochs after its slot; >= 2/3 of the
+// active balance on a target is needed), altair/beacon-chain.md (process_inactivity_updates,
+// get_inactivity_penalty_deltas), bellatrix/beacon-chain.md (INACTIVITY_PENALTY_QUOTIENT 2^24),
+// phase0 process_effective_balance_updates (hysteresis). The approximation
+// balance(t) ~ 32 exp(-t^2 / 2^25) after t epochs of leak is the continuous form of the same rules
+// (penalty per epoch = balance x 4t / (4 x 2^24)).
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "models/gasper/gasper.hpp"
+#include "tests/support.hpp"
+
+using shsim::testing::simulate;
+
+namespace {
+
+std::string lab_matrix()
+{
+  static std::string path = shsim::testing::write_temporary(
+      "source: synthetic one-region laboratory network for closed-form tests\nunit: one_way_ms\n"
+      "regions: [lab]\nmatrix: [[20]]\n");
+  return path;
+}
+
+/// Ten nodes, one validator each unless `validators` says otherwise, in the lab.
+std::string gasper_lab(const std::string& duration, int slots_per_epoch, const std::string& rest = "",
+                       int validators = 10)
+{
+  return fmt::format("name: gasper-lab\nseed: 3\nduration: {}\n"
+                     "network:\n  latency_matrix: {}\n  access: {{ latency: 1ms, upload: 1Gbps, download: 1Gbps }}\n"
+                     "  jitter: none\n  overlay: {{ random_regular: {{ degree: 4 }} }}\n  transport: {{ mode: queued }}\n"
+                     "parent:\n  protocol: {{ gasper: {{ slots_per_epoch: {}, validators: {} }} }}\n"
+                     "  validators: {{ count: 10, placement: {{ lab: 100% }} }}\n"
+                     "detectors: {{ stall_threshold: 1d }}\n{}",
+                     duration, lab_matrix(), slots_per_epoch, validators, rest);
+}
+
+/// The key=value fields of an "epoch" event.
+std::map<std::string, double> fields(const std::string& detail)
+{
+  std::map<std::string, double> out;
+  std::istringstream in(detail);
+  std::string item;
+  while (in >> item) {
+    auto eq = item.find('=');
+    out[item.substr(0, eq)] = std::stod(item.substr(eq + 1));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("with full participation every checkpoint finalizes exactly 2 epochs after its slot", "[gasper]")
+{
+  const double epoch_seconds = 32 * 12;
+  auto run = simulate(gasper_lab("2h", 32, "", 1000));
+  const auto& chain = run.chain();
+  CHECK(chain["finalized_epoch"].get<long long>() >= 15);
+  CHECK(chain["target_participation"]["min"].get<double>() == 1.0);
+  int finalizations = 0;
+  for (const auto& e : run.events)
+    if (e.event == "finalized") {
+      ++finalizations;
+      // Justified when epoch E + 1 begins, finalized when E + 2 begins (the 0x3 bit rule).
+      CHECK(e.time == Approx((e.height + 2) * epoch_seconds));
+    }
+  CHECK(finalizations == chain["finalized_epoch"].get<long long>() - 1);  // every epoch from 2 on... and epoch 1
+  CHECK(chain["checkpoint_finalization_delay"]["max"].get<double>() == Approx(2 * epoch_seconds));
+  CHECK(chain["safety_violations"].get<long long>() == 0);
+  // A block is final once the checkpoint after it is: between 2 and 3 epochs after its slot (up to 4
+  // for the blocks of epochs 0 and 1, which the spec never justifies).
+  CHECK(chain["commit_latency"]["p50"].get<double>() >= 2 * epoch_seconds);
+  CHECK(chain["commit_latency"]["p90"].get<double>() <= 3 * epoch_seconds);
+  CHECK(chain["commit_latency"]["max"].get<double>() <= 4 * epoch_seconds);
+}
+
+TEST_CASE("with less than 2/3 of the stake attesting nothing is justified or finalized", "[gasper]")
+{
+  // Four of ten equal validators crash from the start: 60 % attest, short of 2/3. The run ends
+  // long before the inactivity leak could drain the absent stake.
+  auto run = simulate(gasper_lab("3h", 32, "adversaries:\n  - crash: { validators: [0, 1, 2, 3] }\n"));
+  const auto& chain = run.chain();
+  CHECK(chain["finalized_epoch"].get<long long>() == 0);
+  CHECK(chain["justified_epoch"].get<long long>() == 0);
+  CHECK(chain["target_participation"]["max"].get<double>() == Approx(0.6).margin(0.01));
+  CHECK(run.times_of("finalized").empty());
+  CHECK(chain["inactivity_leak_epochs"].get<long long>() > 0);
+}
+
+TEST_CASE("the inactivity leak drains absent validators by the spec's rules until finality resumes at 2/3",
+          "[gasper][statistics]")
+{
+  // 16-slot epochs keep the run short (the leak's arithmetic is per epoch) while an online validator's
+  // vote still finds an online proposer to include it within the inclusion window (with 4-slot epochs
+  // all proposers of an epoch are offline 2.6 % of the time, and the spec then penalizes the voter
+  // too). 4 of 10 validators are
+  // offline for good; the online 60 % regain 2/3 of the active balance once the absent effective
+  // balance falls to 24 ETH: 6 x 32 / (6 x 32 + 4 x 24) = 2/3.
+  const int slots          = 16;
+  const double epoch_secs  = slots * 12;
+  auto run = simulate(gasper_lab("633600s", slots, "adversaries:\n  - crash: { validators: [0, 1, 2, 3] }\n"
+                                                    "output: { events: csv }\n"),
+                      {});
+  // The spec's rules, computed here independently: score +4 per missed epoch, -16 outside the leak,
+  // penalty effective x score / (4 x 2^24), effective balance with hysteresis (0.25 down, 1.25 up).
+  double balance = 32, effective = 32;
+  long long score = 0, finalized = 0, predicted_recovery = -1;
+  std::map<long long, double> expected;  // epoch -> offline balance after that epoch's processing
+  for (long long e = 1; e < 3300; ++e) {
+    bool leak = (e - 1) - finalized > 4;
+    score += 4;
+    if (!leak)
+      score -= std::min<long long>(16, score);
+    balance -= effective * static_cast<double>(score) / (4 * 16777216.0);
+    if (balance + 0.25 < effective)
+      effective = std::floor(balance);
+    expected[e] = balance;
+    if (predicted_recovery < 0 && 6 * 32 * 3 >= 2 * (6 * 32 + 4 * effective)) {
+      predicted_recovery = e;
+      break;
+    }
+  }
+  REQUIRE(predicted_recovery > 0);
+  long long compared = 0, first_finalized_after_leak = -1;
+  for (const auto& event : run.events) {
+    if (event.event == "finalized" && first_finalized_after_leak < 0)
+      first_finalized_after_leak = static_cast<long long>(event.time / epoch_secs);
+    if (event.event != "epoch" || !expected.count(event.height))
+      continue;
+    auto f = fields(event.detail);
+    INFO("epoch " << event.height);
+    CHECK(f["balance_min"] == Approx(expected[event.height]).margin(1e-8));
+    CHECK(f["balance_max"] == 32.0);
+    ++compared;
+  }
+  CHECK(compared >= predicted_recovery - 2);
+  // The continuous form: t epochs into the leak (it starts in epoch 6), 32 exp(-t^2 / 2^25).
+  long long t = predicted_recovery - 5;
+  CHECK(expected[predicted_recovery] == Approx(32 * std::exp(-double(t) * double(t) / 33554432.0)).epsilon(0.01));
+  // Finality resumes: justification needs the epoch after the drop, finalization one more.
+  INFO("predicted recovery epoch " << predicted_recovery << ", first finality at epoch " << first_finalized_after_leak);
+  CHECK(first_finalized_after_leak > predicted_recovery);
+  CHECK(first_finalized_after_leak <= predicted_recovery + 4);
+  CHECK(run.chain()["finalized_epoch"].get<long long>() > predicted_recovery);
+}
+
+TEST_CASE("double votes, surround votes and double proposals are caught and slashed", "[gasper]")
+{
+  using shsim::models::gasper::Chain;
+  using shsim::models::gasper::Vote;
+  // The spec's is_slashable_attestation_data, on hand-made votes.
+  Vote a, b;
+  a.target = {5, 10};
+  a.source = {4, 7};
+  b        = a;
+  CHECK_FALSE(Chain::double_vote(a, b));
+  b.head = 3;
+  CHECK(Chain::double_vote(a, b));
+  Vote wide, narrow;
+  wide.source   = {1, 0};
+  wide.target   = {6, 0};
+  narrow.source = {3, 0};
+  narrow.target = {4, 0};
+  CHECK(Chain::surround_vote(wide, narrow));
+  CHECK(Chain::surround_vote(narrow, wide));
+  narrow.source = {1, 0};
+  CHECK_FALSE(Chain::surround_vote(wide, narrow));
+
+  SECTION("in a run")
+  {
+    auto mode = GENERATE(std::string("vote"), std::string("surround"), std::string("propose"));
+    auto run  = simulate(gasper_lab("1h", 32,
+                                   fmt::format("adversaries:\n  - equivocate: {{ validators: [2], mode: {}, from: 6m }}\n",
+                                               mode),
+                                   100));
+    const auto& chain = run.chain();
+    INFO("mode " << mode);
+    REQUIRE(chain["slashings"].get<long long>() == 1);
+    CHECK(chain["slashed"][0]["node"].get<int>() == 2);
+    CHECK(chain["slashed"][0]["offence"].get<std::string>() ==
+          (mode == "vote" ? "double vote" : mode == "surround" ? "surround vote" : "double proposal"));
+    // The slashed node's validators are out and have lost at least 1/32 of their balance.
+    CHECK(chain["exited_validators"].get<long long>() == 10);
+    CHECK(chain["validator_balance"]["min"].get<double>() <= 32 * (1 - 1.0 / 32));
+    // 90 % of the stake remains honest and online: finality goes on.
+    CHECK(chain["finalized_epoch"].get<long long>() >= 6);
+    CHECK(chain["safety_violations"].get<long long>() == 0);
+  }
+}
