@@ -242,7 +242,8 @@ void Chain::propose(long long slot, int proposer, bool twin)
       block.aggregates.push_back(agg);
   process_epochs(block, head);
   if (!twin)
-    block.content = ledger_.select(params_.block_bytes.count, simulation_.censorship(proposer, block.number, simulation_.now()));
+    block.content = ledger_.select(params_.max_payload_bytes.count,
+                                   simulation_.censorship(proposer, block.number, simulation_.now()));
   uint32_t id = static_cast<uint32_t>(blocks_.size());
   blocks_.push_back(std::move(block));
   children_.emplace_back();
@@ -263,7 +264,7 @@ void Chain::propose(long long slot, int proposer, bool twin)
     ledger_.include(b.number, b.content, simulation_.now());
   }
   report_finality(b);
-  relay_->created(proposer, id, params_.block_bytes.count);
+  relay_->created(proposer, id, params_.block_bytes.count + b.content.bytes);
 }
 
 void Chain::validated(int node, uint32_t id)
@@ -661,7 +662,8 @@ void Chain::report_finality(const Block& block)
     const Block& f = blocks_[*it];
     simulation_.recorder().commit(now, CommitRecord{simulation_.scenario().parent.name, -1, f.number, 0, *it,
                                                     f.proposer, static_cast<double>(f.slot) * params_.seconds_per_slot.seconds,
-                                                    f.content.size(), params_.block_bytes.count, {}, false});
+                                                    f.content.size(), params_.block_bytes.count + f.content.bytes, {},
+                                                    false});
   }
   ledger_.finalize(blocks_[finalized_.root].number, now);
   last_final_block_ = finalized_.root;

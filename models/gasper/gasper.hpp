@@ -31,7 +31,7 @@
 //    move by inactivity penalties and slashing only;
 //  - exits take effect at once (no churn limit); a slashing applies its initial and correlation
 //    penalties at detection (the spec applies the latter halfway to withdrawability);
-//  - a block is `block_bytes` on the wire; its transactions come from the parent pool
+//  - a block is `block_bytes` plus its transactions on the wire; they come from the parent pool
 //    (sim/ledger.hpp): included when the block is proposed, final when its checkpoint finalizes.
 #pragma once
 
@@ -56,7 +56,8 @@ struct Params {
   int slots_per_epoch = 32;
   long long validators = 0;  // 0: one per node
   int aggregators_per_slot = 2;
-  Bytes block_bytes{100000};
+  Bytes block_bytes{50000};
+  Bytes max_payload_bytes{1875000};
   Bytes attestation_bytes{300};
   Bytes aggregate_bytes{600};
   Fraction proposer_score_boost{0.40};
@@ -88,7 +89,11 @@ struct Params {
             at_least<long long>(0));
     v.field("aggregators_per_slot", aggregators_per_slot,
             "nodes that collect a slot's attestations and send the aggregate to every node", at_least<int>(1));
-    v.field("block_bytes", block_bytes, "size of a beacon block on the wire", positive<Bytes>());
+    v.field("block_bytes", block_bytes, "size of a beacon block on the wire besides the transactions it carries",
+            positive<Bytes>());
+    v.field("max_payload_bytes", max_payload_bytes,
+            "most transaction bytes a block takes from the parent pool (30M gas at 16 gas per calldata byte)",
+            positive<Bytes>());
     v.field("attestation_bytes", attestation_bytes, "size of one node's attestation", positive<Bytes>());
     v.field("aggregate_bytes", aggregate_bytes, "size of an aggregate", positive<Bytes>());
     v.field("proposer_score_boost", proposer_score_boost,
