@@ -35,9 +35,14 @@ const std::string quick          = quick_scenario + " --set expect=[] --quiet";
 
 TEST_CASE("the same scenario and seed give byte-identical outputs; another seed gives others", "[cli][determinism]")
 {
-  // The parent alone, and a parent with both rollups, a bridge and relayers.
-  std::string scenario = GENERATE(as<std::string>{}, quick,
-                                  source_path("scenarios/rollups.yaml") + " --set duration=15m --set expect=[] --quiet");
+  // The parent alone, a parent with both rollups, a bridge and relayers, a Gasper parent under the
+  // same children, and proof of work with block relay and a selfish pool.
+  std::string scenario = GENERATE(
+      as<std::string>{}, quick,
+      source_path("scenarios/rollups.yaml") + " --set duration=15m --set expect=[] --quiet",
+      source_path("scenarios/gasper-rollups.yaml") + " --set duration=30m --set expect=[] --quiet",
+      source_path("scenarios/nakamoto-selfish-mining.yaml") +
+          " --set duration=3d --set parent.validators.count=300 --set output.events=csv --set expect=[] --quiet");
   std::string a = fresh_directory(), b = fresh_directory(), c = fresh_directory();
   REQUIRE(run_shsim("run " + scenario + " --out " + a) == 0);
   REQUIRE(run_shsim("run " + scenario + " --out " + b) == 0);

@@ -175,3 +175,25 @@ TEST_CASE("child chains, bridges and their adversaries are checked against each 
   CHECK(error_of(minimal(op + "bridges:\n  - { child: op }\nworkload:\n  - { chain: op, kind: deposit, rate: 1/s }\n"))
             .empty());
 }
+
+TEST_CASE("parent protocols refuse adversaries and settings they do not implement", "[scenario]")
+{
+  // Selfish mining and double spends are proof-of-work attacks; surround votes need Gasper's checkpoints.
+  CHECK_THAT(error_of(minimal("adversaries:\n  - selfish_mining: { stake: 30% }\n")),
+             Catch::Contains("adversaries[0].selfish_mining: the tendermint parent protocol has no 'selfish_mining' adversary"));
+  CHECK_THAT(error_of(minimal("parent:\n  protocol: gasper\nadversaries:\n  - double_spend: { stake: 30% }\n")),
+             Catch::Contains("the gasper parent protocol has no 'double_spend' adversary"));
+  CHECK_THAT(error_of(minimal("parent:\n  protocol: nakamoto\nadversaries:\n  - equivocate: { stake: 30% }\n")),
+             Catch::Contains("the nakamoto parent protocol has no 'equivocate' adversary"));
+  CHECK(error_of(minimal("parent:\n  protocol: nakamoto\nadversaries:\n  - selfish_mining: { stake: 30%, gamma: 0.5 }\n"))
+            .empty());
+  // Regional bandwidth needs a matrix file that gives it.
+  std::string lab = write_temporary("source: lab\nunit: one_way_ms\nregions: [lab]\nmatrix: [[10]]\n");
+  CHECK_THAT(error_of("name: t\nduration: 1m\nnetwork:\n  latency_matrix: " + lab +
+                      "\n  access: { regional_bandwidth: true }\n"),
+             Catch::Contains("network.access.regional_bandwidth: the latency matrix file"));
+  std::string bad = write_temporary("source: lab\nunit: one_way_ms\nregions: [a, b]\nmatrix: [[10, 20], [20, 10]]\n"
+                                    "upload_bps: [1.0e6]\n");
+  CHECK_THAT(error_of("name: t\nduration: 1m\nnetwork:\n  latency_matrix: " + bad + "\n"),
+             Catch::Contains("upload_bps: expected 2 values, one per region"));
+}
