@@ -155,6 +155,8 @@ std::string format_child_chain(const std::string& name, const nlohmann::json& ch
                        e["cost_of_corruption"].get<double>(), e["cheapest_attack"].get<std::string>(),
                        e["profit_from_corruption"].get<double>(), e["security_margin"].get<double>(),
                        e["secure"].get<bool>() ? "secure" : "NOT secure");
+  else if (e.contains("note"))
+    out += fmt::format("  {:<30} not computed: {}\n", "economic security", e["note"].get<std::string>());
   return out;
 }
 

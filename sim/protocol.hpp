@@ -44,6 +44,9 @@ public:
   virtual double safety_threshold() const = 0;
   /// Share of stake whose absence halts the chain.
   virtual double liveness_threshold() const = 0;
+  /// Whether misbehaving stake is slashed (false for proof of work: the economic-security summary
+  /// then says the cost of corruption is not modelled instead of computing one from slashing).
+  virtual bool slashes_stake() const { return true; }
   /// Whether the protocol implements a parent adversary kind (crash and parent_censor: all do).
   virtual bool supports_adversary(const std::string& kind) const
   {
@@ -53,6 +56,35 @@ public:
   virtual nlohmann::json summary() const { return nlohmann::json::object(); }
   /// The top-level keys summary() will have (expectations naming them are checked after the run).
   virtual std::vector<std::string> summary_keys() const { return {}; }
+};
+
+/// A parent protocol's parameters of type P, as the engine holds them.
+template <class P> class TypedParentParams : public ProtocolParams {
+public:
+  P params;
+  YAML::Node dump() const override { return SchemaWriter::write(params); }
+};
+
+/// The parse/document pair every parent protocol with a parameter struct P shares; the protocol
+/// reads its parameters back with params_of().
+template <class P> class TypedParentFactory : public ParentProtocolFactory {
+public:
+  using Typed = TypedParentParams<P>;
+  std::shared_ptr<ProtocolParams> parse(const YAML::Node& node, const std::string& path,
+                                        const SourceContext& context) const override
+  {
+    auto typed = std::make_shared<Typed>();
+    if (node.IsDefined() && !node.IsNull())
+      SchemaReader::read(node, path, context, typed->params);
+    return typed;
+  }
+  void document(std::vector<std::string>& lines, const std::string& prefix) const override
+  {
+    P defaults;
+    SchemaDocumenter documenter(lines, prefix);
+    defaults.describe(documenter);
+  }
+  template <class S> static const P& params_of(const S& scenario) { return scenario.parent.protocol.template as<Typed>().params; }
 };
 
 class ChildChain;

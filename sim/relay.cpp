@@ -11,6 +11,16 @@ const char* const step_names[] = {"block_inv", "block_getdata", "compact_block",
                                   "block_validated"};
 }
 
+std::string relay_transport_warning(const Scenario& scenario, uint64_t block_bytes)
+{
+  const auto& transport = scenario.network.transport;
+  if (transport.mode == "queued" || transport.mode == "latency" || scenario.parent.validators.count <= 100 ||
+      (transport.mode == "auto" && block_bytes < transport.flow_threshold.count))
+    return "";
+  return "blocks take the flow transport (one SimGrid comm and actor per hop): with many nodes this is slow; "
+         "network.transport.mode: queued models per-node upload queues at the latency transport's cost";
+}
+
 const char* RelayMessage::kind() const { return step_names[step]; }
 
 bool RelayMessage::is(const Message& message)

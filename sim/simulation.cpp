@@ -376,6 +376,13 @@ nlohmann::json Simulation::economic_security(const ChildChain& child) const
   for (const auto& bridge : bridges_)
     if (bridge->child() == child.name())
       profit += bridge->tvl();
+  if (!factory->slashes_stake())
+    return {{"stated", false},
+            {"profit_from_corruption", profit},
+            {"bonds_slashed_in_run", facts.bonds_slashed},
+            {"note", fmt::format("the {} parent slashes no stake: its cost of corruption is the cost of a hash-power "
+                                 "majority for the attack's length, which shsim does not model",
+                                 scenario_.parent.protocol.kind)}};
   // Ways to make the child accept a state it should not, each with what the attacker loses.
   nlohmann::json paths = nlohmann::json::array();
   double safety_share  = factory->safety_threshold();

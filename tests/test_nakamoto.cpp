@@ -43,6 +43,15 @@ std::string pow_lab(int seed, double tau_ms, double interval_s, double duration_
                      std::count(weights.begin(), weights.end(), ',') + 1, weights, rest);
 }
 
+/// Hash powers: miner 0 has `share`, `honest` miners split the rest equally.
+std::string attacker_and_honest(double share, int honest)
+{
+  std::string weights = fmt::format("{}", share);
+  for (int i = 0; i < honest; ++i)
+    weights += fmt::format(", {}", (1 - share) / honest);
+  return weights;
+}
+
 std::string equal_weights(int n)
 {
   std::string out;
@@ -103,9 +112,7 @@ TEST_CASE("a selfish pool's share of the main chain matches Eyal and Sirer's rev
     double alpha, gamma;
   };
   for (Case c : {Case{0.4, 0.0}, Case{0.3, 0.5}, Case{0.2, 0.0}}) {
-    std::string weights = fmt::format("{}", c.alpha);
-    for (int i = 0; i < 9; ++i)
-      weights += fmt::format(", {}", (1 - c.alpha) / 9);
+    std::string weights = attacker_and_honest(c.alpha, 9);
     double pool_blocks = 0, main_blocks = 0;
     for (int seed = 1; seed <= 4; ++seed) {
       auto run = simulate(pow_lab(seed, 1, 100, 5000 * 100, weights,
@@ -130,9 +137,7 @@ TEST_CASE("double spends succeed as often as Rosenfeld's closed form predicts", 
     int z;
   };
   for (Case c : {Case{0.1, 1}, Case{0.2, 2}, Case{0.3, 4}}) {
-    std::string weights = fmt::format("{}", c.q);
-    for (int i = 0; i < 5; ++i)
-      weights += fmt::format(", {}", (1 - c.q) / 5);
+    std::string weights = attacker_and_honest(c.q, 5);
     double successes = 0, attempts = 0;
     for (int seed = 1; seed <= 3; ++seed) {
       auto run = simulate(pow_lab(seed, 1, 100, 10000 * 100, weights,

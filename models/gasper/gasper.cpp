@@ -710,7 +710,7 @@ nlohmann::json Chain::summary() const
 
 namespace {
 
-class Factory : public ParentProtocolFactory {
+class Factory : public TypedParentFactory<Params> {
 public:
   std::string name() const override { return "gasper"; }
   std::string description() const override
@@ -718,29 +718,12 @@ public:
     return "Ethereum's Gasper: slots and epochs, LMD-GHOST with proposer boost, Casper FFG finality, inactivity "
            "leak and slashing (ethereum/consensus-specs phase0, altair, bellatrix)";
   }
-  std::shared_ptr<ProtocolParams> parse(const YAML::Node& node, const std::string& path,
-                                        const SourceContext& context) const override
-  {
-    auto typed = std::make_shared<TypedParams>();
-    if (node.IsDefined() && !node.IsNull())
-      SchemaReader::read(node, path, context, typed->params);
-    return typed;
-  }
-  void document(std::vector<std::string>& lines, const std::string& prefix) const override
-  {
-    Params defaults;
-    SchemaDocumenter documenter(lines, prefix);
-    defaults.describe(documenter);
-  }
   std::vector<std::string> review(const Scenario& scenario) const override
   {
     std::vector<std::string> warnings;
-    const Params& p = scenario.parent.protocol.as<TypedParams>().params;
-    if (scenario.network.transport.mode != "queued" && scenario.network.transport.mode != "latency" &&
-        scenario.parent.validators.count > 100 && p.block_bytes.count >= scenario.network.transport.flow_threshold.count)
-      warnings.push_back("blocks take the flow transport (one SimGrid comm and actor per hop): with many nodes "
-                         "this is slow; network.transport.mode: queued models per-node upload queues at the "
-                         "latency transport's cost");
+    const Params& p = params_of(scenario);
+    if (std::string warning = relay_transport_warning(scenario, p.block_bytes.count); !warning.empty())
+      warnings.push_back(warning);
     if (p.validators > 0 && p.validators < scenario.parent.validators.count)
       throw InputError(fmt::format("{}: parent.protocol.gasper.validators: {} validators cannot fill {} nodes "
                                    "(give at least one per node, or 0)",
@@ -759,7 +742,7 @@ public:
   void build(Simulation& simulation) const override
   {
     const Scenario& scenario = simulation.scenario();
-    chain_ = std::make_unique<Chain>(simulation, scenario.parent.protocol.as<TypedParams>().params);
+    chain_ = std::make_unique<Chain>(simulation, params_of(scenario));
     for (int v = 0; v < scenario.parent.validators.count; ++v)
       simulation.add_node(std::make_unique<BeaconNode>(simulation, v, *chain_));
     ParentLedger& ledger = simulation.ledger();

@@ -116,11 +116,7 @@ struct Params {
   }
 };
 
-class TypedParams : public ProtocolParams {
-public:
-  Params params;
-  YAML::Node dump() const override { return SchemaWriter::write(params); }
-};
+using TypedParams = TypedParentParams<Params>;
 
 struct Checkpoint {
   long long epoch = 0;

@@ -392,7 +392,7 @@ nlohmann::json Chain::summary() const
 
 namespace {
 
-class Factory : public ParentProtocolFactory {
+class Factory : public TypedParentFactory<Params> {
 public:
   std::string name() const override { return "nakamoto"; }
   std::string description() const override
@@ -400,29 +400,12 @@ public:
     return "Nakamoto proof of work: Poisson block discovery by hash power, longest chain, block relay over the "
            "overlay (Nakamoto 2008; SimBlock's Bitcoin model)";
   }
-  std::shared_ptr<ProtocolParams> parse(const YAML::Node& node, const std::string& path,
-                                        const SourceContext& context) const override
-  {
-    auto typed = std::make_shared<TypedParams>();
-    if (node.IsDefined() && !node.IsNull())
-      SchemaReader::read(node, path, context, typed->params);
-    return typed;
-  }
-  void document(std::vector<std::string>& lines, const std::string& prefix) const override
-  {
-    Params defaults;
-    SchemaDocumenter documenter(lines, prefix);
-    defaults.describe(documenter);
-  }
   std::vector<std::string> review(const Scenario& scenario) const override
   {
     std::vector<std::string> warnings;
-    const Params& p = scenario.parent.protocol.as<TypedParams>().params;
-    if (scenario.network.transport.mode != "queued" && scenario.network.transport.mode != "latency" &&
-        scenario.parent.validators.count > 100 && p.block_bytes.count >= scenario.network.transport.flow_threshold.count)
-      warnings.push_back("blocks take the flow transport (one SimGrid comm and actor per hop): with many nodes "
-                         "this is slow; network.transport.mode: queued models per-node upload queues at the "
-                         "latency transport's cost");
+    const Params& p = params_of(scenario);
+    if (std::string warning = relay_transport_warning(scenario, p.block_bytes.count); !warning.empty())
+      warnings.push_back(warning);
     if (scenario.duration.seconds < 10 * p.block_interval.seconds)
       warnings.push_back(fmt::format("the run lasts fewer than 10 block intervals ({}): expect few blocks",
                                      format_duration(p.block_interval)));
@@ -440,7 +423,7 @@ public:
   void build(Simulation& simulation) const override
   {
     const Scenario& scenario = simulation.scenario();
-    chain_ = std::make_unique<Chain>(simulation, scenario.parent.protocol.as<TypedParams>().params);
+    chain_ = std::make_unique<Chain>(simulation, params_of(scenario));
     for (int v = 0; v < scenario.parent.validators.count; ++v)
       simulation.add_node(std::make_unique<Miner>(simulation, v, *chain_));
     ParentLedger& ledger = simulation.ledger();
@@ -451,6 +434,7 @@ public:
   // A majority of hash power rewrites any history; no share of absent miners halts the chain.
   double safety_threshold() const override { return 0.5; }
   double liveness_threshold() const override { return 1.0; }
+  bool slashes_stake() const override { return false; }
   bool supports_adversary(const std::string& kind) const override
   {
     return kind == "selfish_mining" || kind == "double_spend" || ParentProtocolFactory::supports_adversary(kind);

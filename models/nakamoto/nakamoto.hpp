@@ -54,11 +54,7 @@ struct Params {
   }
 };
 
-class TypedParams : public ProtocolParams {
-public:
-  Params params;
-  YAML::Node dump() const override { return SchemaWriter::write(params); }
-};
+using TypedParams = TypedParentParams<Params>;
 
 struct Block {
   long long parent = -1;

@@ -13,7 +13,7 @@
 namespace shsim::models::tendermint {
 namespace {
 
-class Factory : public ParentProtocolFactory {
+class Factory : public TypedParentFactory<Params> {
 public:
   std::string name() const override { return "tendermint"; }
   std::string description() const override
@@ -21,26 +21,10 @@ public:
     return "Tendermint/CometBFT BFT consensus (arXiv 1807.04938, Algorithm 1), CometBFT default timeouts";
   }
 
-  std::shared_ptr<ProtocolParams> parse(const YAML::Node& node, const std::string& path,
-                                        const SourceContext& context) const override
-  {
-    auto typed = std::make_shared<TypedParams>();
-    if (node.IsDefined() && !node.IsNull())
-      SchemaReader::read(node, path, context, typed->params);
-    return typed;
-  }
-
-  void document(std::vector<std::string>& lines, const std::string& prefix) const override
-  {
-    Params defaults;
-    SchemaDocumenter documenter(lines, prefix);
-    defaults.describe(documenter);
-  }
-
   std::vector<std::string> review(const Scenario& scenario) const override
   {
     std::vector<std::string> warnings;
-    const Params& p = scenario.parent.protocol.as<TypedParams>().params;
+    const Params& p = params_of(scenario);
     const RegionMatrix& matrix = scenario.regions;
     double worst = 0, best = 1e300;
     for (const auto& row : matrix.one_way_seconds)
@@ -100,7 +84,7 @@ public:
   void build(Simulation& simulation) const override
   {
     const Scenario& scenario = simulation.scenario();
-    const Params& params     = scenario.parent.protocol.as<TypedParams>().params;
+    const Params& params     = params_of(scenario);
     // Voting power: stakes scaled to integers (largest = 1,000,000) so thresholds are exact.
     const auto& stakes = simulation.stakes();
     double largest     = *std::max_element(stakes.begin(), stakes.end());

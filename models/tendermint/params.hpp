@@ -53,10 +53,6 @@ struct Params {
   }
 };
 
-class TypedParams : public ProtocolParams {
-public:
-  Params params;
-  YAML::Node dump() const override { return SchemaWriter::write(params); }
-};
+using TypedParams = TypedParentParams<Params>;
 
 }  // namespace shsim::models::tendermint
