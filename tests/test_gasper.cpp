@@ -194,3 +194,29 @@ TEST_CASE("double votes, surround votes and double proposals are caught and slas
     CHECK(chain["safety_violations"].get<long long>() == 0);
   }
 }
+
+TEST_CASE("with half the stake offline the leak drains it to the ejection balance, then finality resumes",
+          "[gasper][statistics]")
+{
+  // 5 of 10 validators offline: the online half can only reach 2/3 once the absent validators are
+  // ejected at an effective balance of 16 ETH, about sqrt(2^25 ln 2) = 4 823 epochs into the leak.
+  const int slots         = 16;
+  const double epoch_secs = slots * 12;
+  const double epochs     = 4900;
+  auto run = simulate(gasper_lab(fmt::format("{}s", epochs * epoch_secs), slots,
+                                 "adversaries:\n  - crash: { validators: [0, 1, 2, 3, 4] }\n"));
+  const auto& chain = run.chain();
+  CHECK(chain["exited_validators"].get<long long>() == 5);
+  CHECK(chain["active_validators"].get<long long>() == 5);
+  long long ejected_at = -1;
+  for (const auto& e : run.events)
+    if (e.event == "epoch" && ejected_at < 0 && fields(e.detail)["active_balance"] < 5 * 32 + 1)  // only the online half left
+      ejected_at = e.height;
+  INFO("ejected at epoch " << ejected_at);
+  double t = static_cast<double>(ejected_at - 5);
+  // Ejection happens when the effective balance reaches 16: it drops from 17 to floor(balance) = 16
+  // once the balance falls 0.25 below 17 (hysteresis), at 16.75.
+  CHECK(32 * std::exp(-t * t / 33554432.0) == Approx(16.75).epsilon(0.01));
+  CHECK(chain["finalized_epoch"].get<long long>() > ejected_at);
+  CHECK(chain["validator_balance"]["max"].get<double>() == 32.0);
+}

@@ -275,6 +275,18 @@ void Chain::validated(int node, uint32_t id)
   if (block.slot > blocks_[view.latest].slot)
     view.latest = id;
   relay_->announce(node, id);  // gossip forwards every valid block
+  if (!known(node, block.parent)) {
+    // A block whose parent this node missed (it was offline or cut off): fetch the parent from a
+    // peer that has it, or from its proposer (standing for range sync); its own missing parent is
+    // fetched when it arrives, and so on back to what the node knows.
+    int source = blocks_[block.parent].proposer;
+    for (int peer : relay_->neighbours(node))
+      if (known(peer, block.parent) && simulation_.node(peer).online()) {
+        source = peer;
+        break;
+      }
+    relay_->request(node, source, block.parent);
+  }
   if (block.justified.epoch > view.justified.epoch)
     view.justified = block.justified;
   double slot_start = static_cast<double>(block.slot) * params_.seconds_per_slot.seconds;
