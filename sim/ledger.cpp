@@ -110,9 +110,11 @@ void ParentLedger::finalize(long long height, double time)
     ++final_height_;
     auto found = awaiting_finality_.find(final_height_);
     if (found != awaiting_finality_.end()) {
-      for (size_t index : found->second)
+      for (size_t index : found->second) {
         if (tagged_[index].tx.finalized)
           tagged_[index].tx.finalized(final_height_, time);
+        tagged_[index].tx = ParentTransaction{};  // final: its callbacks and names are no longer needed
+      }
       awaiting_finality_.erase(found);
     }
     for (auto& subscriber : final_subscribers_)

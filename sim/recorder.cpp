@@ -15,7 +15,8 @@ void Recorder::add_chain(ChainInfo info)
 void Recorder::event(double time, const std::string& chain, int node, const std::string& event, long long height,
                      int round, std::string detail)
 {
-  events_.push_back({time, chain, node, event, height, round, std::move(detail)});
+  if (keep_events_)
+    events_.push_back({time, chain, node, event, height, round, std::move(detail)});
 }
 
 void Recorder::commit(double time, const CommitRecord& record)

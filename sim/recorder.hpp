@@ -52,6 +52,8 @@ public:
   Recorder(double stall_threshold, double end_time) : stall_threshold_(stall_threshold), end_time_(end_time) {}
 
   void add_chain(ChainInfo info);
+  /// Whether the event log is kept (false when the scenario writes none: memory for long runs).
+  void keep_events(bool keep) { keep_events_ = keep; }
   void event(double time, const std::string& chain, int node, const std::string& event, long long height = -1,
              int round = -1, std::string detail = "");
   /// A node decided a block. Feeds the safety and liveness detectors.
@@ -96,6 +98,7 @@ private:
   double end_time_;
   std::map<std::string, ChainState> chains_;
   std::vector<EventRecord> events_;
+  bool keep_events_ = true;
 };
 
 }  // namespace shsim

@@ -511,6 +511,7 @@ RunResult Simulation::run(bool show_progress)
   recorder_           = std::make_unique<Recorder>(scenario_.detectors.stall_threshold.seconds,
                                                    scenario_.duration.seconds);
   recorder_->add_chain({scenario_.parent.name, scenario_.parent.protocol.kind, stakes_});
+  recorder_->keep_events(scenario_.output.events != "none");
   ledger_ = std::make_unique<ParentLedger>(*recorder_, scenario_.parent.name,
                                            ParentFees{scenario_.parent.economics.fee_per_byte,
                                                       scenario_.parent.economics.fee_per_transaction});
