@@ -169,12 +169,20 @@ void BlockRelay::received(int node, uint64_t id)
   ++b.holders;
   double elapsed = simulation_.now() - b.created;
   // Receptions come in time order, so each threshold is crossed once, at its time.
-  if (2 * b.holders >= static_cast<uint32_t>(nodes_) && 2 * (b.holders - 1) < static_cast<uint32_t>(nodes_))
+  if (2 * b.holders >= static_cast<uint32_t>(nodes_) && 2 * (b.holders - 1) < static_cast<uint32_t>(nodes_)) {
     to_50_.add(elapsed);
-  if (10 * b.holders >= 9 * static_cast<uint32_t>(nodes_) && 10 * (b.holders - 1) < 9 * static_cast<uint32_t>(nodes_))
+    b.to_50 = elapsed;
+  }
+  if (10 * b.holders >= 9 * static_cast<uint32_t>(nodes_) && 10 * (b.holders - 1) < 9 * static_cast<uint32_t>(nodes_)) {
     to_90_.add(elapsed);
+    b.to_90 = elapsed;
+  }
   if (b.holders == static_cast<uint32_t>(nodes_)) {
     to_100_.add(elapsed);
+    simulation_.recorder().event(simulation_.now(), simulation_.scenario().parent.name, -1, "block_propagated",
+                                 static_cast<long long>(id), -1,
+                                 fmt::format("bytes={} to_50={:.6f} to_90={:.6f} to_100={:.6f}", b.bytes, b.to_50,
+                                             b.to_90, elapsed));
     b.state.clear();
     b.state.shrink_to_fit();
   }

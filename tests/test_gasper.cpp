@@ -73,6 +73,17 @@ TEST_CASE("with full participation every checkpoint finalizes exactly 2 epochs a
     }
   CHECK(finalizations == chain["finalized_epoch"].get<long long>() - 1);  // every epoch from 2 on... and epoch 1
   CHECK(chain["checkpoint_finalization_delay"]["max"].get<double>() == Approx(2 * epoch_seconds));
+  // Every block reaches every node; its propagation event orders the 50/90/100 % times.
+  size_t propagated = 0;
+  for (const auto& e : run.events)
+    if (e.event == "block_propagated") {
+      auto f = fields(e.detail);
+      CHECK(f["to_50"] <= f["to_90"]);
+      CHECK(f["to_90"] <= f["to_100"]);
+      ++propagated;
+    }
+  CHECK(propagated == chain["propagation"]["time_to_100_percent"]["count"].get<size_t>());
+  CHECK(propagated >= 590);  // 600 slots, a few proposers may be offline: none here
   CHECK(chain["safety_violations"].get<long long>() == 0);
   // A block is final once the checkpoint after it is: between 2 and 3 epochs after its slot (up to 4
   // for the blocks of epochs 0 and 1, which the spec never justifies).
