@@ -240,9 +240,15 @@ std::string format_summary_table(const Scenario& scenario, const RunResult& resu
       out << format_child_chain(name, chain);
       continue;
     }
-    out << fmt::format("\nchain {} ({}, {} validators)\n", name, chain["protocol"].get<std::string>(),
-                       chain["validators"].get<int>());
-    out << fmt::format("  {:<28} {}\n", "blocks committed", chain["blocks_committed"].get<long long>());
+    std::string who = fmt::format("{} validators", chain["validators"].get<int>());
+    if (chain.contains("validators_hosted"))  // Gasper: nodes run many validators
+      who = fmt::format("{} nodes, {} validators", chain["validators"].get<int>(),
+                        chain["validators_hosted"].get<long long>());
+    else if (chain.contains("stale_rate"))  // proof of work: miners
+      who = fmt::format("{} miners", chain["validators"].get<int>());
+    out << fmt::format("\nchain {} ({}, {})\n", name, chain["protocol"].get<std::string>(), who);
+    out << fmt::format("  {:<28} {}\n", chain["protocol"] == "tendermint" ? "blocks committed" : "blocks final",
+                       chain["blocks_committed"].get<long long>());
     out << fmt::format("  {:<28} {}\n", "block interval p50/90/99/max", stats(chain["block_interval"], 1, "s"));
     bool slow_finality = chain["commit_latency"]["p50"].get<double>() > 10;
     out << fmt::format("  {:<28} {}\n", slow_finality ? "finality latency p50/90/99/max" : "commit latency p50/90/99/max",
