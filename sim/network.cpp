@@ -159,8 +159,7 @@ void Network::send(int from, int to, const MessagePtr& message)
     // One large message at a time leaves each node: wait for the upload queue, then transfer at the
     // narrower of the two ends.
     double start    = std::max(now, upload_free_at_[from]);
-    double transfer = static_cast<double>(message->bytes) * 8 /
-                      std::min(upload_bps_[placements_[from].region], download_bps_[placements_[to].region]);
+    double transfer = static_cast<double>(message->bytes) * 8 / std::min(upload_bps(from), download_bps(to));
     upload_free_at_[from] = start + transfer;
     deliver_later(from, to, message, start + transfer - now + draw_latency(from, to));
     return;

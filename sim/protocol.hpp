@@ -58,6 +58,21 @@ public:
   virtual std::vector<std::string> summary_keys() const { return {}; }
 };
 
+/// Reads `node` into a protocol's parameter struct; undefined or null leaves every default.
+template <class P>
+void read_params(const YAML::Node& node, const std::string& path, const SourceContext& context, P& params)
+{
+  if (node.IsDefined() && !node.IsNull())
+    SchemaReader::read(node, path, context, params);
+}
+/// Documents a parameter struct's keys with their defaults.
+template <class P> void document_params(std::vector<std::string>& lines, const std::string& prefix)
+{
+  P defaults;
+  SchemaDocumenter documenter(lines, prefix);
+  defaults.describe(documenter);
+}
+
 /// A parent protocol's parameters of type P, as the engine holds them.
 template <class P> class TypedParentParams : public ProtocolParams {
 public:
@@ -74,15 +89,12 @@ public:
                                         const SourceContext& context) const override
   {
     auto typed = std::make_shared<Typed>();
-    if (node.IsDefined() && !node.IsNull())
-      SchemaReader::read(node, path, context, typed->params);
+    read_params(node, path, context, typed->params);
     return typed;
   }
   void document(std::vector<std::string>& lines, const std::string& prefix) const override
   {
-    P defaults;
-    SchemaDocumenter documenter(lines, prefix);
-    defaults.describe(documenter);
+    document_params<P>(lines, prefix);
   }
   template <class S> static const P& params_of(const S& scenario) { return scenario.parent.protocol.template as<Typed>().params; }
 };

@@ -4,13 +4,7 @@
 
 namespace shsim {
 namespace {
-uint64_t splitmix64(uint64_t& x)
-{
-  uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-  z          = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z          = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
+uint64_t splitmix64(uint64_t& x) { return mix64(x += 0x9e3779b97f4a7c15ULL); }
 uint64_t fnv1a(std::string_view text)
 {
   uint64_t hash = 0xcbf29ce484222325ULL;

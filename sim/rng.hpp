@@ -10,6 +10,14 @@
 
 namespace shsim {
 
+/// SplitMix64's finalizer: a well-spread 64-bit hash of `x` (for draws keyed by ids, and hash keys).
+inline uint64_t mix64(uint64_t x)
+{
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
 class RandomStream {
 public:
   RandomStream(uint64_t master_seed, std::string_view purpose, uint64_t index = 0);

@@ -15,24 +15,20 @@ namespace {
 
 /// A node's attestation on its way to the slot's aggregator.
 struct AttestationMessage : Message {
+  static constexpr const char* kind_name = "attestation";
   Vote vote;
   uint32_t aggregate = 0;
-  const char* kind() const override { return "attestation"; }
+  const char* kind() const override { return kind_name; }
 };
 
 /// An aggregator's aggregate on its way to every node.
 struct AggregateMessage : Message {
+  static constexpr const char* kind_name = "aggregate";
   uint32_t aggregate = 0;
-  const char* kind() const override { return "aggregate"; }
+  const char* kind() const override { return kind_name; }
 };
 
-uint64_t mix(uint64_t x)
-{
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
+uint64_t mix(uint64_t x) { return mix64(x + 0x9E3779B97F4A7C15ULL); }
 uint64_t block_token(uint32_t id) { return mix(2 * static_cast<uint64_t>(id)); }
 uint64_t aggregate_token(uint32_t id) { return mix(2 * static_cast<uint64_t>(id) + 1); }
 
@@ -45,10 +41,12 @@ protected:
   {
     if (chain_.relay().handle(id(), from, message))
       return;
-    if (const auto* a = dynamic_cast<const AttestationMessage*>(&message))
-      chain_.attestation_arrived(id(), a->vote, a->aggregate);
-    else if (const auto* g = dynamic_cast<const AggregateMessage*>(&message))
-      chain_.aggregate_arrived(id(), g->aggregate);
+    if (message.kind() == AttestationMessage::kind_name) {
+      const auto& a = static_cast<const AttestationMessage&>(message);
+      chain_.attestation_arrived(id(), a.vote, a.aggregate);
+    } else if (message.kind() == AggregateMessage::kind_name) {
+      chain_.aggregate_arrived(id(), static_cast<const AggregateMessage&>(message).aggregate);
+    }
   }
 
 private:
@@ -132,8 +130,7 @@ Chain::Chain(Simulation& simulation, const Params& params)
   genesis.registry = registry;
   blocks_.push_back(genesis);
   children_.emplace_back();
-  latest_registry_       = registry;
-  latest_registry_epoch_ = 0;
+  set_latest_registry(registry, 0);
   views_.resize(nodes_);
   for (auto& view : views_)
     view.signature = block_token(0);
@@ -206,23 +203,31 @@ void Chain::slot_start(long long slot)
   simulation_.events().call_at(t0 + params_.seconds_per_slot.seconds, [this, slot] { slot_start(slot + 1); });
 }
 
+void Chain::set_latest_registry(std::shared_ptr<const Registry> registry, long long epoch)
+{
+  latest_registry_       = std::move(registry);
+  latest_registry_epoch_ = epoch;
+  // compute_proposer_index samples validators by effective balance; a node is drawn with the weight
+  // of all its active validators. The weights change only at epoch boundaries.
+  double total = 0;
+  proposer_weights_.assign(nodes_, 0);
+  for (int i = 0; i < nodes_; ++i) {
+    const auto& g = latest_registry_->groups[i];
+    total += g.active && !g.slashed ? g.effective * validators_of_[i] : 0;
+    proposer_weights_[i] = total;
+  }
+  active_balance_ = latest_registry_->total_active(validators_of_);
+}
+
 int Chain::draw_proposer(long long /*slot*/)
 {
-  // compute_proposer_index samples validators by effective balance; a node is drawn with the weight
-  // of all its active validators.
-  const Registry& registry = *latest_registry_;
-  double total             = 0;
-  std::vector<double> cumulative(nodes_);
-  for (int i = 0; i < nodes_; ++i) {
-    const auto& g = registry.groups[i];
-    total += g.active && !g.slashed ? g.effective * validators_of_[i] : 0;
-    cumulative[i] = total;
-  }
+  double total = proposer_weights_.back();
   if (total <= 0)
     return -1;
   double draw = proposer_stream_.uniform(0, total);
-  return std::min(nodes_ - 1, static_cast<int>(std::upper_bound(cumulative.begin(), cumulative.end(), draw) -
-                                              cumulative.begin()));
+  return std::min(nodes_ - 1, static_cast<int>(std::upper_bound(proposer_weights_.begin(), proposer_weights_.end(),
+                                                                draw) -
+                                              proposer_weights_.begin()));
 }
 
 void Chain::propose(long long slot, int proposer, bool twin)
@@ -479,7 +484,7 @@ uint32_t Chain::fork_choice(int node, long long slot)
         add(head, weight);
   if (view.timely_slot == slot && known(node, view.timely_block))
     add(view.timely_block,
-        params_.proposer_score_boost.value * latest_registry_->total_active(validators_of_) / params_.slots_per_epoch);
+        params_.proposer_score_boost.value * active_balance_ / params_.slots_per_epoch);
   // Descend from the justified root to the heaviest known child (ties: the later block).
   uint32_t head = root;
   for (;;) {
@@ -532,10 +537,8 @@ void Chain::process_epochs(Block& block, uint32_t parent)
   for (long long e = from; e < to; ++e)
     process_epoch(block, parent, e, registry);
   block.registry = registry;
-  if (to > latest_registry_epoch_) {
-    latest_registry_       = registry;
-    latest_registry_epoch_ = to;
-  }
+  if (to > latest_registry_epoch_)
+    set_latest_registry(registry, to);
 }
 
 void Chain::process_epoch(Block& block, uint32_t parent, long long e, std::shared_ptr<Registry>& registry)
@@ -757,9 +760,7 @@ public:
     chain_ = std::make_unique<Chain>(simulation, params_of(scenario));
     for (int v = 0; v < scenario.parent.validators.count; ++v)
       simulation.add_node(std::make_unique<BeaconNode>(simulation, v, *chain_));
-    ParentLedger& ledger = simulation.ledger();
-    start_sources(simulation, scenario.parent.name, "transaction",
-                  [&ledger](double time, uint64_t bytes) { ledger.submit(time, bytes); });
+    start_parent_workload(simulation);
     chain_->start();
   }
   // Two conflicting finalized checkpoints need 1/3 of the stake to double or surround vote; more than

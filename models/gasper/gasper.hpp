@@ -203,6 +203,7 @@ private:
   void report_finality(const Block& block);
   bool equivocating(int node, const char* what) const;
   int draw_proposer(long long slot);
+  void set_latest_registry(std::shared_ptr<const Registry> registry, long long epoch);
   bool known(int node, uint32_t id) const { return id == 0 || relay_->has(node, id); }
 
   Simulation& simulation_;
@@ -224,8 +225,10 @@ private:
   std::unordered_map<uint64_t, uint32_t> head_cache_;  // view signature -> head, cleared every slot
   long long cache_slot_ = -1;
   RandomStream proposer_stream_, aggregator_stream_;
-  std::shared_ptr<const Registry> latest_registry_;
+  std::shared_ptr<const Registry> latest_registry_;  // of the latest epoch boundary computed, on any chain
   long long latest_registry_epoch_ = -1;
+  std::vector<double> proposer_weights_;  // cumulative, from latest_registry_
+  double active_balance_ = 0;             // of latest_registry_
   // Finality as the ledger and the recorder see it.
   Checkpoint finalized_;
   uint32_t last_final_block_ = 0;

@@ -86,12 +86,7 @@ Chain::Chain(Simulation& simulation, const Params& params)
       spender_->until         = until;
       // The attacker knows its hash share q: it gives up once catching up from the deficit, (q/p)^(d+1)
       // (Nakamoto 2008, section 11), is below one in a million.
-      double q = 0, total = 0;
-      for (size_t v = 0; v < simulation.stakes().size(); ++v) {
-        total += simulation.stakes()[v];
-        q += spender_->members.count(static_cast<int>(v)) ? simulation.stakes()[v] : 0;
-      }
-      q /= total;
+      double q = hash_share(spender_->members);
       spender_->give_up_deficit =
           q < 0.5 ? std::max(1, static_cast<int>(std::ceil(std::log(1e-6) / std::log(q / (1 - q))))) : 1 << 30;
     }
@@ -99,6 +94,14 @@ Chain::Chain(Simulation& simulation, const Params& params)
 }
 
 void Chain::start() { schedule_mining(); }
+
+double Chain::hash_share(const std::set<int>& members) const
+{
+  double power = 0;
+  for (int m : members)
+    power += simulation_.stakes()[m];
+  return power / cumulative_power_.back();
+}
 
 void Chain::schedule_mining()
 {
@@ -162,10 +165,8 @@ bool Chain::adopt(int node, long long id) const
   // A tie between the selfish pool's block and an honest one: Eyal and Sirer's gamma decides, drawn
   // once per node and height so that the order of arrival does not matter.
   if (pool_ && block.by_pool != tip.by_pool && !pool_->members.count(node)) {
-    uint64_t x = seed_ ^ (static_cast<uint64_t>(node) << 32) ^ static_cast<uint64_t>(block.height) * 0x9E3779B97F4A7C15ULL;
-    x          = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    x          = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-    x ^= x >> 31;
+    uint64_t x = mix64(seed_ ^ (static_cast<uint64_t>(node) << 32) ^
+                       static_cast<uint64_t>(block.height) * 0x9E3779B97F4A7C15ULL);
     bool choose_pool = static_cast<double>(x >> 11) * 0x1.0p-53 < pool_->gamma;
     return choose_pool == block.by_pool;
   }
@@ -350,13 +351,6 @@ nlohmann::json Chain::summary() const
   for (long long b = best_; b != 0; b = blocks_[b].parent)
     pool_blocks += blocks_[b].by_pool ? 1 : 0;
   uint64_t stale = published_ - static_cast<uint64_t>(main_blocks);
-  double total_power = cumulative_power_.back();
-  auto share_of      = [&](const std::set<int>& members) {
-    double power = 0;
-    for (int m : members)
-      power += simulation_.stakes()[m];
-    return power / total_power;
-  };
   nlohmann::json out{{"blocks_published", published_},
                      {"main_chain_blocks", main_blocks},
                      {"stale_blocks", stale},
@@ -366,7 +360,7 @@ nlohmann::json Chain::summary() const
                      {"mean_block_interval", main_blocks > 0 ? blocks_[best_].mined / static_cast<double>(main_blocks) : 0},
                      {"propagation", relay_->summary()}};
   if (pool_) {
-    double alpha          = share_of(pool_->members);
+    double alpha          = hash_share(pool_->members);
     out["selfish_mining"] = {{"hash_share", alpha},
                              {"gamma", pool_->gamma},
                              {"pool_blocks_in_main_chain", pool_blocks},
@@ -376,7 +370,7 @@ nlohmann::json Chain::summary() const
                              {"eyal_sirer_revenue", selfish_revenue(alpha, pool_->gamma)}};
   }
   if (spender_) {
-    double q             = share_of(spender_->members);
+    double q             = hash_share(spender_->members);
     long long attempts   = spender_->successes + spender_->failures;
     out["double_spend"] = {{"hash_share", q},
                            {"confirmations", spender_->confirmations},
@@ -426,9 +420,7 @@ public:
     chain_ = std::make_unique<Chain>(simulation, params_of(scenario));
     for (int v = 0; v < scenario.parent.validators.count; ++v)
       simulation.add_node(std::make_unique<Miner>(simulation, v, *chain_));
-    ParentLedger& ledger = simulation.ledger();
-    start_sources(simulation, scenario.parent.name, "transaction",
-                  [&ledger](double time, uint64_t bytes) { ledger.submit(time, bytes); });
+    start_parent_workload(simulation);
     chain_->start();
   }
   // A majority of hash power rewrites any history; no share of absent miners halts the chain.

@@ -107,6 +107,7 @@ private:
   void validated(int node, long long id);
   bool adopt(int node, long long id) const;
   void best_changed(long long id);
+  double hash_share(const std::set<int>& members) const;
   bool known(int node, long long id) const { return id == 0 || relay_->has(node, static_cast<uint64_t>(id)); }
   // Adversaries.
   void pool_mined(int miner);

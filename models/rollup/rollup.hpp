@@ -163,15 +163,12 @@ public:
   {
     auto typed                = std::make_shared<TypedParams<P>>();
     typed->params.common.name = default_name_;
-    if (node.IsDefined() && !node.IsNull())
-      SchemaReader::read(node, path, context, typed->params);
+    read_params(node, path, context, typed->params);
     return typed;
   }
   void document(std::vector<std::string>& lines, const std::string& prefix) const override
   {
-    P defaults;
-    SchemaDocumenter documenter(lines, prefix);
-    defaults.describe(documenter);
+    document_params<P>(lines, prefix);
   }
   std::unique_ptr<ChildChain> build(Simulation& simulation, const ChildParams& base, int first_node) const override
   {

@@ -110,9 +110,7 @@ public:
     }
     for (int v = 0; v < static_cast<int>(stakes.size()); ++v)
       simulation.add_node(std::make_unique<Validator>(simulation, v, *chain_));
-    ParentLedger& ledger = simulation.ledger();
-    start_sources(simulation, scenario.parent.name, "transaction",
-                  [&ledger](double time, uint64_t bytes) { ledger.submit(time, bytes); });
+    start_parent_workload(simulation);
   }
 
   // More than 1/3 must double-sign for two conflicting commits (each needs > 2/3); more than 1/3

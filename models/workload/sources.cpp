@@ -2,6 +2,13 @@
 
 namespace shsim::models {
 
+void start_parent_workload(Simulation& simulation)
+{
+  ParentLedger& ledger = simulation.ledger();
+  start_sources(simulation, simulation.scenario().parent.name, "transaction",
+                [&ledger](double time, uint64_t bytes) { ledger.submit(time, bytes); });
+}
+
 void start_sources(Simulation& simulation, const std::string& chain, const std::string& kind, Submit submit)
 {
   const Scenario& scenario = simulation.scenario();

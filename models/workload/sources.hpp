@@ -15,5 +15,7 @@ using Submit = std::function<void(double, uint64_t)>;
 
 /// Starts a source for every workload entry of `chain` and `kind` (transaction, deposit, withdrawal).
 void start_sources(Simulation& simulation, const std::string& chain, const std::string& kind, Submit submit);
+/// The parent chain's own transactions, submitted to its pool (every parent protocol starts these).
+void start_parent_workload(Simulation& simulation);
 
 }  // namespace shsim::models
