@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -28,7 +29,8 @@ struct DepositDelivery : Message {
   DepositSink* bridge = nullptr;
   uint64_t deposit    = 0;
   int relayer         = -1;
-  const char* kind() const override { return "deposit_delivery"; }
+  static inline const MessageKind kind_id{"deposit_delivery"};
+  MessageKind kind() const override { return kind_id; }
 };
 
 /// Figures a child chain reports for the economic-security summary.
@@ -39,6 +41,10 @@ struct SecurityFacts {
   double bonds_slashed = 0;     // bonds lost in this run by posters of roots proven wrong
   size_t invalid_settled = 0;   // invalid state roots that settled in this run
 };
+
+/// The figures the engine adds to every child chain's summary entry: traffic per node and the
+/// economic-security summary (declared as ChildProtocolFactory::metrics()).
+std::vector<std::string> child_engine_metrics();
 
 class ChildChain {
 public:

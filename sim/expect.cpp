@@ -60,7 +60,8 @@ const nlohmann::json* find_metric(const nlohmann::json& summary, const std::stri
       return nullptr;
     node = &(*node)[part];
   }
-  return node != nullptr && node->is_number() ? node : nullptr;
+  // A figure, or null: a distribution with no samples (the metric exists but has no value).
+  return node != nullptr && (node->is_number() || node->is_null()) ? node : nullptr;
 }
 
 ExpectationResult evaluate(const Expectation& expectation, const nlohmann::json& summary)
@@ -69,13 +70,37 @@ ExpectationResult evaluate(const Expectation& expectation, const nlohmann::json&
   const nlohmann::json* metric = find_metric(summary, expectation.metric);
   if (metric == nullptr)
     return result;
-  result.found  = true;
-  result.actual = metric->get<double>();
+  result.found = true;
+  if (metric->is_null())
+    return result;  // no samples: an expectation on it cannot hold
+  result.has_value = true;
+  result.actual    = metric->get<double>();
   const double a = result.actual, b = expectation.value;
   const std::string& op = expectation.op;
   result.passed = (op == "==" && a == b) || (op == "!=" && a != b) || (op == "<" && a < b) ||
                   (op == "<=" && a <= b) || (op == ">" && a > b) || (op == ">=" && a >= b);
   return result;
+}
+
+const std::vector<std::string>& distribution_statistics()
+{
+  static const std::vector<std::string> statistics{"count", "mean", "p50", "p90", "p99", "max", "min"};
+  return statistics;
+}
+
+bool declared_metric(const std::vector<std::string>& declared, const std::string& path)
+{
+  for (const auto& entry : declared) {
+    if (entry == path)
+      return true;
+    if (entry.size() > 2 && entry.compare(entry.size() - 2, 2, "{}") == 0) {
+      std::string base = entry.substr(0, entry.size() - 2);
+      for (const auto& statistic : distribution_statistics())
+        if (path == base + "." + statistic)
+          return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace shsim

@@ -23,13 +23,19 @@ Parsed<Expectation> parse_expectation(const std::string& text);
 
 struct ExpectationResult {
   Expectation expectation;
-  bool found  = false;
-  bool passed = false;
-  double actual = 0;
+  bool found     = false;  // the metric exists in the summary
+  bool has_value = false;  // ... and has a value (a distribution with no samples has none)
+  bool passed    = false;
+  double actual  = 0;
 };
 
 /// Looks `metric` up in the summary ("parent.x.y" -> summary["chains"]["parent"]["x"]["y"]).
 const nlohmann::json* find_metric(const nlohmann::json& summary, const std::string& metric);
 ExpectationResult evaluate(const Expectation& expectation, const nlohmann::json& summary);
+/// Whether `path` ("stages.settled.p50") names a figure of a declaration list (see
+/// ChildProtocolFactory::metrics(): "stages.settled{}" declares a distribution).
+bool declared_metric(const std::vector<std::string>& declared, const std::string& path);
+/// The statistics of every distribution.
+const std::vector<std::string>& distribution_statistics();
 
 }  // namespace shsim

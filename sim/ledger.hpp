@@ -67,10 +67,10 @@ struct ParentFees {
 /// A transaction travelling from its poster's node to a parent validator, which puts it in the pool
 /// (any validator accepts it: handled by Node::deliver, whatever the parent protocol).
 struct ParentSubmission : Message {
-  static constexpr const char* kind_name = "parent_submission";
+  static inline const MessageKind kind_id{"parent_submission"};
   uint64_t ticket = 0;
   ParentTransaction tx;
-  const char* kind() const override { return kind_name; }
+  MessageKind kind() const override { return kind_id; }
 };
 
 class ParentLedger {

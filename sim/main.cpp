@@ -53,7 +53,7 @@ int run(const Options& options, const std::vector<std::string>& engine_args)
   for (const auto& e : result.summary["expectations"])
     if (!e["passed"].get<bool>())
       spdlog::error("expectation failed: {} (actual {})", e["expectation"].get<std::string>(),
-                    e["actual"].get<double>());
+                    e["actual"].is_null() ? std::string("none: no samples") : e["actual"].dump());
   return result.expectations_passed ? exit_ok : exit_expectation_failed;
 }
 

@@ -3,10 +3,29 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 #include <boost/intrusive_ptr.hpp>
 
 namespace shsim {
+
+/// A message class ("vote", "proposal", ...), interned by name: two kinds with the same name are
+/// the same kind, whatever translation unit or string literal made them. Handlers dispatch on it
+/// by comparing small integers, never string pointers (identical literals are merged or not at the
+/// linker's whim). Ids follow registration order, so they never reach an output: names do.
+class MessageKind {
+public:
+  explicit MessageKind(std::string_view name);
+  uint16_t id() const { return id_; }
+  const std::string& name() const;
+  friend bool operator==(MessageKind a, MessageKind b) { return a.id_ == b.id_; }
+  /// The name of the kind with this id.
+  static const std::string& name_of(uint16_t id);
+
+private:
+  uint16_t id_;
+};
 
 struct Message {
   Message()                          = default;
@@ -15,8 +34,8 @@ struct Message {
   virtual ~Message()                 = default;
   /// Simulated size on the wire.
   uint64_t bytes = 0;
-  /// Message class, used for transport choice and traffic accounting ("vote", "proposal", ...).
-  virtual const char* kind() const = 0;
+  /// Message class, used for dispatch and traffic accounting ("vote", "proposal", ...).
+  virtual MessageKind kind() const = 0;
 
   // Owners count without atomics: the simulation runs in one thread. A small pointer also keeps a
   // delivery's timer callback within SimGrid's inline storage (no allocation per message).

@@ -182,21 +182,22 @@ void Network::deliver_later(int from, int to, const MessagePtr& message, double 
   simulation_.events().deliver_at(sg4::Engine::get_clock() + delay, &simulation_.node(to), from, message);
 }
 
-std::array<uint64_t, 4>& Network::class_counters(const char* kind)
+std::array<uint64_t, 4>& Network::class_counters(MessageKind kind)
 {
-  for (auto& entry : per_class_)
-    if (entry.first == kind)
-      return entry.second;
-  per_class_.push_back({kind, {0, 0, 0, 0}});
-  return per_class_.back().second;
+  if (kind.id() >= per_class_.size()) {
+    per_class_.resize(kind.id() + 1, {0, 0, 0, 0});
+    class_seen_.resize(kind.id() + 1, false);
+  }
+  class_seen_[kind.id()] = true;
+  return per_class_[kind.id()];
 }
 
 nlohmann::json Network::transports_json() const
 {
   std::map<std::string, std::array<uint64_t, 4>> by_name;  // sorted, and merges equal names
-  for (const auto& [kind, c] : per_class_)
-    for (size_t i = 0; i < 4; ++i)
-      by_name[kind][i] += c[i];
+  for (size_t id = 0; id < per_class_.size(); ++id)
+    if (class_seen_[id])
+      by_name[MessageKind::name_of(static_cast<uint16_t>(id))] = per_class_[id];
   nlohmann::json classes = nlohmann::json::object();
   for (const auto& [kind, c] : by_name)
     classes[kind] = {{"latency_transport", {{"messages", c[0]}, {"bytes", c[1]}}},

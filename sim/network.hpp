@@ -94,10 +94,10 @@ private:
   mutable std::map<std::pair<sg4::Host*, sg4::Host*>, PathInfo> route_cache_;
   std::vector<uint64_t> messages_sent_, bytes_sent_;
   uint64_t dropped_ = 0;
-  // Per message class (keyed by the kind() pointer, a handful of classes): messages and bytes on
-  // each transport.
-  std::vector<std::pair<const char*, std::array<uint64_t, 4>>> per_class_;
-  std::array<uint64_t, 4>& class_counters(const char* kind);
+  // Per message class (indexed by kind id): messages and bytes on each transport.
+  std::vector<std::array<uint64_t, 4>> per_class_;
+  std::vector<bool> class_seen_;
+  std::array<uint64_t, 4>& class_counters(MessageKind kind);
 };
 
 }  // namespace shsim

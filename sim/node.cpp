@@ -12,7 +12,7 @@ void Node::deliver(int from, const Message& message)
   simulation_.count_event();
   if (!online_)
     return;
-  if (message.kind() == ParentSubmission::kind_name) {  // a validator takes a transaction into the pool
+  if (message.kind() == ParentSubmission::kind_id) {  // a validator takes a transaction into the pool
     const auto& submission = static_cast<const ParentSubmission&>(message);
     simulation_.ledger().accept(submission.ticket, now(), submission.tx);
     return;

@@ -2,7 +2,9 @@
 
 #include "sim/protocol.hpp"
 
+#include <cmath>
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <sstream>
 
@@ -76,9 +78,23 @@ void write_outputs(const std::string& directory, const Scenario& scenario, const
 
 namespace {
 
-/// A duration in the unit that reads best: 850ms, 12.3s, 5.2m, 3.1h, 7.0d.
+/// A figure of the summary; NaN for null (a distribution with no samples).
+double number(const nlohmann::json& value)
+{
+  return value.is_number() ? value.get<double>() : std::numeric_limits<double>::quiet_NaN();
+}
+
+/// `value` with `decimals` decimals, or "-" when there is none.
+std::string fixed(double value, int decimals)
+{
+  return std::isnan(value) ? std::string("-") : fmt::format("{:.{}f}", value, decimals);
+}
+
+/// A duration in the unit that reads best: 850ms, 12.3s, 5.2m, 3.1h, 7.0d; "-" when there is none.
 std::string human(double seconds)
 {
+  if (std::isnan(seconds))
+    return "-";
   if (seconds < 1)
     return fmt::format("{:.0f}ms", seconds * 1e3);
   if (seconds < 120)
@@ -95,8 +111,8 @@ std::string stage_row(const char* label, const nlohmann::json& s)
   if (s["count"].get<size_t>() == 0)
     return fmt::format("  {:<30} {:>8}\n", label, 0);
   return fmt::format("  {:<30} {:>8} {:>9} {:>9} {:>9} {:>9}\n", label, s["count"].get<size_t>(),
-                     human(s["p50"].get<double>()), human(s["p90"].get<double>()), human(s["p99"].get<double>()),
-                     human(s["max"].get<double>()));
+                     human(number(s["p50"])), human(number(s["p90"])), human(number(s["p99"])),
+                     human(number(s["max"])));
 }
 
 std::string format_child_chain(const std::string& name, const nlohmann::json& chain)
@@ -123,13 +139,13 @@ std::string format_child_chain(const std::string& name, const nlohmann::json& ch
     out += stage_row("withdrawal claimed", w["claimed"]);
   }
   out += fmt::format("  {:<30} safe {} p50 / {} max, finalized {} max\n", "head lag behind unsafe",
-                     human(chain["safe_head_lag"]["p50"].get<double>()), human(chain["safe_head_lag"]["max"].get<double>()),
-                     human(chain["finalized_head_lag"]["max"].get<double>()));
+                     human(number(chain["safe_head_lag"]["p50"])), human(number(chain["safe_head_lag"]["max"])),
+                     human(number(chain["finalized_head_lag"]["max"])));
   const auto& forced = chain["forced_inclusion"];
   if (forced["forced"].get<size_t>() > 0)
     out += fmt::format("  {:<30} {} censored, {} forced through the parent, delay p50 {} max {}\n", "forced inclusion",
                        forced["censored"].get<size_t>(), forced["forced"].get<size_t>(),
-                       human(forced["delay"]["p50"].get<double>()), human(forced["delay"]["max"].get<double>()));
+                       human(number(forced["delay"]["p50"])), human(number(forced["delay"]["max"])));
   if (chain.contains("roots")) {
     const auto& r = chain["roots"];
     out += fmt::format("  {:<30} {} posted, {} invalid, {} challenged, {} defeated, {} settled, {} invalid settled\n",
@@ -141,19 +157,19 @@ std::string format_child_chain(const std::string& name, const nlohmann::json& ch
     out += fmt::format("  {:<30} {} committed, {} proven, {} verified, {} executed; proving p50 {}, queue wait max {}\n",
                        "batches and proofs", p["batches_committed"].get<size_t>(), p["proven"].get<size_t>(),
                        p["verified"].get<size_t>(), p["executed"].get<size_t>(),
-                       human(p["proving_time"]["p50"].get<double>()), human(p["queue_wait"]["max"].get<double>()));
+                       human(number(p["proving_time"]["p50"])), human(number(p["queue_wait"]["max"])));
   }
   size_t violations = chain["safety_violations"].get<size_t>();
   out += fmt::format("  {:<30} {}\n", "safety", violations == 0 ? std::string("no invalid state settled")
                                                                   : fmt::format("{} VIOLATIONS", violations));
   for (const auto& v : chain["safety"])
-    out += fmt::format("    root {} settled at {}: {}\n", v["root"].get<size_t>(), human(v["settled"].get<double>()),
+    out += fmt::format("    root {} settled at {}: {}\n", v["root"].get<size_t>(), human(number(v["settled"])),
                        v["reason"].get<std::string>());
   const auto& e = chain["economic_security"];
   if (e["stated"].get<bool>())
     out += fmt::format("  {:<30} cost of corruption {:.4g} ({}), profit {:.4g}, margin {:.4g}: {}\n", "economic security",
-                       e["cost_of_corruption"].get<double>(), e["cheapest_attack"].get<std::string>(),
-                       e["profit_from_corruption"].get<double>(), e["security_margin"].get<double>(),
+                       number(e["cost_of_corruption"]), e["cheapest_attack"].get<std::string>(),
+                       number(e["profit_from_corruption"]), number(e["security_margin"]),
                        e["secure"].get<bool>() ? "secure" : "NOT secure");
   else if (e.contains("note"))
     out += fmt::format("  {:<30} not computed: {}\n", "economic security", e["note"].get<std::string>());
@@ -185,12 +201,12 @@ std::string format_protocol_figures(const nlohmann::json& chain)
   std::ostringstream out;
   if (chain.contains("stale_rate"))
     out << fmt::format("  {:<28} {} of {} published ({:.3f}%)\n", "stale blocks", chain["stale_blocks"].get<long long>(),
-                       chain["blocks_published"].get<long long>(), 100 * chain["stale_rate"].get<double>());
+                       chain["blocks_published"].get<long long>(), 100 * number(chain["stale_rate"]));
   if (chain.contains("propagation")) {
     const auto& p = chain["propagation"];
-    out << fmt::format("  {:<28} {:.3f} / {:.3f} / {:.3f} s ({} relay, {} blocks)\n", "to 50/90/100% of nodes (p50)",
-                       p["time_to_50_percent"]["p50"].get<double>(), p["time_to_90_percent"]["p50"].get<double>(),
-                       p["time_to_100_percent"]["p50"].get<double>(), p["mode"].get<std::string>(),
+    out << fmt::format("  {:<28} {} / {} / {} s ({} relay, {} blocks)\n", "to 50/90/100% of nodes (p50)",
+                       fixed(number(p["time_to_50_percent"]["p50"]), 3), fixed(number(p["time_to_90_percent"]["p50"]), 3),
+                       fixed(number(p["time_to_100_percent"]["p50"]), 3), p["mode"].get<std::string>(),
                        p["time_to_50_percent"]["count"].get<long long>());
   }
   if (chain.contains("finalized_epoch")) {
@@ -198,9 +214,9 @@ std::string format_protocol_figures(const nlohmann::json& chain)
                        "checkpoints", chain["validators_hosted"].get<long long>(),
                        chain["justified_epoch"].get<long long>(), chain["finalized_epoch"].get<long long>(),
                        chain["finality_delay_epochs"].get<long long>());
-    out << fmt::format("  {:<28} {:.4f} mean, {:.4f} lowest; {} epochs of inactivity leak\n", "target participation",
-                       chain["target_participation"]["mean"].get<double>(),
-                       chain["target_participation"]["min"].get<double>(), chain["inactivity_leak_epochs"].get<long long>());
+    out << fmt::format("  {:<28} {} mean, {} lowest; {} epochs of inactivity leak\n", "target participation",
+                       fixed(number(chain["target_participation"]["mean"]), 4),
+                       fixed(number(chain["target_participation"]["min"]), 4), chain["inactivity_leak_epochs"].get<long long>());
     out << fmt::format("  {:<28} {} slashed, {} exited of {} validators\n", "slashing and exits",
                        chain["slashings"].get<long long>(), chain["exited_validators"].get<long long>(),
                        chain["validators_hosted"].get<long long>());
@@ -208,15 +224,15 @@ std::string format_protocol_figures(const nlohmann::json& chain)
   if (chain.contains("selfish_mining")) {
     const auto& m = chain["selfish_mining"];
     out << fmt::format("  {:<28} alpha {:.3f}, gamma {:.2f}: revenue {:.4f} (Eyal-Sirer {:.4f})\n", "selfish mining",
-                       m["hash_share"].get<double>(), m["gamma"].get<double>(), m["relative_revenue"].get<double>(),
-                       m["eyal_sirer_revenue"].get<double>());
+                       number(m["hash_share"]), number(m["gamma"]), number(m["relative_revenue"]),
+                       number(m["eyal_sirer_revenue"]));
   }
   if (chain.contains("double_spend")) {
     const auto& d = chain["double_spend"];
     out << fmt::format("  {:<28} q {:.3f}, z {}: {} of {} succeeded ({:.4f}; Rosenfeld {:.4f})\n", "double spends",
-                       d["hash_share"].get<double>(), d["confirmations"].get<int>(), d["successes"].get<long long>(),
-                       d["attempts"].get<long long>(), d["success_rate"].get<double>(),
-                       d["rosenfeld_probability"].get<double>());
+                       number(d["hash_share"]), d["confirmations"].get<int>(), d["successes"].get<long long>(),
+                       d["attempts"].get<long long>(), number(d["success_rate"]),
+                       number(d["rosenfeld_probability"]));
   }
   return out.str();
 }
@@ -231,8 +247,9 @@ std::string format_summary_table(const Scenario& scenario, const RunResult& resu
   auto stats = [](const nlohmann::json& s, double scale, const char* unit) {
     if (s["count"].get<size_t>() == 0)
       return std::string("-");
-    return fmt::format("{:.3f} / {:.3f} / {:.3f} / {:.3f} {}", s["p50"].get<double>() * scale,
-                       s["p90"].get<double>() * scale, s["p99"].get<double>() * scale, s["max"].get<double>() * scale,
+    return fmt::format("{} / {} / {} / {} {}", fixed(number(s["p50"]) * scale, 3),
+                       fixed(number(s["p90"]) * scale, 3), fixed(number(s["p99"]) * scale, 3),
+                       fixed(number(s["max"]) * scale, 3),
                        unit);
   };
   for (const auto& [name, chain] : result.summary["chains"].items()) {
@@ -254,48 +271,50 @@ std::string format_summary_table(const Scenario& scenario, const RunResult& resu
                          chain["missed_slots"].get<long long>());
     else
       out << fmt::format("  {:<28} {}\n", "block interval p50/90/99/max", stats(chain["block_interval"], 1, "s"));
-    bool slow_finality = chain["commit_latency"]["p50"].get<double>() > 10;
+    bool slow_finality = number(chain["commit_latency"]["p50"]) > 10;
     out << fmt::format("  {:<28} {}\n", slow_finality ? "finality latency p50/90/99/max" : "commit latency p50/90/99/max",
                        slow_finality ? stats(chain["commit_latency"], 1, "s") : stats(chain["commit_latency"], 1e3, "ms"));
     out << fmt::format("  {:<28} {}\n", "tx latency p50/90/99/max", stats(chain["transaction_latency"], 1, "s"));
     out << fmt::format("  {:<28} {} committed, {} pending\n", "transactions",
                        chain["transactions_committed"].get<long long>(), chain["transactions_pending"].get<long long>());
     if (chain["protocol"] == "tendermint")
-      out << fmt::format("  {:<28} mean {:.2f}, max {:.0f} ({} heights needed more than one)\n", "rounds per height",
-                         chain["rounds_per_height"]["mean"].get<double>(), chain["rounds_per_height"]["max"].get<double>(),
+      out << fmt::format("  {:<28} mean {}, max {} ({} heights needed more than one)\n", "rounds per height",
+                         fixed(number(chain["rounds_per_height"]["mean"]), 2),
+                         fixed(number(chain["rounds_per_height"]["max"]), 0),
                          chain["heights_with_extra_rounds"].get<long long>());
     out << format_protocol_figures(chain);
     out << fmt::format("  {:<28} {}\n", "safety violations", chain["safety_violations"].get<long long>());
     for (const auto& v : chain["safety"])
       out << fmt::format("    height {}: conflicting commits, {} validators accountable ({:.1f}% of stake)\n",
                          v["height"].get<long long>(), v["accountable_validators"].size(),
-                         100 * v["accountable_stake_share"].get<double>());
+                         100 * number(v["accountable_stake_share"]));
     out << fmt::format("  {:<28} longest gap {:.1f}s, {} stalls over {:.0f}s\n", "liveness",
-                       chain["liveness"]["longest_gap"].get<double>(), chain["liveness"]["stalls"].get<long long>(),
-                       chain["liveness"]["stall_threshold"].get<double>());
+                       number(chain["liveness"]["longest_gap"]), chain["liveness"]["stalls"].get<long long>(),
+                       number(chain["liveness"]["stall_threshold"]));
     if (chain.contains("messages_per_node"))
-      out << fmt::format("  {:<28} {:.0f} messages, {:.1f} MiB\n", "sent per node (mean)",
-                         chain["messages_per_node"]["mean"].get<double>(),
-                         chain["bytes_per_node"]["mean"].get<double>() / 1048576);
+      out << fmt::format("  {:<28} {} messages, {} MiB\n", "sent per node (mean)",
+                         fixed(number(chain["messages_per_node"]["mean"]), 0),
+                         fixed(number(chain["bytes_per_node"]["mean"]) / 1048576, 1));
     if (chain.contains("child_load"))
-      out << fmt::format("  {:<28} {:.1f} KiB per block (mean), {:.1f} MiB and {:.4g} in fees in all\n",
-                         "load from children", chain["child_load"]["bytes_per_block"]["mean"].get<double>() / 1024,
-                         chain["child_load"]["bytes"].get<double>() / 1048576, chain["child_load"]["fees"].get<double>());
+      out << fmt::format("  {:<28} {} KiB per block (mean), {:.1f} MiB and {:.4g} in fees in all\n",
+                         "load from children", fixed(number(chain["child_load"]["bytes_per_block"]["mean"]) / 1024, 1),
+                         number(chain["child_load"]["bytes"]) / 1048576, number(chain["child_load"]["fees"]));
   }
   if (result.summary.contains("bridges"))
     for (const auto& [name, bridge] : result.summary["bridges"].items())
       out << format_bridge(name, bridge);
   const auto& perf = result.performance;
   out << fmt::format("\nrun: {} events in {:.2f}s wall ({:.2f}M events/s, {:.0f}x real time, {:.0f} MiB peak)\n",
-                     perf["events_processed"].get<long long>(), perf["wall_seconds"].get<double>(),
-                     perf["events_per_second"].get<double>() / 1e6,
-                     perf["simulated_seconds_per_wall_second"].get<double>(), perf["peak_memory_mib"].get<double>());
+                     perf["events_processed"].get<long long>(), number(perf["wall_seconds"]),
+                     number(perf["events_per_second"]) / 1e6,
+                     number(perf["simulated_seconds_per_wall_second"]), number(perf["peak_memory_mib"]));
   out << fmt::format("network: {}\n", run["network_model"].get<std::string>());
   if (!result.summary["expectations"].empty()) {
     out << "\nexpectations:\n";
     for (const auto& e : result.summary["expectations"])
       out << fmt::format("  {} {} (actual {})\n", e["passed"].get<bool>() ? "PASS" : "FAIL",
-                         e["expectation"].get<std::string>(), e["actual"].get<double>());
+                         e["expectation"].get<std::string>(),
+                         e["actual"].is_null() ? std::string("none: no samples") : fmt::format("{}", number(e["actual"])));
   }
   return out.str();
 }
@@ -310,12 +329,13 @@ void check_expectation_metrics(const Scenario& scenario)
   nlohmann::json skeleton;
   skeleton["chains"] = empty.chains_summary(traffic);
   skeleton["run"]    = {{"seed", 0}, {"simulated_seconds", 0}, {"events_processed", 0}, {"nodes", 0}};
-  // Child chains' and bridges' keys depend on their model: their names are checked here, their keys
-  // when the run's summary exists (before anything is written).
+  // Child chains and bridges: the figures their models declare.
+  std::map<std::string, std::vector<std::string>> declared;
   for (const auto& child : scenario.children)
-    skeleton["chains"][child.name()] = nlohmann::json::object();
+    if (const auto* factory = ProtocolRegistry::instance().find_child(child.kind))
+      declared[child.name()] = factory->metrics();
   for (const auto& bridge : scenario.bridges)
-    skeleton["bridges"][bridge.name] = nlohmann::json::object();
+    declared[bridge.name] = ProtocolRegistry::instance().bridge_metrics();
   // The parent protocol's own keys likewise.
   std::vector<std::string> protocol_keys;
   if (const auto* factory = ProtocolRegistry::instance().find_parent(scenario.parent.protocol.kind))
@@ -323,8 +343,20 @@ void check_expectation_metrics(const Scenario& scenario)
   for (size_t i = 0; i < scenario.expect.size(); ++i) {
     Expectation e = *parse_expectation(scenario.expect[i]).value;
     std::string owner = e.metric.substr(0, e.metric.find('.'));
-    if ((skeleton["chains"].contains(owner) && owner != scenario.parent.name) || skeleton["bridges"].contains(owner))
-      continue;
+    if (auto found = declared.find(owner); found != declared.end()) {
+      std::string rest = e.metric.size() > owner.size() + 1 ? e.metric.substr(owner.size() + 1) : "";
+      if (declared_metric(found->second, rest))
+        continue;
+      std::vector<std::string> names;
+      for (const auto& m : found->second)
+        names.push_back(m.size() > 2 && m.compare(m.size() - 2, 2, "{}") == 0 ? m.substr(0, m.size() - 2) + ".p50" : m);
+      std::string reason = fmt::format("unknown metric '{}'", e.metric);
+      if (auto guess = did_you_mean(rest, names))
+        reason += fmt::format(" (did you mean '{}.{}'?)", owner, *guess);
+      else
+        reason += " (see `shsim schema` and README, 'summary.json keys')";
+      throw InputError(fmt::format("{}: expect[{}]: {}", scenario.expect_locations[i], i, reason));
+    }
     if (owner == scenario.parent.name && e.metric.size() > owner.size() + 1) {
       std::string rest = e.metric.substr(owner.size() + 1);
       if (std::find(protocol_keys.begin(), protocol_keys.end(), rest.substr(0, rest.find('.'))) != protocol_keys.end())

@@ -120,6 +120,10 @@ public:
   virtual void document(std::vector<std::string>& lines, const std::string& prefix) const = 0;
   /// Warnings about parameters that make results questionable; may throw InputError.
   virtual std::vector<std::string> review(const Scenario& scenario, const ChildParams& params) const = 0;
+  /// Every figure this kind puts in its summary.json entry, as dotted paths; a path ending in "{}" is
+  /// a distribution (count, mean, p50, p90, p99, max, min). Expectations are checked against it
+  /// before the run; tests check it against real summaries.
+  virtual std::vector<std::string> metrics() const = 0;
   /// Creates the chain's nodes, with ids first_node, first_node + 1, ... (one per node_regions()).
   virtual std::unique_ptr<ChildChain> build(Simulation& simulation, const ChildParams& params,
                                             int first_node) const = 0;
@@ -135,6 +139,9 @@ class ProtocolRegistry {
 public:
   void set_bridge_builder(BridgeBuilder builder) { bridge_builder_ = std::move(builder); }
   const BridgeBuilder& bridge_builder() const { return bridge_builder_; }
+  /// A bridge's figures in summary.json "bridges.<name>", declared as ChildProtocolFactory::metrics().
+  void set_bridge_metrics(std::vector<std::string> metrics) { bridge_metrics_ = std::move(metrics); }
+  const std::vector<std::string>& bridge_metrics() const { return bridge_metrics_; }
   static ProtocolRegistry& instance();
   void add_parent(std::unique_ptr<ParentProtocolFactory> factory);
   const ParentProtocolFactory* find_parent(const std::string& name) const;
@@ -147,6 +154,7 @@ private:
   std::map<std::string, std::unique_ptr<ParentProtocolFactory>> parents_;
   std::map<std::string, std::unique_ptr<ChildProtocolFactory>> children_;
   BridgeBuilder bridge_builder_;
+  std::vector<std::string> bridge_metrics_;
 };
 
 /// A parent protocol chosen by name with its parsed parameters; written `protocol: tendermint` or

@@ -7,8 +7,9 @@
 namespace shsim {
 
 namespace {
-const char* const step_names[] = {"block_inv", "block_getdata", "compact_block", "block_getblocktxn", "block",
-                                  "block_validated"};
+const MessageKind step_kinds[] = {MessageKind{"block_inv"},         MessageKind{"block_getdata"},
+                                  MessageKind{"compact_block"},     MessageKind{"block_getblocktxn"},
+                                  MessageKind{"block"},             MessageKind{"block_validated"}};
 }
 
 std::string relay_transport_warning(const Scenario& scenario, uint64_t block_bytes)
@@ -21,12 +22,12 @@ std::string relay_transport_warning(const Scenario& scenario, uint64_t block_byt
          "network.transport.mode: queued models per-node upload queues at the latency transport's cost";
 }
 
-const char* RelayMessage::kind() const { return step_names[step]; }
+MessageKind RelayMessage::kind() const { return step_kinds[step]; }
 
 bool RelayMessage::is(const Message& message)
 {
-  const char* kind = message.kind();
-  return std::find(std::begin(step_names), std::end(step_names), kind) != std::end(step_names);
+  MessageKind kind = message.kind();
+  return std::find(std::begin(step_kinds), std::end(step_kinds), kind) != std::end(step_kinds);
 }
 
 BlockRelay::BlockRelay(Simulation& simulation, RelayParams params, std::vector<std::vector<int>> neighbours)

@@ -67,7 +67,7 @@ struct RelayMessage : Message {
   enum Step : uint8_t { inv, getdata, compact_block, getblocktxn, block, validated };
   Step step     = inv;
   uint64_t id   = 0;  // the protocol's dense block id
-  const char* kind() const override;
+  MessageKind kind() const override;
   static bool is(const Message& message);
 };
 

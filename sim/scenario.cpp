@@ -216,7 +216,7 @@ void check_child_adversary(const Scenario& s, const Adversary& a, size_t i, cons
     if (a.count > s.bridges[found - bridges.begin()].relayers)
       fail({"adversaries", index, a.kind, "count"}, path + ".count",
            fmt::format("the bridge has only {} relayers", s.bridges[found - bridges.begin()].relayers));
-    if (a.mode == "slow" && a.delay.seconds <= 0)
+    if (a.relayer_mode == "slow" && a.delay.seconds <= 0)
       fail({"adversaries", index, a.kind, "delay"}, path + ".delay", "a slow relayer needs a positive delay");
     return;
   }

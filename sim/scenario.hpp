@@ -220,7 +220,8 @@ struct Adversary {
   ValidatorSelection who;
   Duration from{0};
   std::optional<Duration> until;
-  std::string mode = "both";                        // equivocate: propose | vote | both; relayer_fault
+  std::string mode = "both";                        // equivocate: propose | vote | both | surround
+  std::string relayer_mode = "down";                // relayer_fault: down | slow | premature | replay
   std::vector<std::vector<std::string>> groups;     // partition
   std::string chain;                                // child-chain adversaries
   std::string bridge;                               // relayer_fault
@@ -317,7 +318,7 @@ struct Adversary {
     });
     v.option("relayer_fault", "relayers of a bridge misbehave", [&](auto& o) {
       o.field("bridge", bridge, "the bridge");
-      o.field("mode", mode,
+      o.field("mode", relayer_mode,
               "down: relay nothing; slow: relay after `delay`; premature: relay before the source finalized; "
               "replay: relay every message twice",
               one_of({"down", "slow", "premature", "replay"}));

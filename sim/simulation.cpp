@@ -367,6 +367,19 @@ void Simulation::build_children_and_bridges()
   }
 }
 
+std::vector<std::string> child_engine_metrics()
+{
+  return {"messages_per_node{}",
+          "bytes_per_node{}",
+          "economic_security.cost_of_corruption",
+          "economic_security.profit_from_corruption",
+          "economic_security.security_margin",
+          "economic_security.cost_to_profit_ratio",
+          "economic_security.accountable_stake_share",
+          "economic_security.slashed_in_run",
+          "economic_security.bonds_slashed_in_run"};
+}
+
 nlohmann::json Simulation::economic_security(const ChildChain& child) const
 {
   const Economics& economics = scenario_.parent.economics;
@@ -574,7 +587,9 @@ RunResult Simulation::run(bool show_progress)
       throw InputError(fmt::format("{}: expect[{}]: unknown metric '{}' (see README, 'summary.json keys')",
                                    scenario_.expect_locations[i], i, outcome.expectation.metric));
     result.expectations_passed = result.expectations_passed && outcome.passed;
-    expectations.push_back({{"expectation", text}, {"passed", outcome.passed}, {"actual", outcome.actual}});
+    expectations.push_back({{"expectation", text},
+                            {"passed", outcome.passed},
+                            {"actual", outcome.has_value ? nlohmann::json(outcome.actual) : nlohmann::json(nullptr)}});
   }
   result.summary["expectations"] = expectations;
 

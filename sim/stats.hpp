@@ -1,4 +1,6 @@
 // Distributions of samples reported as count / mean / p50 / p90 / p99 / max / min (nearest-rank percentiles).
+// An empty distribution reports count 0 and null for every statistic: a 0 would be read as a real
+// measurement and silently pull averages over runs down.
 #pragma once
 
 #include <algorithm>
@@ -40,6 +42,9 @@ public:
 
   nlohmann::json to_json() const
   {
+    if (values_.empty())
+      return {{"count", 0},      {"mean", nullptr}, {"p50", nullptr}, {"p90", nullptr},
+              {"p99", nullptr},  {"max", nullptr},  {"min", nullptr}};
     return {{"count", count()},     {"mean", mean()},           {"p50", percentile(50)},
             {"p90", percentile(90)}, {"p99", percentile(99)}, {"max", max()}, {"min", min()}};
   }

@@ -6,10 +6,12 @@
 // so a parent block commits 3d after its proposal and blocks come every T = 3d + timeout_commit.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <sstream>
 
+#include "models/registry.hpp"
 #include "tests/support.hpp"
 
 using shsim::testing::simulate;
@@ -319,6 +321,21 @@ workload:
     auto unchecked = bridge("require_finality: false", "premature");
     CHECK(unchecked["unfinalized_deliveries"].get<int>() > 0);
   }
+  SECTION("a relayer_fault without a mode takes the relayers down: nothing is delivered")
+  {
+    // The key's default is a mode the key accepts (down), and the fault does something.
+    auto down = bridge("replay_protection: true", "down, from: 0s, until: 1h");
+    auto run  = simulate(lab("12m", base + "bridges:\n  - { child: op, relayers: 1, poll_interval: 5s }\n"
+                                         "adversaries:\n  - relayer_fault: { bridge: op-bridge }\n"));
+    const auto& defaulted = run.summary["bridges"]["op-bridge"];
+    CHECK(down["deposits"]["credited"]["count"] == 0);
+    CHECK(defaulted["deposits"]["credited"]["count"] == 0);
+    CHECK(defaulted["deposits"]["initiated"].get<int>() >= 60);
+    // A distribution with no samples has no percentiles: null, not 0 (an average over runs would
+    // silently count a 0).
+    CHECK(defaulted["deposits"]["credited"]["p50"].is_null());
+    CHECK(defaulted["deposits"]["credited"]["max"].is_null());
+  }
   SECTION("honest relayers deliver everything once, after finality")
   {
     auto honest = bridge("replay_protection: true", "slow, delay: 1s, from: 1h");  // fault never active
@@ -327,4 +344,58 @@ workload:
     CHECK(honest["deposits"]["credited"]["count"].get<int>() >= 60);
     CHECK(honest["withdrawals"]["claimed"].get<int>() >= 10);
   }
+}
+
+namespace {
+/// Every figure of a summary entry: "a.b" for numbers and nulls, "a.b{}" for distributions.
+void figures(const nlohmann::json& node, const std::string& prefix, std::vector<std::string>& out)
+{
+  if (node.is_object() && node.contains("count") && node.contains("p50")) {
+    out.push_back(prefix + "{}");
+    return;
+  }
+  if (node.is_object()) {
+    for (const auto& [key, value] : node.items())
+      figures(value, prefix.empty() ? key : prefix + "." + key, out);
+  } else if (node.is_number() || node.is_null()) {
+    out.push_back(prefix);
+  }
+}
+}  // namespace
+
+TEST_CASE("child chains and bridges declare exactly the figures their summaries report", "[rollup][metrics]")
+{
+  // Expectations on a child's figures are checked against these declarations before the run, so a
+  // declaration that drifts from the summary would refuse a good expectation or accept a bad one.
+  shsim::models::register_all();
+  const auto& registry = shsim::ProtocolRegistry::instance();
+  auto run             = simulate(lab("10m", R"(
+children:
+  - optimistic_rollup: { name: op, batch_interval: 10s, proposal_interval: 60s, challenge_window: 2m }
+  - zk_rollup: { name: zk, batch_interval: 30s, provers: { count: 4, time: { fixed: { value: 20s } } } }
+bridges:
+  - { child: op, relayers: 1, poll_interval: 5s, tvl: 1.0e6 }
+workload:
+  - { chain: op, rate: 1/s, size: 200B }
+  - { chain: zk, rate: 1/s, size: 200B }
+  - { chain: op, kind: deposit, rate: 6/min, size: 300B }
+  - { chain: op, kind: withdrawal, rate: 3/min, size: 200B }
+)"));
+  auto check = [](const nlohmann::json& summary, std::vector<std::string> declared) {
+    std::vector<std::string> reported;
+    figures(summary, "", reported);
+    for (const auto& figure : reported) {
+      INFO(figure);
+      CHECK(std::find(declared.begin(), declared.end(), figure) != declared.end());
+    }
+    for (const auto& figure : declared) {
+      INFO(figure);
+      // economic_security.bonds_slashed_in_run is reported only by parents that slash no stake.
+      if (figure != "economic_security.bonds_slashed_in_run")
+        CHECK(std::find(reported.begin(), reported.end(), figure) != reported.end());
+    }
+  };
+  check(run.chain("op"), registry.find_child("optimistic_rollup")->metrics());
+  check(run.chain("zk"), registry.find_child("zk_rollup")->metrics());
+  check(run.summary["bridges"]["op-bridge"], registry.bridge_metrics());
 }

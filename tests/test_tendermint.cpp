@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "models/tendermint/messages.hpp"
 #include "tests/support.hpp"
 
 using shsim::testing::simulate;
@@ -172,4 +173,37 @@ TEST_CASE("gossip over a complete overlay commits as fast as direct sends; over 
   CHECK(chain["blocks_committed"].get<int>() > 40);
   CHECK(chain["commit_latency"]["p50"].get<double>() > 3 * d + 1e-3);
   CHECK(chain["commit_latency"]["max"].get<double>() <= 9 * (d + serialization) + 1e-6);
+}
+
+TEST_CASE("votes go to the chain's members only, not to the other nodes of the run", "[tendermint][membership]")
+{
+  // Algorithm 1 broadcasts to the validators. With 4 validators every height costs 4 x 4 prevotes
+  // (each validator's own included) per round, however many sequencers and provers the run holds:
+  // 32 ZK provers must not raise it to 4 x 36.
+  auto run = simulate(lab(4, "2m", R"(
+children:
+  - zk_rollup: { name: zk, batch_interval: 30s, provers: { count: 32, time: { fixed: { value: 20s } } } }
+)"));
+  const auto& chain   = run.chain();
+  const auto& classes = run.summary["run"]["transports"]["classes"];
+  double rounds = chain["rounds_per_height"]["mean"].get<double>() * chain["blocks_committed"].get<double>();
+  REQUIRE(rounds > 0);
+  CHECK(classes["prevote"]["latency_transport"]["messages"].get<double>() / rounds == Approx(16).margin(0.5));
+  CHECK(classes["precommit"]["latency_transport"]["messages"].get<double>() / rounds == Approx(16).margin(0.5));
+  // Per-node message counts say so: a validator sends about 2 x 4 votes per round, plus proposals.
+  CHECK(chain["messages_per_node"]["mean"].get<double>() / rounds < 12);
+}
+
+TEST_CASE("message kinds compare by name, not by the address of the string that made them", "[message]")
+{
+  // Identical string literals may or may not be merged by the linker (they are not under
+  // -fsanitize=address); a kind built from a run-time string is the same kind all the same.
+  std::string runtime_name = std::string("pre") + "vote";
+  shsim::MessageKind rebuilt{runtime_name};
+  CHECK(rebuilt == shsim::models::tendermint::Vote::prevote_kind);
+  CHECK_FALSE(rebuilt == shsim::models::tendermint::Vote::precommit_kind);
+  CHECK(rebuilt.name() == "prevote");
+  shsim::models::tendermint::Vote vote;
+  vote.type = shsim::models::tendermint::VoteType::precommit;
+  CHECK(vote.kind() == shsim::MessageKind{std::string("precommit")});
 }

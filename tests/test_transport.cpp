@@ -12,7 +12,7 @@ using namespace shsim;
 namespace {
 
 struct Probe : Message {
-  const char* kind() const override { return "probe"; }
+  MessageKind kind() const override { return MessageKind{"probe"}; }
 };
 
 /// At t = 1 s every node but the last sends one message to the last node, which records arrivals.

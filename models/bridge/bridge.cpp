@@ -34,7 +34,7 @@ public:
     for (const auto& a : simulation.scenario().adversaries)
       if (a.kind == "relayer_fault" && a.bridge == config.name) {
         faults_.push_back(&a);
-        if (a.mode == "down") {
+        if (a.relayer_mode == "down") {
           int count = a.count == 0 ? config.relayers : a.count;
           simulation.schedule_outage(std::vector<int>(all.begin(), all.begin() + count), a.from.seconds,
                                      a.until ? a.until->seconds : 1e300, config.name, "relayer");
@@ -144,7 +144,7 @@ private:
   {
     double now             = relayers_[r]->time();
     const Adversary* fault = fault_of(r, now);
-    bool premature         = fault != nullptr && fault->mode == "premature";
+    bool premature         = fault != nullptr && fault->relayer_mode == "premature";
     double retry           = 10 * config_.poll_interval.seconds;
     auto due               = [&](const Message& m) {
       double ready = premature ? m.source_included : m.source_final;
@@ -153,8 +153,8 @@ private:
       auto sent = m.relayed_at.find(r);
       return sent == m.relayed_at.end() || now - sent->second >= retry;
     };
-    double delay = fault != nullptr && fault->mode == "slow" ? fault->delay.seconds : 0;
-    int copies   = fault != nullptr && fault->mode == "replay" ? 2 : 1;
+    double delay = fault != nullptr && fault->relayer_mode == "slow" ? fault->delay.seconds : 0;
+    int copies   = fault != nullptr && fault->relayer_mode == "replay" ? 2 : 1;
     for (uint64_t id = first_open_deposit_; id < deposits_.size(); ++id) {
       Message& d = deposits_[id];
       if (!due(d))
@@ -237,6 +237,11 @@ private:
 
 void register_bridge(ProtocolRegistry& registry)
 {
+  registry.set_bridge_metrics({"relayers", "tvl", "deposits.initiated", "deposits.included_on_parent{}",
+                               "deposits.final_on_parent{}", "deposits.credited{}", "withdrawals.claimable",
+                               "withdrawals.claimed", "withdrawals.claimable_to_claimed{}", "double_deliveries",
+                               "unfinalized_deliveries", "rejected_duplicates", "rejected_unfinalized",
+                               "safety_violations"});
   registry.set_bridge_builder([](Simulation& simulation, const BridgeConfig& config, size_t, ChildChain& child,
                                  int first_node) -> std::unique_ptr<BridgeRuntime> {
     return std::make_unique<Bridge>(simulation, config, child, first_node);

@@ -15,17 +15,17 @@ namespace {
 
 /// A node's attestation on its way to the slot's aggregator.
 struct AttestationMessage : Message {
-  static constexpr const char* kind_name = "attestation";
+  static inline const MessageKind kind_id{"attestation"};
   Vote vote;
   uint32_t aggregate = 0;
-  const char* kind() const override { return kind_name; }
+  MessageKind kind() const override { return kind_id; }
 };
 
 /// An aggregator's aggregate on its way to every node.
 struct AggregateMessage : Message {
-  static constexpr const char* kind_name = "aggregate";
+  static inline const MessageKind kind_id{"aggregate"};
   uint32_t aggregate = 0;
-  const char* kind() const override { return kind_name; }
+  MessageKind kind() const override { return kind_id; }
 };
 
 uint64_t mix(uint64_t x) { return mix64(x + 0x9E3779B97F4A7C15ULL); }
@@ -41,10 +41,10 @@ protected:
   {
     if (chain_.relay().handle(id(), from, message))
       return;
-    if (message.kind() == AttestationMessage::kind_name) {
+    if (message.kind() == AttestationMessage::kind_id) {
       const auto& a = static_cast<const AttestationMessage&>(message);
       chain_.attestation_arrived(id(), a.vote, a.aggregate);
-    } else if (message.kind() == AggregateMessage::kind_name) {
+    } else if (message.kind() == AggregateMessage::kind_id) {
       chain_.aggregate_arrived(id(), static_cast<const AggregateMessage&>(message).aggregate);
     }
   }

@@ -22,6 +22,13 @@ enum OptimisticTimers { propose_timer = 100, defend_timer, react_timer };
 
 class Optimistic : public Rollup {
 public:
+  /// The figures add_summary() reports.
+  static std::vector<std::string> own_metrics()
+  {
+    return {"roots.proposed",      "roots.posted",         "roots.invalid",           "roots.challenged",
+            "roots.defeated",      "roots.settled_valid",  "roots.settled_invalid",   "disputes.moves_included",
+            "disputes.duration{}", "challengers_unsafe_head{}"};
+  }
   Optimistic(Simulation& simulation, const OptimisticParams& params, int first_node)
       : Rollup(simulation, params.common, params.forced_inclusion, first_node, "optimistic_rollup")
       , params_(params)

@@ -296,6 +296,19 @@ void Rollup::finish()
   }
 }
 
+std::vector<std::string> rollup_metrics()
+{
+  std::vector<std::string> metrics{
+      "blocks_produced", "batches_posted", "heads.unsafe", "heads.safe", "heads.finalized", "heads.state_posted",
+      "heads.settled", "safe_head_lag{}", "finalized_head_lag{}", "transactions_submitted", "stages.soft_confirmed{}",
+      "stages.included{}", "stages.parent_final{}", "stages.root_posted{}", "stages.settled{}", "withdrawals.initiated",
+      "withdrawals.provable{}", "withdrawals.claimable{}", "withdrawals.claimed{}", "forced_inclusion.censored",
+      "forced_inclusion.forced", "forced_inclusion.delay{}", "safety_violations"};
+  for (auto& engine : child_engine_metrics())
+    metrics.push_back(std::move(engine));
+  return metrics;
+}
+
 nlohmann::json Rollup::summary() const
 {
   // Each stage's latency from submission, over the transactions that reached it.

@@ -47,7 +47,8 @@ struct ChildTx {
 /// A new child block as the sequencer gossips it (the unsafe head).
 struct UnsafeBlock : Message {
   uint32_t number = 0;
-  const char* kind() const override { return "unsafe_block"; }
+  static inline const MessageKind kind_id{"unsafe_block"};
+  MessageKind kind() const override { return kind_id; }
 };
 
 struct ChildBlock {
@@ -150,6 +151,9 @@ private:
 
 /// Registers a rollup model: parses and documents its parameters P (defaults from P, chain name
 /// `default_name` when none is given) and builds a Chain; the model adds its own review().
+/// The figures every rollup reports (summary()), plus what the engine adds to each child chain.
+std::vector<std::string> rollup_metrics();
+
 template <class P, class Chain> class RollupFactory : public ChildProtocolFactory {
 public:
   RollupFactory(std::string name, std::string description, std::string default_name)
@@ -169,6 +173,13 @@ public:
   void document(std::vector<std::string>& lines, const std::string& prefix) const override
   {
     document_params<P>(lines, prefix);
+  }
+  std::vector<std::string> metrics() const override
+  {
+    std::vector<std::string> all = rollup_metrics();
+    for (auto& own : Chain::own_metrics())
+      all.push_back(std::move(own));
+    return all;
   }
   std::unique_ptr<ChildChain> build(Simulation& simulation, const ChildParams& base, int first_node) const override
   {

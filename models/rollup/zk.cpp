@@ -6,6 +6,7 @@
 // Proofs are verified in batch order; a prover that goes down loses the batch it was proving, which
 // goes back to the queue when it returns.
 #include <algorithm>
+#include <cmath>
 #include <deque>
 #include <set>
 #include <map>
@@ -20,20 +21,29 @@ namespace {
 
 struct ProveJob : Message {
   size_t batch = 0;
-  const char* kind() const override { return "prove_job"; }
+  static inline const MessageKind kind_id{"prove_job"};
+  MessageKind kind() const override { return kind_id; }
 };
 struct ProofDone : Message {
   size_t batch = 0;
-  const char* kind() const override { return "proof_done"; }
+  static inline const MessageKind kind_id{"proof_done"};
+  MessageKind kind() const override { return kind_id; }
 };
 struct ProverReady : Message {
-  const char* kind() const override { return "prover_ready"; }
+  static inline const MessageKind kind_id{"prover_ready"};
+  MessageKind kind() const override { return kind_id; }
 };
 
 enum ZkTimers { proving_timer = 100 };
 
 class Zk : public Rollup {
 public:
+  /// The figures add_summary() reports.
+  static std::vector<std::string> own_metrics()
+  {
+    return {"proofs.batches_committed",     "proofs.proven",        "proofs.verified", "proofs.executed",
+            "proofs.proving_time{}",        "proofs.expected_proving_time", "proofs.queue_wait{}"};
+  }
   Zk(Simulation& simulation, const ZkParams& params, int first_node)
       : Rollup(simulation, params.common, params.forced_inclusion, first_node, "zk_rollup")
       , params_(params)
@@ -218,16 +228,29 @@ public:
                       "zk")
   {
   }
-  std::vector<std::string> review(const Scenario&, const ChildParams& base) const override
+  std::vector<std::string> review(const Scenario& scenario, const ChildParams& base) const override
   {
     const auto& p = params_of(base);
     std::vector<std::string> warnings;
-    double load = p.provers.time.expected() / p.common.batch_interval.seconds / p.provers.count;
+    // Offered load of the prover pool: proofs needed per second x mean proving time / provers. The
+    // batcher splits a batch interval's blocks into batches of at most max_batch_bytes, and each
+    // batch needs its own proof, so the batch rate grows with the chain's data rate.
+    double data_rate = static_cast<double>(p.common.block_overhead.count) / p.common.block_time.seconds;
+    for (const auto& w : scenario.workload)
+      if (w.chain == p.common.name && w.kind != "deposit")
+        data_rate += w.rate.per_second * static_cast<double>(w.size.count);
+    double per_interval = std::max(1.0, std::ceil(data_rate * p.common.batch_interval.seconds /
+                                                  static_cast<double>(p.common.max_batch_bytes.count)));
+    double batch_rate   = per_interval / p.common.batch_interval.seconds;
+    double load         = batch_rate * p.provers.time.expected() / p.provers.count;
     if (load >= 1)
-      warnings.push_back(fmt::format("{}: {} provers cannot keep up with a batch every {} (mean proving time {:.0f}s, "
-                                     "load {:.2f}): the proof queue grows without bound",
-                                     p.common.name, p.provers.count, format_duration(p.common.batch_interval),
-                                     p.provers.time.expected(), load));
+      warnings.push_back(fmt::format("{}: the prover pool is overloaded (offered load {:.2f} >= 1): {} provers with a "
+                                     "mean proving time of {:.0f}s cannot keep up with {:.1f} batches per hour ({} "
+                                     "per {} batch interval at this workload): the proof queue grows without bound "
+                                     "and the figures depend on the run's length; add provers or lengthen "
+                                     "batch_interval",
+                                     p.common.name, load, p.provers.count, p.provers.time.expected(), batch_rate * 3600,
+                                     per_interval, format_duration(p.common.batch_interval)));
     return warnings;
   }
 };

@@ -32,7 +32,8 @@ struct Proposal : Message {
   BlockPtr block;
   int valid_round;  // -1, or the round in which v got 2/3 prevotes (re-proposal)
   double sent_at;   // when this proposal message left the proposer
-  const char* kind() const override { return "proposal"; }
+  static inline const MessageKind kind_id{"proposal"};
+  MessageKind kind() const override { return kind_id; }
 };
 
 enum class VoteType { prevote, precommit };
@@ -44,13 +45,17 @@ struct Vote : Message {
   int round;
   uint64_t block_id;
   int validator;
-  const char* kind() const override { return type == VoteType::prevote ? "prevote" : "precommit"; }
+  static inline const MessageKind prevote_kind{"prevote"}, precommit_kind{"precommit"};
+  MessageKind kind() const override { return type == VoteType::prevote ? prevote_kind : precommit_kind; }
 };
+
+/// Catch-up requests and answers share one traffic class.
+inline const MessageKind catchup_kind{"catchup"};
 
 /// "I am at height h; send me what you decided there." Sent on recovery and when a peer is ahead.
 struct CatchUpRequest : Message {
   long long height;
-  const char* kind() const override { return "catchup"; }
+  MessageKind kind() const override { return catchup_kind; }
 };
 
 /// A decided block with its commit certificate (the precommits that decided it).
@@ -59,7 +64,7 @@ struct Decision : Message {
   int round;
   std::vector<int> signers;
   long long sender_height;  // lets the receiver know whether to ask for more
-  const char* kind() const override { return "catchup"; }
+  MessageKind kind() const override { return catchup_kind; }
 };
 
 }  // namespace shsim::models::tendermint

@@ -123,7 +123,7 @@ void Validator::on_recover()
   // Consensus state survives the restart (CometBFT keeps a write-ahead log); timers do not. Ask the
   // peers what was decided meanwhile and, failing news, move on to the next round.
   log_at(spdlog::level::info, id(), "recovers at height {} round {}", height_, round_);
-  for (int peer = 0; peer < simulation().node_count(); ++peer)
+  for (int peer = 0; peer < chain_.members(); ++peer)
     if (peer != id())
       ask_to_catch_up(peer);
   if (step_ == Step::new_height)
@@ -362,9 +362,10 @@ void Validator::try_decide(int round)
       return;
     }
     // 2f + 1 precommits for a block we never received: fetch it from a peer that signed it.
-    int signer = -1;
+    int signer           = -1;
+    const uint64_t wanted = block;  // a structured binding cannot be captured in C++20
     state.precommits.for_each([&](int validator, uint64_t id_voted) {
-      if (id_voted == block && validator != id() && signer < 0)
+      if (id_voted == wanted && validator != id() && signer < 0)
         signer = validator;
     });
     if (signer >= 0)
@@ -492,7 +493,7 @@ void Validator::broadcast(const MessagePtr& message)
       send(peer, message);
     return;
   }
-  for (int peer = 0; peer < simulation().node_count(); ++peer)
+  for (int peer = 0; peer < chain_.members(); ++peer)
     if (peer != id())
       send(peer, message);
 }
@@ -531,7 +532,7 @@ void Validator::resend_current_round(int only_to)
   for (const auto& sent : sent_this_height_) {
     if (sent.round != round_)
       continue;
-    for (int peer = 0; peer < simulation().node_count(); ++peer) {
+    for (int peer = 0; peer < chain_.members(); ++peer) {
       if (peer == id() || (only_to >= 0 && peer != only_to))
         continue;
       bool in_group = sent.group < 0 || e == nullptr ||
@@ -548,7 +549,7 @@ std::pair<std::vector<int>, std::vector<int>> Validator::split_honest_halves(con
   // Half A: every other honest validator plus the equivocators; half B: the rest.
   std::vector<int> a(e.members.begin(), e.members.end()), b;
   int position = 0;
-  for (int peer = 0; peer < simulation().node_count(); ++peer)
+  for (int peer = 0; peer < chain_.members(); ++peer)
     if (!e.members.count(peer))
       (position++ % 2 == 0 ? a : b).push_back(peer);
   return {a, b};

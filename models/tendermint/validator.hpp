@@ -72,6 +72,9 @@ struct Chain {
   /// More than 1/3 (the paper's f + 1).
   bool is_one_third(long long power_sum) const { return 3 * power_sum > total_power; }
   const Equivocation* equivocation_of(int validator, double now) const;
+  /// The chain's members are its validators, nodes 0 .. members() - 1: protocol messages go to
+  /// them only, never to the run's other nodes (sequencers, provers, relayers).
+  int members() const { return static_cast<int>(power.size()); }
 };
 
 class Validator : public Node {
