@@ -1,7 +1,12 @@
 // shsim: the command line. Subcommands run, check, config and schema; SimGrid's own --cfg=... and
 // --log=... options pass through to the engine. Exit codes: 0 success, 1 an expectation failed,
-// 2 bad input, 3 internal error.
+// 2 bad input (scenario, a file it names, the command line; nothing is written), 3 internal error,
+// 130 / 143 interrupted by SIGINT / SIGTERM (nothing new is written).
+#include <cerrno>
+#include <climits>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -11,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "models/registry.hpp"
+#include "sim/interrupt.hpp"
 #include "sim/output.hpp"
 #include "sim/scenario.hpp"
 #include "sim/simulation.hpp"
@@ -23,7 +29,7 @@ struct Options {
   std::string scenario_file;
   std::vector<std::string> overrides;
   std::string out_dir;
-  long long seed = -1;
+  std::string seed;  // checked by parse_seed: CLI11 clamps out-of-range numbers silently
   std::string log_level = "warn";
   bool quiet           = false;
 };
@@ -31,9 +37,24 @@ struct Options {
 shsim::Scenario load(const Options& options)
 {
   std::vector<std::string> overrides = options.overrides;
-  if (options.seed >= 0)
-    overrides.push_back("seed=" + std::to_string(options.seed));
+  if (!options.seed.empty()) {
+    const std::string& text = options.seed;
+    errno                   = 0;
+    char* end               = nullptr;
+    long long seed          = std::strtoll(text.c_str(), &end, 10);
+    if (text.empty() || text[0] == '-' || *end != '\0' || errno == ERANGE)
+      throw shsim::InputError(fmt::format("--seed {}: expected a whole number from 0 to {}", text, LLONG_MAX));
+    overrides.push_back("seed=" + std::to_string(seed));
+  }
   return shsim::load_scenario(options.scenario_file, overrides);
+}
+
+/// The exit code of a run that a signal interrupted (128 + signal), with a line saying so.
+int interrupted()
+{
+  int signal = shsim::interrupt_signal();
+  std::fprintf(stderr, "shsim: interrupted by %s: no new outputs written\n", signal == SIGINT ? "SIGINT" : "SIGTERM");
+  return 128 + signal;
 }
 
 int run(const Options& options, const std::vector<std::string>& engine_args)
@@ -43,11 +64,15 @@ int run(const Options& options, const std::vector<std::string>& engine_args)
   for (const auto& warning : shsim::review_scenario(scenario))
     spdlog::warn("{}", warning);
   std::string out_dir = options.out_dir.empty() ? "results/" + scenario.name : options.out_dir;
+  shsim::check_output_directory(out_dir);
 
   shsim::Simulation::check_engine_options(engine_args);
   shsim::Simulation simulation(scenario, engine_args);
   shsim::RunResult result = simulation.run(!options.quiet);
-  shsim::write_outputs(out_dir, scenario, result);
+  if (shsim::interrupt_signal() != 0)
+    return interrupted();
+  if (!shsim::write_outputs(out_dir, scenario, result, [] { return shsim::interrupt_signal() != 0; }))
+    return interrupted();
   if (!options.quiet)
     std::cout << shsim::format_summary_table(scenario, result) << "outputs: " << out_dir << "/\n";
   for (const auto& e : result.summary["expectations"])
@@ -85,7 +110,7 @@ int main(int argc, char** argv)
   };
   auto* run_command = app.add_subcommand("run", "run a scenario and write results/<name>/");
   add_common(run_command);
-  run_command->add_option("--seed", options.seed, "master seed (overrides the scenario's)")->check(CLI::NonNegativeNumber);
+  run_command->add_option("--seed", options.seed, "master seed (overrides the scenario's), 0 to 2^63 - 1");
   run_command->add_option("--out", options.out_dir, "output directory (default results/<scenario name>)");
   run_command->add_flag("--quiet", options.quiet, "print nothing but errors");
   auto* check_command = app.add_subcommand("check", "validate a scenario without running it");
@@ -94,11 +119,18 @@ int main(int argc, char** argv)
   add_common(config_command);
   auto* schema_command = app.add_subcommand("schema", "list every scenario key with its default and meaning");
 
+  shsim::install_interrupt_handlers();
   try {
     app.parse(static_cast<int>(own_args.size()), own_args.data());
+  } catch (const CLI::Success& e) {
+    return app.exit(e);  // --help, --version
   } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? exit_ok : exit_bad_input;
+    // One line, like every other bad input.
+    std::string message = e.what();
+    for (char& c : message)
+      c = c == '\n' ? ' ' : c;
+    std::fprintf(stderr, "shsim: error: command line: %s (shsim --help)\n", message.c_str());
+    return exit_bad_input;
   }
 
   auto logger = spdlog::stderr_color_mt("shsim");
@@ -127,6 +159,8 @@ int main(int argc, char** argv)
     }
     return run(options, engine_args);
   } catch (const shsim::InputError& e) {
+    if (shsim::interrupt_signal() != 0)
+      return interrupted();
     std::fprintf(stderr, "shsim: error: %s\n", e.what());
     return exit_bad_input;
   } catch (const std::exception& e) {

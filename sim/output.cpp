@@ -2,11 +2,18 @@
 
 #include "sim/protocol.hpp"
 
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <fstream>
 #include <sstream>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -16,22 +23,111 @@ namespace shsim {
 namespace fs = std::filesystem;
 
 namespace {
-void write_atomically(const fs::path& path, const std::string& content)
+const char* const marker_name = ".shsim-output";
+
+/// Writes `content` to `path` and flushes it to the disk before returning.
+void write_durably(const fs::path& path, const std::string& content)
 {
-  fs::path temporary = path;
-  temporary += ".partial";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out)
-      throw InputError(fmt::format("{}: cannot write output file", temporary.string()));
-    out << content;
-    out.flush();
-    if (!out)
-      throw InputError(fmt::format("{}: write failed", temporary.string()));
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    throw InputError(fmt::format("{}: cannot write output file: {}", path.string(), std::strerror(errno)));
+  size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      int error = errno;
+      ::close(fd);
+      throw InputError(fmt::format("{}: write failed: {}", path.string(), std::strerror(error)));
+    }
+    done += static_cast<size_t>(n);
   }
-  fs::rename(temporary, path);
+  bool synced = ::fsync(fd) == 0;
+  if (::close(fd) != 0 || !synced)
+    throw InputError(fmt::format("{}: write failed: {}", path.string(), std::strerror(errno)));
 }
 
+void sync_directory(const fs::path& path)
+{
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+/// The folder an output set lives in, and the prefix of its staging folders there.
+struct OutputPlace {
+  fs::path target, parent;
+  std::string staging_prefix;  // ".<name>.shsim-staging-"
+};
+
+OutputPlace output_place(const std::string& directory)
+{
+  fs::path target = fs::absolute(fs::path(directory)).lexically_normal();
+  if (!target.has_filename())  // "results/x/" -> "results/x"
+    target = target.parent_path();
+  std::string prefix = ".";  // built step by step: GCC 12 warns falsely (-Wrestrict) on "." + s + "..."
+  prefix += target.filename().string();
+  prefix += ".shsim-staging-";
+  return {target, target.parent_path(), prefix};
+}
+
+/// Removes staging folders of runs that were killed (their process is gone).
+void remove_stale_staging(const OutputPlace& place)
+{
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(place.parent, error)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind(place.staging_prefix, 0) != 0)
+      continue;
+    long pid = std::strtol(name.c_str() + place.staging_prefix.size(), nullptr, 10);
+    if (pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH))
+      continue;  // a live run's
+    fs::remove_all(entry.path(), error);
+  }
+}
+
+bool is_output_set_or_empty(const fs::path& folder)
+{
+  std::error_code error;
+  if (fs::exists(folder / marker_name, error) || fs::exists(folder / "summary.json", error))
+    return true;
+  return fs::is_empty(folder, error) && !error;
+}
+}  // namespace
+
+void check_output_directory(const std::string& directory)
+{
+  if (directory.empty())
+    throw InputError("--out: the output folder name is empty");
+  OutputPlace place = output_place(directory);
+  std::error_code error;
+  auto status = fs::status(place.target, error);
+  if (fs::exists(status)) {
+    if (!fs::is_directory(status))
+      throw InputError(fmt::format("--out {}: exists and is not a folder", directory));
+    if (!is_output_set_or_empty(place.target))
+      throw InputError(fmt::format("--out {}: the folder holds files that are not shsim outputs (no {}); shsim "
+                                   "replaces only its own output sets: choose another folder",
+                                   directory, marker_name));
+  }
+  fs::create_directories(place.parent, error);
+  if (error || !fs::is_directory(place.parent))
+    throw InputError(fmt::format("--out {}: cannot create folder {}: {}", directory, place.parent.string(),
+                                 error ? error.message() : "a file is in the way"));
+  // Can we write there? Make and remove a staging folder.
+  fs::path probe = place.parent / (place.staging_prefix + std::to_string(::getpid()));
+  fs::remove_all(probe, error);
+  if (!fs::create_directory(probe, error) || error)
+    throw InputError(fmt::format("--out {}: cannot write in {}: {}", directory, place.parent.string(),
+                                 error ? error.message() : "permission denied"));
+  fs::remove_all(probe, error);
+  remove_stale_staging(place);
+}
+
+namespace {
 std::string csv_field(const std::string& text)
 {
   if (text.find_first_of(",\"\n") == std::string::npos)
@@ -61,19 +157,43 @@ std::string events_text(const std::vector<EventRecord>& events, const std::strin
 }
 }  // namespace
 
-void write_outputs(const std::string& directory, const Scenario& scenario, const RunResult& result)
+bool write_outputs(const std::string& directory, const Scenario& scenario, const RunResult& result,
+                   const std::function<bool()>& abandon)
 {
+  OutputPlace place = output_place(directory);
+  fs::path staging  = place.parent / (place.staging_prefix + std::to_string(::getpid()));
   std::error_code error;
-  fs::create_directories(directory, error);
-  if (error)
-    throw InputError(fmt::format("{}: cannot create output directory: {}", directory, error.message()));
-  fs::path dir(directory);
-  write_atomically(dir / "summary.json", result.summary.dump(2) + "\n");
-  write_atomically(dir / "scenario.resolved.yaml", dump_scenario(scenario));
-  write_atomically(dir / "performance.json", result.performance.dump(2) + "\n");
+  fs::remove_all(staging, error);
+  if (!fs::create_directories(staging, error))
+    throw InputError(fmt::format("{}: cannot create output folder: {}", staging.string(), error.message()));
+  write_durably(staging / "summary.json", result.summary.dump(2) + "\n");
+  write_durably(staging / "scenario.resolved.yaml", dump_scenario(scenario));
+  write_durably(staging / "performance.json", result.performance.dump(2) + "\n");
   if (scenario.output.events != "none")
-    write_atomically(dir / (scenario.output.events == "csv" ? "events.csv" : "events.jsonl"),
-                     events_text(result.events, scenario.output.events));
+    write_durably(staging / (scenario.output.events == "csv" ? "events.csv" : "events.jsonl"),
+                  events_text(result.events, scenario.output.events));
+  write_durably(staging / marker_name, "an output set of shsim: replaced as a whole by the next run\n");
+  sync_directory(staging);
+  if (abandon && abandon()) {
+    fs::remove_all(staging, error);
+    return false;
+  }
+  // The swap: one rename when there is no old set; an atomic exchange when there is.
+  if (!fs::exists(place.target, error)) {
+    if (::rename(staging.c_str(), place.target.c_str()) != 0)
+      throw InputError(fmt::format("{}: cannot move the outputs into place: {}", directory, std::strerror(errno)));
+  } else if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, place.target.c_str(), RENAME_EXCHANGE) == 0) {
+    fs::remove_all(staging, error);  // now the old set
+  } else {
+    // A file system without RENAME_EXCHANGE: move the old set aside, then the new one in. A run
+    // killed between the two leaves the old set in its staging-named folder, removed by the next run.
+    fs::path old = place.parent / (place.staging_prefix + std::to_string(::getpid()) + "-old");
+    if (::rename(place.target.c_str(), old.c_str()) != 0 || ::rename(staging.c_str(), place.target.c_str()) != 0)
+      throw InputError(fmt::format("{}: cannot move the outputs into place: {}", directory, std::strerror(errno)));
+    fs::remove_all(old, error);
+  }
+  sync_directory(place.parent);
+  return true;
 }
 
 namespace {

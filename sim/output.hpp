@@ -1,8 +1,12 @@
-// Writing a run's outputs: summary.json, the event log, the resolved scenario and performance.json,
-// each written to a temporary file and renamed into place, so a killed run leaves no half-written
-// file and earlier results are replaced only by complete new ones.
+// Writing a run's outputs: summary.json, the event log, the resolved scenario and performance.json.
+// They change as a set: every file is written into a staging folder beside the output folder, then
+// the staging folder is swapped in with one atomic rename (renameat2 RENAME_EXCHANGE), so a reader,
+// or a run killed at any instant, sees the complete old set or the complete new set, never a mix
+// and never a stale file of an earlier run. A folder marked with `.shsim-output` is an output set;
+// shsim replaces nothing else.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "sim/scenario.hpp"
@@ -10,7 +14,15 @@
 
 namespace shsim {
 
-void write_outputs(const std::string& directory, const Scenario& scenario, const RunResult& result);
+/// Checks, before the run, that `directory` can receive an output set: it does not exist, or is an
+/// output set, or an empty folder; its parent can be created and written. Removes staging folders
+/// left by killed runs. Throws InputError naming `--out`.
+void check_output_directory(const std::string& directory);
+/// Writes the set and swaps it in. `abandon` is asked just before the swap: when it says yes (the
+/// user pressed Ctrl-C meanwhile) the new set is thrown away and the old one stays.
+/// Returns false when abandoned.
+bool write_outputs(const std::string& directory, const Scenario& scenario, const RunResult& result,
+                   const std::function<bool()>& abandon = {});
 /// The readable table printed at the end of `shsim run`.
 std::string format_summary_table(const Scenario& scenario, const RunResult& result);
 /// Refuses expectations whose metric does not exist (checked before running). Throws InputError.

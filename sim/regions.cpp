@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "sim/schema.hpp"
+#include "sim/yaml_guard.hpp"
 
 namespace shsim {
 
@@ -38,14 +39,9 @@ struct MatrixFile {
 RegionMatrix load_region_matrix(const std::string& path)
 {
   SourceContext context{path, {}};
-  if (!std::filesystem::is_regular_file(path))
-    throw InputError(fmt::format("{}: cannot open latency matrix file", path));
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::Exception& e) {
-    context.fail_at(e.mark, "", e.msg);
-  }
+  YAML::Node root = load_untrusted_yaml(read_untrusted_file(path, max_yaml_bytes, "latency matrix", ""), path, false);
+  if (!root.IsMap())
+    context.fail(root, "", "a latency matrix file is a map (source, unit, regions, matrix)");
   MatrixFile file;
   SchemaReader::read(root, "", context, file);
   if (file.source.empty())

@@ -1,6 +1,7 @@
 #include "sim/scenario.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <functional>
 #include <numeric>
@@ -11,6 +12,7 @@
 #include "sim/expect.hpp"
 #include "sim/ledger.hpp"
 #include "sim/regions.hpp"
+#include "sim/yaml_guard.hpp"
 
 namespace shsim {
 namespace fs = std::filesystem;
@@ -31,28 +33,48 @@ std::string Scenario::resolve_path(const std::string& path) const
 
 namespace {
 
-// Splits "a.b[2].c" into {"a", "b", "2", "c"}.
-std::vector<std::string> split_path(const std::string& path)
-{
-  std::vector<std::string> parts;
-  std::string current;
-  for (char c : path) {
-    if (c == '.' || c == '[' || c == ']') {
-      if (!current.empty())
-        parts.push_back(current);
-      current.clear();
-    } else {
-      current += c;
-    }
-  }
-  if (!current.empty())
-    parts.push_back(current);
-  return parts;
-}
+YAML::Node expand_merge_keys(const YAML::Node& node);
 
-bool is_index(const std::string& part)
+/// One step of a --set key path: a map key or a list index.
+struct PathStep {
+  std::string key;
+  bool index = false;
+};
+
+// Parses "a.b[2].c" strictly: names of letters, digits, '_' and '-', separated by dots, each
+// optionally followed by [index]es. Anything else is a command-line error naming the character.
+std::vector<PathStep> parse_key_path(const std::string& path, const std::string& assignment)
 {
-  return !part.empty() && part.find_first_not_of("0123456789") == std::string::npos;
+  auto bad = [&](size_t at, const std::string& why) -> InputError {
+    return InputError(fmt::format("--set {}: bad key path '{}' at character {}: {}", assignment, path, at + 1, why));
+  };
+  std::vector<PathStep> steps;
+  size_t i = 0;
+  auto is_name_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; };
+  while (true) {
+    size_t start = i;
+    while (i < path.size() && is_name_char(path[i]))
+      ++i;
+    if (i == start)
+      throw bad(i, i < path.size() ? fmt::format("expected a key name, found '{}'", path[i]) : "expected a key name");
+    steps.push_back({path.substr(start, i - start), false});
+    while (i < path.size() && path[i] == '[') {
+      size_t digits = ++i;
+      while (i < path.size() && std::isdigit(static_cast<unsigned char>(path[i])))
+        ++i;
+      if (i == digits || i >= path.size() || path[i] != ']')
+        throw bad(i, "expected [index] with a whole number");
+      if (i - digits > 9)
+        throw bad(digits, "index too large");
+      steps.push_back({path.substr(digits, i - digits), true});
+      ++i;
+    }
+    if (i == path.size())
+      return steps;
+    if (path[i] != '.')
+      throw bad(i, fmt::format("expected '.' or '[', found '{}'", path[i]));
+    ++i;
+  }
 }
 
 // Applies one "--set a.b.c=value": the value is parsed as YAML so lists and maps work too.
@@ -63,43 +85,45 @@ std::string apply_override(YAML::Node& root, const std::string& assignment)
     throw InputError(fmt::format("--set {}: expected key.path=value", assignment));
   std::string path = assignment.substr(0, equals);
   std::string text = assignment.substr(equals + 1);
-  YAML::Node value;
-  try {
-    value = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw InputError(fmt::format("--set {}: cannot parse the value: {}", assignment, e.msg));
-  }
-  std::vector<std::string> parts = split_path(path);
+  std::vector<PathStep> steps = parse_key_path(path, assignment);
+  if (text.find_first_not_of(" \t") == std::string::npos)
+    throw InputError(fmt::format("--set {}: no value given (to write an empty list: {}=[])", assignment, path));
+  YAML::Node value = load_untrusted_yaml(text, "--set " + assignment, true);
+  value            = expand_merge_keys(value);
+  // Normalised to the dotted form the schema reports ("a.b[2].c").
+  std::string normalised;
+  for (const auto& step : steps)
+    normalised += step.index ? "[" + step.key + "]" : (normalised.empty() ? "" : ".") + step.key;
   // Walk with copies of node handles: yaml-cpp nodes are references into the same document.
   std::vector<YAML::Node> chain{root};
-  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+  std::string walked;
+  for (size_t i = 0; i < steps.size(); ++i) {
     YAML::Node current = chain.back();
-    if (is_index(parts[i]) && current.IsSequence()) {
-      size_t index = std::stoul(parts[i]);
+    const PathStep& step = steps[i];
+    bool last            = i + 1 == steps.size();
+    if (step.index) {
+      if (!current.IsSequence())
+        throw InputError(fmt::format("--set {}: '{}' is not a list", assignment, walked));
+      size_t index = std::stoul(step.key);
       if (index >= current.size())
-        throw InputError(fmt::format("--set {}: index {} is past the end of the list ({} items)", assignment, index,
+        throw InputError(fmt::format("--set {}: index {} is past the end of '{}' ({} items)", assignment, index, walked,
                                      current.size()));
-      chain.push_back(current[index]);
-    } else if (current.IsMap() || current.IsNull() || !current.IsDefined()) {
-      chain.push_back(current[parts[i]]);
-    } else {
-      throw InputError(fmt::format("--set {}: '{}' is not a map", assignment, parts[i]));
+      if (last)
+        current[index] = value;
+      else
+        chain.push_back(current[index]);
+      walked += "[" + step.key + "]";
+      continue;
     }
+    if (current.IsDefined() && !current.IsNull() && !current.IsMap())
+      throw InputError(fmt::format("--set {}: '{}' is {}, not a map of keys", assignment, walked,
+                                   current.IsSequence() ? "a list" : "a value"));
+    if (last)
+      current[step.key] = value;
+    else
+      chain.push_back(current[step.key]);
+    walked += (walked.empty() ? "" : ".") + step.key;
   }
-  YAML::Node parent = chain.back();
-  const std::string& last = parts.back();
-  if (is_index(last) && parent.IsSequence()) {
-    size_t index = std::stoul(last);
-    if (index >= parent.size())
-      throw InputError(fmt::format("--set {}: index {} is past the end of the list", assignment, index));
-    parent[index] = value;
-  } else {
-    parent[last] = value;
-  }
-  // Normalise to the dotted form the schema reports ("a.b[2].c").
-  std::string normalised;
-  for (const auto& part : parts)
-    normalised += is_index(part) ? "[" + part + "]" : (normalised.empty() ? "" : ".") + part;
   return normalised;
 }
 
@@ -136,6 +160,11 @@ YAML::Node expand_merge_keys(const YAML::Node& node)
     add_all(expand_merge_keys(merge));
   add_all(node);
   return result;
+}
+
+bool is_index(const std::string& part)
+{
+  return !part.empty() && part.size() <= 9 && part.find_first_not_of("0123456789") == std::string::npos;
 }
 
 YAML::Node node_at(const YAML::Node& root, const std::vector<std::string>& keys)
@@ -373,16 +402,7 @@ void check_references(Scenario& s, const YAML::Node& root, const SourceContext& 
 Scenario load_scenario(const std::string& file, const std::vector<std::string>& overrides)
 {
   SourceContext context{file, {}};
-  if (!fs::is_regular_file(file))
-    throw InputError(fmt::format("{}: cannot open scenario file (no such file)", file));
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(file);
-  } catch (const YAML::Exception& e) {
-    context.fail_at(e.mark, "", "YAML syntax error: " + e.msg);
-  }
-  if (root.IsNull())
-    root = YAML::Node(YAML::NodeType::Map);
+  YAML::Node root = load_untrusted_yaml(read_untrusted_file(file, max_yaml_bytes, "scenario", ""), file, false);
   root = expand_merge_keys(root);
   if (!root.IsMap())
     context.fail(root, "", "a scenario is a map of keys (name, seed, duration, network, parent, ...)");

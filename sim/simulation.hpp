@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <simgrid/s4u.hpp>
 
+#include "sim/interrupt.hpp"
 #include "sim/child.hpp"
 #include "sim/event_queue.hpp"
 #include "sim/ledger.hpp"
@@ -24,6 +25,12 @@
 #include "sim/scenario.hpp"
 
 namespace shsim {
+
+/// Stack of each SimGrid actor, KiB (sanitizer builds need more).
+#ifndef SHSIM_ACTOR_STACK_KIB
+#define SHSIM_ACTOR_STACK_KIB 128
+#endif
+constexpr int actor_stack_kib = SHSIM_ACTOR_STACK_KIB;
 
 struct RunResult {
   nlohmann::json summary;       // deterministic: same scenario + seed = same bytes
@@ -75,7 +82,8 @@ public:
   double now() const { return sg4::Engine::get_clock(); }
   void count_event() { ++events_; }
   /// True once the deadline has passed: events still queued in the kernel are then ignored.
-  bool stopped() const { return stopped_; }
+  /// The run is over: its deadline passed, or the user interrupted it (sim/interrupt.hpp).
+  bool stopped() const { return stopped_ || interrupt_signal() != 0; }
 
 private:
   void configure_engine();
