@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "models/registry.hpp"
+#include "sim/estimate.hpp"
 #include "sim/interrupt.hpp"
 #include "sim/output.hpp"
 #include "sim/scenario.hpp"
@@ -32,6 +33,7 @@ struct Options {
   std::string seed;  // checked by parse_seed: CLI11 clamps out-of-range numbers silently
   std::string log_level = "warn";
   bool quiet           = false;
+  bool force           = false;
 };
 
 shsim::Scenario load(const Options& options)
@@ -63,6 +65,7 @@ int run(const Options& options, const std::vector<std::string>& engine_args)
   shsim::check_expectation_metrics(scenario);
   for (const auto& warning : shsim::review_scenario(scenario))
     spdlog::warn("{}", warning);
+  shsim::check_resources(scenario, shsim::estimate_resources(scenario), options.force);
   std::string out_dir = options.out_dir.empty() ? "results/" + scenario.name : options.out_dir;
   shsim::check_output_directory(out_dir);
 
@@ -105,6 +108,8 @@ int main(int argc, char** argv)
     command->add_option("scenario", options.scenario_file, "scenario YAML file")->required();
     command->add_option("--set", options.overrides, "override a scenario key: --set parent.validators.count=100")
         ->take_all();
+    command->add_flag("--force", options.force,
+                      "run even when the estimated memory or time does not fit this machine");
     command->add_option("--log-level", options.log_level, "trace, debug, info, warn, error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   };
@@ -150,7 +155,9 @@ int main(int argc, char** argv)
       shsim::check_expectation_metrics(scenario);
       for (const auto& warning : shsim::review_scenario(scenario))
         spdlog::warn("{}", warning);
-      std::cout << options.scenario_file << ": ok\n";
+      shsim::ResourceEstimate estimate = shsim::estimate_resources(scenario);
+      shsim::check_resources(scenario, estimate, options.force);
+      std::cout << options.scenario_file << ": ok (estimate: " << shsim::describe(estimate) << ")\n";
       return exit_ok;
     }
     if (config_command->parsed()) {

@@ -54,6 +54,10 @@ public:
   }
   /// The protocol's own figures, merged into its chain's summary after the run.
   virtual nlohmann::json summary() const { return nlohmann::json::object(); }
+  /// Rough cost of the scenario's parent, for `shsim check`'s estimate (sim/estimate.hpp): events
+  /// (message deliveries and timers) per simulated second, and bytes of state per node.
+  virtual double events_per_second(const Scenario& scenario) const = 0;
+  virtual double bytes_per_node(const Scenario&) const { return 16 * 1024; }
   /// The top-level keys summary() will have (expectations naming them are checked after the run).
   virtual std::vector<std::string> summary_keys() const { return {}; }
 };
@@ -124,6 +128,8 @@ public:
   /// a distribution (count, mean, p50, p90, p99, max, min). Expectations are checked against it
   /// before the run; tests check it against real summaries.
   virtual std::vector<std::string> metrics() const = 0;
+  /// Events per simulated second the chain causes besides its users' transactions (for the estimate).
+  virtual double events_per_second(const Scenario& scenario, const ChildParams& params) const = 0;
   /// Creates the chain's nodes, with ids first_node, first_node + 1, ... (one per node_regions()).
   virtual std::unique_ptr<ChildChain> build(Simulation& simulation, const ChildParams& params,
                                             int first_node) const = 0;

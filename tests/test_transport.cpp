@@ -53,6 +53,7 @@ public:
   std::vector<std::string> review(const Scenario&) const override { return {}; }
   double safety_threshold() const override { return 1.0 / 3; }
   double liveness_threshold() const override { return 1.0 / 3; }
+  double events_per_second(const Scenario&) const override { return 0; }
   void build(Simulation& simulation) const override
   {
     uint64_t bytes = simulation.scenario().workload.empty() ? 1000 : simulation.scenario().workload[0].size.count;

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "models/registry.hpp"
+#include "sim/estimate.hpp"
 #include "models/workload/sources.hpp"
 #include "sim/simulation.hpp"
 
@@ -733,6 +734,21 @@ public:
     return "Ethereum's Gasper: slots and epochs, LMD-GHOST with proposer boost, Casper FFG finality, inactivity "
            "leak and slashing (ethereum/consensus-specs phase0, altair, bellatrix)";
   }
+  double events_per_second(const Scenario& scenario) const override
+  {
+    // A slot: every node's attestation to its aggregator, each aggregate to every node, the block
+    // pushed over the overlay.
+    const Params& p = params_of(scenario);
+    double n        = scenario.parent.validators.count;
+    return n * (1 + p.aggregators_per_slot + mean_overlay_degree(scenario)) / p.seconds_per_slot.seconds;
+  }
+  double bytes_per_node(const Scenario& scenario) const override
+  {
+    const Params& p = params_of(scenario);
+    double hosted   = p.validators > 0 ? static_cast<double>(p.validators) / scenario.parent.validators.count : 1;
+    return 16 * 1024 + 64 * hosted;  // latest messages, balances and scores of the validators it hosts
+  }
+
   std::vector<std::string> review(const Scenario& scenario) const override
   {
     std::vector<std::string> warnings;

@@ -232,7 +232,6 @@ private:
   // Finality as the ledger and the recorder see it.
   Checkpoint finalized_;
   uint32_t last_final_block_ = 0;
-  long long ledger_number_ = 0;
   // Detectors and statistics.
   struct VoteRecord {
     long long source_epoch = -1, target_epoch = -1;

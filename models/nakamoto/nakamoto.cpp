@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "models/registry.hpp"
+#include "sim/estimate.hpp"
 #include "models/workload/sources.hpp"
 #include "sim/simulation.hpp"
 
@@ -394,6 +395,14 @@ public:
     return "Nakamoto proof of work: Poisson block discovery by hash power, longest chain, block relay over the "
            "overlay (Nakamoto 2008; SimBlock's Bitcoin model)";
   }
+  double events_per_second(const Scenario& scenario) const override
+  {
+    // A block: an announcement from each peer, a request and the block (or a compact block) per node.
+    const Params& p = params_of(scenario);
+    double n        = scenario.parent.validators.count;
+    return n * (mean_overlay_degree(scenario) + 2) / p.block_interval.seconds;
+  }
+
   std::vector<std::string> review(const Scenario& scenario) const override
   {
     std::vector<std::string> warnings;

@@ -141,7 +141,6 @@ private:
   uint32_t next_unbatched_ = 0;
   uint32_t safe_head_ = 0, final_head_ = 0;  // blocks [0, head) are safe / final
   uint32_t posted_head_ = 0, settled_head_ = 0;
-  uint64_t next_withdrawal_ = 1;
   Samples safe_lag_, final_lag_;
   size_t censored_ = 0, forced_count_ = 0;
   Samples forced_delay_;  // submission -> soft confirmation of transactions forced through the parent
@@ -173,6 +172,14 @@ public:
   void document(std::vector<std::string>& lines, const std::string& prefix) const override
   {
     document_params<P>(lines, prefix);
+  }
+  double events_per_second(const Scenario&, const ChildParams& base) const override
+  {
+    // A block a block time, gossiped to the workers; a batch each interval with its parent
+    // transactions; and the model's own (roots and disputes, proofs).
+    const P& p     = params_of(base);
+    double workers = p.workers().first;
+    return (2.0 + workers) / p.common.block_time.seconds + (10.0 + workers) / p.common.batch_interval.seconds;
   }
   std::vector<std::string> metrics() const override
   {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "models/registry.hpp"
+#include "sim/estimate.hpp"
 #include "models/tendermint/validator.hpp"
 #include "models/workload/sources.hpp"
 #include "sim/simulation.hpp"
@@ -19,6 +20,21 @@ public:
   std::string description() const override
   {
     return "Tendermint/CometBFT BFT consensus (arXiv 1807.04938, Algorithm 1), CometBFT default timeouts";
+  }
+
+  double events_per_second(const Scenario& scenario) const override
+  {
+    // A height: a proposal and two rounds of votes (every validator to every validator, or to its
+    // overlay peers and on when gossiping), about 3 one-way delays plus timeout_commit.
+    const Params& p = params_of(scenario);
+    double n        = scenario.parent.validators.count;
+    double fanout   = p.dissemination == "gossip" ? n * mean_overlay_degree(scenario) / 2 : n;
+    double height   = p.timeout_commit.seconds + 3 * mean_one_way_latency(scenario) + 0.05;
+    return (2 * n * fanout + 2 * n) / height;
+  }
+  double bytes_per_node(const Scenario& scenario) const override
+  {
+    return 8 * 1024 + 64.0 * scenario.parent.validators.count;  // vote sets of the current height
   }
 
   std::vector<std::string> review(const Scenario& scenario) const override

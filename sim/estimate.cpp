@@ -1,0 +1,147 @@
+#include "sim/estimate.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "sim/scenario.hpp"
+#include "sim/simulation.hpp"
+
+namespace shsim {
+
+double mean_overlay_degree(const Scenario& scenario)
+{
+  const Overlay& overlay = scenario.network.overlay;
+  double n               = scenario.parent.validators.count;
+  if (overlay.kind == "complete")
+    return n - 1;
+  if (overlay.kind == "scale_free")
+    return 2.0 * overlay.edges_per_node;
+  if (overlay.kind == "file")
+    return 8;
+  return std::min<double>(overlay.degree, n - 1);
+}
+
+double mean_one_way_latency(const Scenario& scenario)
+{
+  const auto& matrix = scenario.regions.one_way_seconds;
+  double total = 0, count = 0;
+  for (const auto& row : matrix)
+    for (double latency : row) {
+      total += latency;
+      ++count;
+    }
+  return (count > 0 ? total / count : 0.05) + 2 * scenario.network.access.latency.seconds;
+}
+
+ResourceEstimate estimate_resources(const Scenario& scenario)
+{
+  const auto& registry = ProtocolRegistry::instance();
+  const double duration = scenario.duration.seconds;
+  ResourceEstimate e;
+  double nodes = scenario.parent.validators.count;
+  double per_second = 0;
+  double node_bytes = 0;
+  if (const auto* parent = registry.find_parent(scenario.parent.protocol.kind)) {
+    per_second += parent->events_per_second(scenario);
+    node_bytes = parent->bytes_per_node(scenario);
+  }
+  for (const auto& child : scenario.children) {
+    if (const auto* factory = registry.find_child(child.kind))
+      per_second += factory->events_per_second(scenario, *child.params);
+    nodes += static_cast<double>(child.params->node_regions().size());
+  }
+  for (const auto& bridge : scenario.bridges) {
+    nodes += bridge.relayers;
+    per_second += bridge.relayers / std::max(bridge.poll_interval.seconds, 1e-3);
+  }
+  for (const auto& w : scenario.workload) {
+    double from  = std::min(w.from.seconds, duration);
+    double until = w.until ? std::min(w.until->seconds, duration) : duration;
+    e.transactions += w.rate.per_second * std::max(0.0, until - from);
+  }
+  // A transaction is submitted, carried to its chain and included: a few events each.
+  e.events = per_second * duration + 4 * e.transactions + nodes;
+  // Memory: the engine and SimGrid, each node's state and actor, every transaction kept for its
+  // timeline, and the event log kept for writing (about one recorded event per 25 handled).
+  double recorded = scenario.output.events == "none" ? 0 : e.events / 25;
+  e.memory_bytes  = 40.0 * 1024 * 1024 + nodes * (node_bytes + 8 * 1024) + 400 * e.transactions + 150 * recorded;
+  e.seconds       = e.events / 2.5e6;
+  return e;
+}
+
+double memory_available()
+{
+  double physical = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
+  rlimit limit{};
+  if (getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
+    physical = std::min(physical, static_cast<double>(limit.rlim_cur));
+  return physical;
+}
+
+namespace {
+std::string amount(double x)
+{
+  if (x >= 1e12)
+    return fmt::format("{:.1e}", x);
+  if (x >= 1e9)
+    return fmt::format("{:.1f} G", x / 1e9);
+  if (x >= 1e6)
+    return fmt::format("{:.1f} M", x / 1e6);
+  if (x >= 1e3)
+    return fmt::format("{:.0f} k", x / 1e3);
+  return fmt::format("{:.0f}", x);
+}
+
+std::string memory(double bytes)
+{
+  if (bytes >= 1024.0 * 1024 * 1024 * 1024)
+    return fmt::format("{:.1e} GiB", bytes / (1024.0 * 1024 * 1024));
+  if (bytes >= 1024.0 * 1024 * 1024)
+    return fmt::format("{:.1f} GiB", bytes / (1024.0 * 1024 * 1024));
+  return fmt::format("{:.0f} MiB", bytes / (1024.0 * 1024));
+}
+
+std::string wall(double seconds)
+{
+  if (seconds < 120)
+    return fmt::format("{:.0f} s", std::max(1.0, seconds));
+  if (seconds < 7200)
+    return fmt::format("{:.0f} min", seconds / 60);
+  if (seconds < 2 * 86400)
+    return fmt::format("{:.0f} h", seconds / 3600);
+  if (seconds < 1e9)
+    return fmt::format("{:.0f} days", seconds / 86400);
+  return fmt::format("{:.1e} years", seconds / 3.15e7);
+}
+}  // namespace
+
+std::string describe(const ResourceEstimate& estimate)
+{
+  return fmt::format("~{}events, ~{} transactions, ~{} peak memory, ~{} on one core", amount(estimate.events) + " ",
+                     amount(estimate.transactions), memory(estimate.memory_bytes), wall(estimate.seconds));
+}
+
+void check_resources(const Scenario& scenario, const ResourceEstimate& estimate, bool force)
+{
+  if (force)
+    return;
+  double available = memory_available();
+  if (estimate.memory_bytes > 0.9 * available)
+    throw InputError(fmt::format("{}: the run needs about {} of memory and this machine has {} for it ({}); "
+                                 "shorten `duration`, lower the workload's `rate` or the node count, or pass "
+                                 "--force to try anyway",
+                                 scenario.source_file, memory(estimate.memory_bytes), memory(available),
+                                 describe(estimate)));
+  // A run that would not end in a year is a mistake, not an experiment.
+  if (estimate.seconds > 365 * 86400.0)
+    throw InputError(fmt::format("{}: the run would take about {} ({}); shorten `duration` or lower the rates, "
+                                 "or pass --force to try anyway",
+                                 scenario.source_file, wall(estimate.seconds), describe(estimate)));
+}
+
+}  // namespace shsim
