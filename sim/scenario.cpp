@@ -167,16 +167,25 @@ bool is_index(const std::string& part)
   return !part.empty() && part.size() <= 9 && part.find_first_not_of("0123456789") == std::string::npos;
 }
 
+// The node at a key path, or the closest enclosing one. Looks only: yaml-cpp's operator= on a node
+// handle overwrites the node it refers to, and a non-const operator[] adds the key, so the walk
+// rebinds handles with reset() and indexes through const references.
 YAML::Node node_at(const YAML::Node& root, const std::vector<std::string>& keys)
 {
-  YAML::Node node = root;
+  YAML::Node node;
+  node.reset(root);
   for (const auto& key : keys) {
-    if (!node.IsDefined() || node.IsNull())
+    const YAML::Node& current = node;
+    YAML::Node next;
+    if (current.IsSequence() && is_index(key) && std::stoul(key) < current.size())
+      next.reset(current[std::stoul(key)]);
+    else if (current.IsMap())
+      next.reset(current[key]);
+    else
       return node;
-    YAML::Node next = is_index(key) && node.IsSequence() ? node[std::stoul(key)] : node[key];
     if (!next.IsDefined())
       return node;  // point at the closest enclosing node
-    node = next;
+    node.reset(next);
   }
   return node;
 }
@@ -270,24 +279,53 @@ void check_references(Scenario& s, const YAML::Node& root, const SourceContext& 
   auto fail = [&](std::vector<std::string> keys, const std::string& path, const std::string& reason) {
     ctx.fail(node_at(root, keys), path, reason);
   };
+  // The name becomes a folder (results/<name>/): a plain file name only, never a path.
+  if (!safe_file_name(s.name))
+    fail({"name"}, "name",
+         fmt::format("'{}' is not a safe folder name: use letters, digits, '.', '_' and '-' (up to 100, not "
+                     "starting with '.')",
+                     s.name));
   std::string matrix_path = s.resolve_path(s.network.latency_matrix);
-  if (!fs::is_regular_file(matrix_path))
-    fail({"network", "latency_matrix"}, "network.latency_matrix",
-         fmt::format("file '{}' not found", s.network.latency_matrix));
+  auto where = [&](std::vector<std::string> keys, const std::string& path) {
+    return fmt::format("{}: {}", ctx.locate(node_at(root, keys).Mark(), path), path);
+  };
+  read_untrusted_file(matrix_path, max_yaml_bytes, "latency matrix",
+                      where({"network", "latency_matrix"}, "network.latency_matrix"));
   s.regions                  = load_region_matrix(matrix_path);
   const RegionMatrix& matrix = s.regions;
   if (s.network.access.regional_bandwidth && (matrix.upload_bps.empty() || matrix.download_bps.empty()))
     fail({"network", "access", "regional_bandwidth"}, "network.access.regional_bandwidth",
          fmt::format("the latency matrix file '{}' gives no upload_bps and download_bps per region",
                      s.network.latency_matrix));
-  if (!s.network.platform_file.empty() && !fs::is_regular_file(s.resolve_path(s.network.platform_file)))
-    fail({"network", "platform_file"}, "network.platform_file",
-         fmt::format("file '{}' not found", s.network.platform_file));
-  if (s.network.overlay.kind == "file" && !fs::is_regular_file(s.resolve_path(s.network.overlay.file)))
-    fail({"network", "overlay", "file", "path"}, "network.overlay.file.path",
-         fmt::format("file '{}' not found", s.network.overlay.file));
-  if (s.network.overlay.kind == "small_world" && s.network.overlay.degree % 2 != 0)
+  if (!s.network.platform_file.empty()) {
+    // A SimGrid platform is XML whose root is <platform>: refuse anything else now, in a second,
+    // rather than after SimGrid has parsed it (or aborted on it).
+    std::string text = read_untrusted_file(s.resolve_path(s.network.platform_file), 64 * 1024 * 1024,
+                                           "SimGrid platform", where({"network", "platform_file"}, "network.platform_file"));
+    if (text.find("<platform") == std::string::npos || text.find("</platform>") == std::string::npos)
+      fail({"network", "platform_file"}, "network.platform_file",
+           fmt::format("'{}' is not a SimGrid platform file (XML with a <platform> root)", s.network.platform_file));
+  }
+  const Overlay& overlay = s.network.overlay;
+  int node_count         = s.parent.validators.count;
+  if (overlay.kind == "file")
+    read_untrusted_file(s.resolve_path(overlay.file), 256 * 1024 * 1024, "overlay graph",
+                        where({"network", "overlay", "file", "path"}, "network.overlay.file.path"));
+  if (overlay.kind == "small_world" && overlay.degree % 2 != 0)
     fail({"network", "overlay", "small_world", "degree"}, "network.overlay.small_world.degree", "must be even");
+  if ((overlay.kind == "random_regular" || overlay.kind == "small_world") && overlay.degree >= node_count)
+    fail({"network", "overlay", overlay.kind, "degree"}, "network.overlay." + overlay.kind + ".degree",
+         fmt::format("{} peers per node is impossible with {} nodes (at most {})", overlay.degree, node_count,
+                     node_count - 1));
+  if (overlay.kind == "scale_free" && overlay.edges_per_node >= node_count)
+    fail({"network", "overlay", "scale_free", "edges_per_node"}, "network.overlay.scale_free.edges_per_node",
+         fmt::format("{} edges per node is impossible with {} nodes (at most {})", overlay.edges_per_node, node_count,
+                     node_count - 1));
+  if (overlay.kind == "complete" && node_count > 5000)
+    fail({"network", "overlay"}, "network.overlay",
+         fmt::format("a complete overlay of {} nodes has {} edges; use random_regular, small_world or scale_free "
+                     "above 5000 nodes",
+                     node_count, static_cast<long long>(node_count) * (node_count - 1) / 2));
 
   const Validators& validators = s.parent.validators;
   if (!validators.placement.empty()) {
@@ -323,6 +361,10 @@ void check_references(Scenario& s, const YAML::Node& root, const SourceContext& 
     if (a.kind == "partition") {
       if (a.groups.empty())
         fail({"adversaries", index, a.kind}, path + ".groups", "at least one group of regions is needed");
+      for (size_t g = 0; g < a.groups.size(); ++g)
+        if (a.groups[g].empty())
+          fail({"adversaries", index, a.kind, "groups", std::to_string(g)}, fmt::format("{}.groups[{}]", path, g),
+               "an empty group cuts nothing off: name its regions");
       std::set<std::string> seen;
       for (size_t g = 0; g < a.groups.size(); ++g)
         for (size_t r = 0; r < a.groups[g].size(); ++r) {
@@ -399,6 +441,15 @@ void check_references(Scenario& s, const YAML::Node& root, const SourceContext& 
 
 }  // namespace
 
+bool safe_file_name(const std::string& name)
+{
+  if (name.empty() || name.size() > 100 || name[0] == '.')
+    return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+}
+
 Scenario load_scenario(const std::string& file, const std::vector<std::string>& overrides)
 {
   SourceContext context{file, {}};
@@ -422,6 +473,12 @@ Scenario load_scenario(const std::string& file, const std::vector<std::string>& 
     YAML::Mark mark = node_at(root, {"expect", std::to_string(i)}).Mark();
     scenario.expect_locations.push_back(context.locate(mark, fmt::format("expect[{}]", i)));
   }
+  for (size_t i = 0; i < scenario.adversaries.size(); ++i) {
+    const auto& a = scenario.adversaries[i];
+    YAML::Mark mark = node_at(root, {"adversaries", std::to_string(i), a.kind, "from"}).Mark();
+    scenario.adversary_locations.push_back(
+        context.locate(mark, fmt::format("adversaries[{}].{}.from", i, a.kind)));
+  }
   return scenario;
 }
 
@@ -437,6 +494,14 @@ std::vector<std::string> review_scenario(const Scenario& scenario)
 {
   const auto& registry = ProtocolRegistry::instance();
   std::vector<std::string> warnings = registry.find_parent(scenario.parent.protocol.kind)->review(scenario);
+  for (size_t i = 0; i < scenario.adversaries.size(); ++i)
+    if (scenario.adversaries[i].from.seconds >= scenario.duration.seconds)
+      warnings.push_back(fmt::format("{}: adversaries[{}].{}.from: starts at {}, at or after the end of the run ({}): "
+                                     "it never acts",
+                                     scenario.adversary_locations.empty() ? scenario.source_file
+                                                                          : scenario.adversary_locations[i],
+                                     i, scenario.adversaries[i].kind, format_duration(scenario.adversaries[i].from),
+                                     format_duration(scenario.duration)));
   for (const auto& child : scenario.children)
     for (auto& warning : registry.find_child(child.kind)->review(scenario, *child.params))
       warnings.push_back(std::move(warning));

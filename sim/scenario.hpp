@@ -417,6 +417,7 @@ struct Scenario {
   std::string source_file;                   // the scenario file as given
   std::string base_dir;                      // directory used to resolve relative paths
   std::vector<std::string> expect_locations;  // "file:line:col" of each expectation
+  std::vector<std::string> adversary_locations;  // "file:line:col" of each adversary's `from`
   RegionMatrix regions;                       // network.latency_matrix, loaded and checked
 
   template <class V> void describe(V& v)
@@ -444,6 +445,8 @@ struct Scenario {
 };
 
 /// Loads, overrides (`key.path=value`), validates. Throws InputError with a one-line message.
+/// A scenario or chain name that can become a folder name: letters, digits, '.', '_', '-'.
+bool safe_file_name(const std::string& name);
 Scenario load_scenario(const std::string& file, const std::vector<std::string>& overrides);
 /// Warnings from the parent protocol and every child chain about questionable parameters (may throw
 /// InputError for parameters that cannot run).

@@ -116,11 +116,20 @@ template <size_t N> std::string format_with(double value, const std::array<Unit,
 
 }  // namespace
 
+// Bounds past which a quantity is a mistake, not an experiment (a scenario is untrusted input: a
+// duration of 1e30 s or a bandwidth of 1e-300 bps must be refused, not run).
+constexpr double longest_duration = 100 * 365.25 * 86400;  // a century
+constexpr double largest_size     = 1e15;                  // a petabyte
+constexpr double lowest_bandwidth = 1, highest_bandwidth = 1e15;
+constexpr double highest_rate     = 1e9;                   // per second
+
 Parsed<Duration> parse_duration(const std::string& text)
 {
   auto [value, reason] = parse_with(text, duration_units, "duration", "250ms, 2h or 7d");
   if (!value)
     return {std::nullopt, reason};
+  if (*value > longest_duration)
+    return {std::nullopt, fmt::format("'{}' is longer than a century", text)};
   return {Duration{*value}, ""};
 }
 
@@ -129,6 +138,8 @@ Parsed<Bytes> parse_bytes(const std::string& text)
   auto [value, reason] = parse_with(text, byte_units, "size", "300B, 120KiB or 2MiB");
   if (!value)
     return {std::nullopt, reason};
+  if (*value > largest_size)
+    return {std::nullopt, fmt::format("'{}' is larger than a petabyte", text)};
   if (std::abs(*value - std::round(*value)) > 1e-6)
     return {std::nullopt, fmt::format("'{}' is not a whole number of bytes", text)};
   return {Bytes{static_cast<uint64_t>(std::llround(*value))}, ""};
@@ -141,6 +152,8 @@ Parsed<Bandwidth> parse_bandwidth(const std::string& text)
     return {std::nullopt, reason};
   if (*value <= 0)
     return {std::nullopt, fmt::format("'{}' must be positive", text)};
+  if (*value < lowest_bandwidth || *value > highest_bandwidth)
+    return {std::nullopt, fmt::format("'{}' is outside 1bps to 1000Tbps", text)};
   return {Bandwidth{*value}, ""};
 }
 
@@ -168,6 +181,8 @@ Parsed<Rate> parse_rate(const std::string& text)
   auto factor = lookup(rate_units, text.substr(slash + 1));
   if (!factor)
     return {std::nullopt, fmt::format("'{}' has an unknown time unit (expected s, min, h or d)", text)};
+  if (count * *factor > highest_rate)
+    return {std::nullopt, fmt::format("'{}' is more than 1e9 per second", text)};
   return {Rate{count * *factor}, ""};
 }
 

@@ -84,11 +84,11 @@ struct Params {
   template <class V> void describe(V& v)
   {
     v.field("seconds_per_slot", seconds_per_slot, "slot length (mainnet 12s)", positive<Duration>());
-    v.field("slots_per_epoch", slots_per_epoch, "slots per epoch (mainnet 32)", at_least<int>(1));
+    v.field("slots_per_epoch", slots_per_epoch, "slots per epoch (mainnet 32)", between<int>(1, 8192));
     v.field("validators", validators, "validators in all, spread over the nodes by stake (0: one per node)",
-            at_least<long long>(0));
+            between<long long>(0, 100'000'000));
     v.field("aggregators_per_slot", aggregators_per_slot,
-            "nodes that collect a slot's attestations and send the aggregate to every node", at_least<int>(1));
+            "nodes that collect a slot's attestations and send the aggregate to every node", between<int>(1, 100000));
     v.field("block_bytes", block_bytes, "size of a beacon block on the wire besides the transactions it carries",
             positive<Bytes>());
     v.field("max_payload_bytes", max_payload_bytes,

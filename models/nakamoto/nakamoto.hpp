@@ -49,7 +49,7 @@ struct Params {
             positive<Bytes>());
     v.field("confirmations", confirmations, "blocks on the best chain, itself included, before the ledger calls a "
                                             "block final (Bitcoin's customary 6)",
-            at_least<int>(1));
+            between<int>(1, 1000000));
     v.field("relay", relay, "how blocks travel over the overlay");
   }
 };

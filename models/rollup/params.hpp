@@ -70,7 +70,7 @@ struct ForcedInclusion {
   {
     v.field("sequencing_window", sequencing_window,
             "parent blocks after which derivation itself includes a forced transaction (OP 3600)",
-            at_least<long long>(1));
+            between<long long>(1, 1'000'000'000));
     v.field("max_drift", max_drift, "longest a live sequencer can hold back a forced transaction (OP 1800s)");
     v.field("patience", patience, "a censored user forces its transaction through the parent after this long",
             positive<Duration>());
