@@ -135,13 +135,13 @@ void check_resources(const Scenario& scenario, const ResourceEstimate& estimate,
     throw InputError(fmt::format("{}: the run needs about {} of memory and this machine has {} for it ({}); "
                                  "shorten `duration`, lower the workload's `rate` or the node count, or pass "
                                  "--force to try anyway",
-                                 scenario.source_file, memory(estimate.memory_bytes), memory(available),
+                                 scenario.where("duration"), memory(estimate.memory_bytes), memory(available),
                                  describe(estimate)));
   // A run that would not end in a year is a mistake, not an experiment.
   if (estimate.seconds > 365 * 86400.0)
     throw InputError(fmt::format("{}: the run would take about {} ({}); shorten `duration` or lower the rates, "
                                  "or pass --force to try anyway",
-                                 scenario.source_file, wall(estimate.seconds), describe(estimate)));
+                                 scenario.where("duration"), wall(estimate.seconds), describe(estimate)));
 }
 
 }  // namespace shsim

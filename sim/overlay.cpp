@@ -119,11 +119,11 @@ OverlayGraph scale_free(int n, int m, RandomStream& rng)
   return g;
 }
 
-OverlayGraph read_graph_file(const std::string& path, int n)
+OverlayGraph read_graph_file(const std::string& path, int n, const std::string& where)
 {
   std::ifstream in(path);
   if (!in)
-    throw InputError(fmt::format("{}: cannot open overlay file", path));
+    throw InputError(fmt::format("{}: cannot open overlay file '{}'", where, path));
   OverlayGraph g;
   boost::dynamic_properties properties(boost::ignore_other_properties);
   try {
@@ -132,10 +132,13 @@ OverlayGraph read_graph_file(const std::string& path, int n)
     else
       boost::read_graphml(in, g, properties);
   } catch (const std::exception& e) {
-    throw InputError(fmt::format("{}: cannot read overlay graph: {}", path, e.what()));
+    std::string reason = e.what();
+    for (char& c : reason)
+      c = c == '\n' ? ' ' : c;
+    throw InputError(fmt::format("{}: cannot read the overlay graph in '{}': {}", where, path, reason));
   }
   if (static_cast<int>(boost::num_vertices(g)) != n)
-    throw InputError(fmt::format("{}: overlay has {} vertices but the scenario has {} nodes", path,
+    throw InputError(fmt::format("{}: the overlay in '{}' has {} vertices but the scenario has {} nodes", where, path,
                                  boost::num_vertices(g), n));
   return g;
 }
@@ -149,9 +152,9 @@ OverlayGraph build_overlay(const Scenario& scenario, int n)
   OverlayGraph g(n);
   if (config.kind == "complete") {
     if (n > 5000)
-      throw InputError(fmt::format("{}: network.overlay: a complete overlay of {} nodes has {} edges; use "
-                                   "random_regular, small_world or scale_free above 5000 nodes",
-                                   scenario.source_file, n, static_cast<long long>(n) * (n - 1) / 2));
+      throw InputError(fmt::format("{}: a complete overlay of {} nodes has {} edges; use random_regular, "
+                                   "small_world or scale_free above 5000 nodes",
+                                   scenario.where("network.overlay"), n, static_cast<long long>(n) * (n - 1) / 2));
     for (int a = 0; a < n; ++a)
       for (int b = a + 1; b < n; ++b)
         boost::add_edge(a, b, g);
@@ -162,13 +165,13 @@ OverlayGraph build_overlay(const Scenario& scenario, int n)
   } else if (config.kind == "scale_free") {
     g = scale_free(n, config.edges_per_node, rng);
   } else if (config.kind == "file") {
-    g = read_graph_file(scenario.resolve_path(config.file), n);
+    g = read_graph_file(scenario.resolve_path(config.file), n, scenario.where("network.overlay.file.path"));
   }
   int components = connected_components(g);
   if (components > 1 && !scenario.network.allow_disconnected_overlay)
-    throw InputError(fmt::format("{}: network.overlay: the {} overlay has {} disconnected components "
-                                 "(set network.allow_disconnected_overlay: true to accept it)",
-                                 scenario.source_file, config.kind, components));
+    throw InputError(fmt::format("{}: the {} overlay has {} disconnected components (set "
+                                 "network.allow_disconnected_overlay: true to accept it)",
+                                 scenario.where("network.overlay"), config.kind, components));
   return g;
 }
 

@@ -11,6 +11,7 @@
 
 #include "sim/expect.hpp"
 #include "sim/ledger.hpp"
+#include "sim/overlay.hpp"
 #include "sim/regions.hpp"
 #include "sim/yaml_guard.hpp"
 
@@ -441,6 +442,28 @@ void check_references(Scenario& s, const YAML::Node& root, const SourceContext& 
 
 }  // namespace
 
+std::string Scenario::where(const std::string& key_path) const
+{
+  std::vector<std::string> keys;
+  std::string current;
+  for (char c : key_path) {
+    if (c == '.' || c == '[' || c == ']') {
+      if (!current.empty())
+        keys.push_back(current);
+      current.clear();
+    } else {
+      current += c;
+    }
+  }
+  if (!current.empty())
+    keys.push_back(current);
+  YAML::Mark mark = source_root.IsDefined() ? node_at(source_root, keys).Mark() : YAML::Mark::null_mark();
+  SourceContext context = source_context;
+  if (context.file.empty())
+    context.file = source_file;
+  return fmt::format("{}: {}", context.locate(mark, key_path), key_path);
+}
+
 bool safe_file_name(const std::string& name)
 {
   if (name.empty() || name.size() > 100 || name[0] == '.')
@@ -463,7 +486,9 @@ Scenario load_scenario(const std::string& file, const std::vector<std::string>& 
   }
 
   Scenario scenario;
-  scenario.source_file = file;
+  scenario.source_file    = file;
+  scenario.source_root    = root;
+  scenario.source_context = context;
   scenario.base_dir    = fs::path(file).parent_path().string();
   SchemaReader::read(root, "", context, scenario);
   if (!scenario.parent.protocol.params)  // `protocol` left out: the default protocol with its defaults
@@ -473,6 +498,9 @@ Scenario load_scenario(const std::string& file, const std::vector<std::string>& 
     YAML::Mark mark = node_at(root, {"expect", std::to_string(i)}).Mark();
     scenario.expect_locations.push_back(context.locate(mark, fmt::format("expect[{}]", i)));
   }
+  // The overlay is built here too (in milliseconds), so that an unreadable graph file or a
+  // disconnected graph is refused by `check`, not when the run starts.
+  build_overlay(scenario, scenario.parent.validators.count);
   for (size_t i = 0; i < scenario.adversaries.size(); ++i) {
     const auto& a = scenario.adversaries[i];
     YAML::Mark mark = node_at(root, {"adversaries", std::to_string(i), a.kind, "from"}).Mark();

@@ -415,6 +415,11 @@ struct Scenario {
 
   // Filled by the loader, not by the user.
   std::string source_file;                   // the scenario file as given
+  YAML::Node source_root;                    // the document as read (with --set applied), for where()
+  SourceContext source_context;              // file name and --set values, for where()
+  /// "file:line:col: key.path" (or "--set key=value: key.path") for a key of the scenario, to
+  /// start an error message with; the closest enclosing key's place when the key was not written.
+  std::string where(const std::string& key_path) const;
   std::string base_dir;                      // directory used to resolve relative paths
   std::vector<std::string> expect_locations;  // "file:line:col" of each expectation
   std::vector<std::string> adversary_locations;  // "file:line:col" of each adversary's `from`

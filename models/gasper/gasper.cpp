@@ -756,9 +756,8 @@ public:
     if (std::string warning = relay_transport_warning(scenario, p.block_bytes.count); !warning.empty())
       warnings.push_back(warning);
     if (p.validators > 0 && p.validators < scenario.parent.validators.count)
-      throw InputError(fmt::format("{}: parent.protocol.gasper.validators: {} validators cannot fill {} nodes "
-                                   "(give at least one per node, or 0)",
-                                   scenario.source_file, p.validators, scenario.parent.validators.count));
+      throw InputError(fmt::format("{}: {} validators cannot fill {} nodes (give at least one per node, or 0)",
+                                   scenario.where("parent.protocol.gasper.validators"), p.validators, scenario.parent.validators.count));
     double epoch = p.seconds_per_slot.seconds * p.slots_per_epoch;
     if (scenario.detectors.stall_threshold.seconds < 3 * epoch)
       warnings.push_back(fmt::format("detectors.stall_threshold ({}) is below three epochs ({:.0f}s): Gasper "

@@ -418,9 +418,9 @@ public:
       spenders += a.kind == "double_spend" ? 1 : 0;
     }
     if (pools > 1 || spenders > 1)
-      throw InputError(fmt::format("{}: adversaries: at most one selfish_mining and one double_spend entry (each "
-                                   "is one colluding group)",
-                                   scenario.source_file));
+      throw InputError(fmt::format("{}: at most one selfish_mining and one double_spend entry (each is one "
+                                   "colluding group)",
+                                   scenario.where("adversaries")));
     return warnings;
   }
   void build(Simulation& simulation) const override

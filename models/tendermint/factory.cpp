@@ -52,10 +52,9 @@ public:
     best += 2 * scenario.network.access.latency.seconds;
     if (scenario.network.platform_file.empty() && best == 0 && p.timeout_commit.seconds == 0 &&
         scenario.network.jitter.kind == "none")
-      throw InputError(fmt::format("{}: parent.protocol.tendermint.timeout_commit: 0 with zero access latency and "
-                                   "no jitter lets heights follow each other in zero simulated time; make one of "
-                                   "them positive",
-                                   scenario.source_file));
+      throw InputError(fmt::format("{}: 0 with zero access latency and no jitter lets heights follow each other "
+                                   "in zero simulated time; make one of them positive",
+                                   scenario.where("parent.protocol.tendermint.timeout_commit")));
     if (p.timeout_propose.seconds < 2 * worst)
       warnings.push_back(fmt::format("parent.protocol.tendermint.timeout_propose ({}) is below two worst-case "
                                      "one-way delays ({:.0f} ms): expect rounds lost to timeouts",
@@ -77,9 +76,9 @@ public:
     for (size_t i = 0; i < scenario.adversaries.size(); ++i) {
       const Adversary& a = scenario.adversaries[i];
       if (a.kind == "equivocate" && a.mode == "surround")
-        throw InputError(fmt::format("{}: adversaries[{}].equivocate.mode: surround votes are a Gasper offence; "
-                                     "Tendermint has no checkpoints (use propose, vote or both)",
-                                     scenario.source_file, i));
+        throw InputError(fmt::format("{}: surround votes are a Gasper offence; Tendermint has no checkpoints (use "
+                                     "propose, vote or both)",
+                                     scenario.where(fmt::format("adversaries[{}].equivocate.mode", i))));
       if (a.kind == "partition")
         continue;
       double share = 0;
