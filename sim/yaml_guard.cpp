@@ -67,6 +67,10 @@ class Guard : public YAML::EventHandler {
 public:
   explicit Guard(std::string where) : where_(std::move(where)) {}
   YAML::Mark document_start;  // of the document being read
+  /// The first mistake found in a document that parses: duplicate keys, keys that are not names,
+  /// alias cycles. Kept until the parse ends, because a YAML syntax error further on is the better
+  /// diagnosis (an unclosed bracket can look like a key that is a list).
+  std::string first_error;
 
   void OnDocumentStart(const YAML::Mark& mark) override { document_start = mark; }
   void OnDocumentEnd() override {}
@@ -79,14 +83,18 @@ public:
   {
     if (before_value(mark, "")) {
       // An alias used as a map key is allowed by YAML but never by a scenario.
-      fail(mark, "a key must be a plain name, not an alias");
+      note(mark, "a key must be a plain name, not an alias");
     }
     auto open = std::find_if(stack_.begin(), stack_.end(), [&](const Open& o) { return o.anchor == anchor; });
-    if (open != stack_.end())
-      fail(mark, "an alias refers to a node that contains it (a cycle)");
+    if (open != stack_.end()) {
+      note(mark, "an alias refers to a node that contains it (a cycle)");
+      return;
+    }
     auto size = sizes_.find(anchor);
-    if (size == sizes_.end())
-      fail(mark, "an alias refers to an unknown anchor");
+    if (size == sizes_.end()) {
+      note(mark, "an alias refers to an unknown anchor");
+      return;
+    }
     add(mark, size->second);
   }
   void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
@@ -112,11 +120,22 @@ private:
     size_t items = 0;                    // lists: items begun
   };
 
-  [[noreturn]] void fail(const YAML::Mark& mark, const std::string& reason) const
+  std::string located(const YAML::Mark& mark, const std::string& reason) const
   {
     std::string path = current_path();
-    throw InputError(fmt::format("{}: {}{}", place(where_, static_cast<size_t>(mark.line), static_cast<size_t>(mark.column)),
-                                 path.empty() ? "" : path + ": ", reason));
+    return fmt::format("{}: {}{}", place(where_, static_cast<size_t>(mark.line), static_cast<size_t>(mark.column)),
+                       path.empty() ? "" : path + ": ", reason);
+  }
+  /// Stops the parse at once: going on would exhaust the machine.
+  [[noreturn]] void fail(const YAML::Mark& mark, const std::string& reason) const
+  {
+    throw InputError(located(mark, reason));
+  }
+  /// Records the first mistake; the parse goes on.
+  void note(const YAML::Mark& mark, const std::string& reason)
+  {
+    if (first_error.empty())
+      first_error = located(mark, reason);
   }
 
   /// The key path of the node being read ("parent.validators.count", "adversaries[2]").
@@ -149,7 +168,7 @@ private:
     if (!key_text.empty() && key_text != "<<") {
       auto [found, inserted] = map.keys.emplace(key_text, static_cast<size_t>(mark.line) + 1);
       if (!inserted)
-        fail(mark, fmt::format("duplicate key '{}' (first at line {}); YAML allows a key once per map", key_text,
+        note(mark, fmt::format("duplicate key '{}' (first at line {}); YAML allows a key once per map", key_text,
                                found->second));
     }
     return true;
@@ -166,7 +185,7 @@ private:
   void open(const YAML::Mark& mark, YAML::anchor_t anchor, bool map)
   {
     if (before_value(mark, ""))
-      fail(mark, "a key must be a plain name, not a list or a map");
+      note(mark, "a key must be a plain name, not a list or a map");
     if (stack_.size() >= max_yaml_depth)
       fail(mark, fmt::format("nested more than {} levels deep", max_yaml_depth));
     Open node;
@@ -241,11 +260,15 @@ YAML::Node load_untrusted_yaml(const std::string& text, const std::string& where
     while (true) {
       if (!parser.HandleNextDocument(guard))
         break;
+      if (!guard.first_error.empty())
+        break;
       if (++documents > 1)
         throw InputError(fmt::format("{}: a second YAML document ('---'); a scenario is one document",
                                      place(where, static_cast<size_t>(guard.document_start.line),
                                            static_cast<size_t>(guard.document_start.column))));
     }
+    if (!guard.first_error.empty())
+      throw InputError(guard.first_error);
   } catch (const YAML::Exception& e) {
     if (e.mark.is_null())
       throw InputError(fmt::format("{}: YAML syntax error: {}", where, e.msg));
