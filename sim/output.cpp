@@ -475,16 +475,18 @@ void check_expectation_metrics(const Scenario& scenario)
         reason += fmt::format(" (did you mean '{}.{}'?)", owner, *guess);
       else
         reason += " (see `shsim schema` and README, 'summary.json keys')";
-      throw InputError(fmt::format("{}: expect[{}]: {}", scenario.expect_locations[i], i, reason));
+      throw InputError(fmt::format("{}: expect[{}]: {}", scenario.expect_locations.at(i), i, reason));
     }
     if (owner == scenario.parent.name && e.metric.size() > owner.size() + 1) {
       std::string rest = e.metric.substr(owner.size() + 1);
       if (std::find(protocol_keys.begin(), protocol_keys.end(), rest.substr(0, rest.find('.'))) != protocol_keys.end())
         continue;
     }
-    if (find_metric(skeleton, e.metric) == nullptr)
-      throw InputError(fmt::format("{}: expect[{}]: unknown metric '{}' (see README, 'summary.json keys')",
-                                   scenario.expect_locations[i], i, e.metric));
+    if (find_metric(skeleton, e.metric) == nullptr) {
+      const std::string& where = scenario.expect_locations.at(i);
+      throw InputError(fmt::format("{}: expect[{}]: unknown metric '{}' (see README, 'summary.json keys')", where, i,
+                                   e.metric));
+    }
   }
 }
 
