@@ -176,10 +176,12 @@ void Simulation::configure_engine()
   }
   // Handlers run in the maestro, so actors only start nodes and carry flows: a small stack each
   // (SimGrid's default is 8 MiB, which exhausts an 8 GiB address space at 1 000 nodes).
-  args.push_back(fmt::format("--cfg=contexts/stack-size:{}", actor_stack_kib));
 #ifdef SHSIM_THREAD_CONTEXTS
-  // Sanitizer builds: AddressSanitizer follows threads, not SimGrid's hand-made context switches.
+  // Sanitizer builds: AddressSanitizer follows threads, not SimGrid's hand-made context switches
+  // (threads keep their own stacks: SimGrid ignores stack-size for them).
   args.emplace_back("--cfg=contexts/factory:thread");
+#else
+  args.push_back(fmt::format("--cfg=contexts/stack-size:{}", actor_stack_kib));
 #endif
   args.insert(args.end(), engine_args_.begin(), engine_args_.end());  // the user's options win
   try {
