@@ -475,8 +475,13 @@ bool safe_file_name(const std::string& name)
 
 Scenario load_scenario(const std::string& file, const std::vector<std::string>& overrides)
 {
+  return load_scenario_text(read_untrusted_file(file, max_yaml_bytes, "scenario", ""), file, overrides);
+}
+
+Scenario load_scenario_text(const std::string& text, const std::string& file, const std::vector<std::string>& overrides)
+{
   SourceContext context{file, {}};
-  YAML::Node root = load_untrusted_yaml(read_untrusted_file(file, max_yaml_bytes, "scenario", ""), file, false);
+  YAML::Node root = load_untrusted_yaml(text, file, false);
   root = expand_merge_keys(root);
   if (!root.IsMap())
     context.fail(root, "", "a scenario is a map of keys (name, seed, duration, network, parent, ...)");

@@ -453,6 +453,10 @@ struct Scenario {
 /// A scenario or chain name that can become a folder name: letters, digits, '.', '_', '-'.
 bool safe_file_name(const std::string& name);
 Scenario load_scenario(const std::string& file, const std::vector<std::string>& overrides);
+/// The same for a scenario already read into memory; `file` names it in errors and anchors relative
+/// paths (the fuzzers use it).
+Scenario load_scenario_text(const std::string& text, const std::string& file,
+                            const std::vector<std::string>& overrides);
 /// Warnings from the parent protocol and every child chain about questionable parameters (may throw
 /// InputError for parameters that cannot run).
 std::vector<std::string> review_scenario(const Scenario& scenario);
