@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -70,17 +71,23 @@ ResourceEstimate estimate_resources(const Scenario& scenario)
   // timeline, and the event log kept for writing (about one recorded event per 25 handled).
   double recorded = scenario.output.events == "none" ? 0 : e.events / 25;
   e.memory_bytes  = 40.0 * 1024 * 1024 + nodes * (node_bytes + 8 * 1024) + 400 * e.transactions + 150 * recorded;
+  e.address_bytes = e.memory_bytes + nodes * actor_stack_kib * 1024.0 + 512.0 * 1024 * 1024;  // + libraries
   e.seconds       = e.events / 2.5e6;
   return e;
+}
+
+double address_space_available()
+{
+  rlimit limit{};
+  if (getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
+    return static_cast<double>(limit.rlim_cur);
+  return std::numeric_limits<double>::infinity();
 }
 
 double memory_available()
 {
   double physical = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
-  rlimit limit{};
-  if (getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
-    physical = std::min(physical, static_cast<double>(limit.rlim_cur));
-  return physical;
+  return std::min(physical, address_space_available());
 }
 
 namespace {
@@ -137,6 +144,12 @@ void check_resources(const Scenario& scenario, const ResourceEstimate& estimate,
                                  "--force to try anyway",
                                  scenario.where("duration"), memory(estimate.memory_bytes), memory(available),
                                  describe(estimate)));
+  if (estimate.address_bytes > address_space_available())
+    throw InputError(fmt::format("{}: the run needs about {} of address space (memory and {} KiB of stack per "
+                                 "actor) and `ulimit -v` allows {}; raise the limit, use fewer nodes, or pass "
+                                 "--force to try anyway",
+                                 scenario.where("parent.validators.count"), memory(estimate.address_bytes),
+                                 actor_stack_kib, memory(address_space_available())));
   // A run that would not end in a year is a mistake, not an experiment.
   if (estimate.seconds > 365 * 86400.0)
     throw InputError(fmt::format("{}: the run would take about {} ({}); shorten `duration` or lower the rates, "

@@ -18,12 +18,15 @@ struct ResourceEstimate {
   double events       = 0;  // handled in the whole run
   double transactions = 0;  // submitted by the workload
   double memory_bytes = 0;  // peak resident memory
+  double address_bytes = 0; // address space: memory plus every actor's stack
   double seconds      = 0;  // wall time at a typical 2.5 M events per second
 };
 
 ResourceEstimate estimate_resources(const Scenario& scenario);
 /// The memory a run may use here: physical memory, or the address-space limit if lower (bytes).
 double memory_available();
+/// The address-space limit (ulimit -v), or infinity.
+double address_space_available();
 /// "~13 M events, ~90 MiB peak memory, ~5 s": for `shsim check`.
 std::string describe(const ResourceEstimate& estimate);
 /// Throws InputError when the estimate does not fit (unless `force`).

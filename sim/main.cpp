@@ -7,6 +7,8 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+
+#include <unistd.h>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -49,6 +51,19 @@ shsim::Scenario load(const Options& options)
     overrides.push_back("seed=" + std::to_string(seed));
   }
   return shsim::load_scenario(options.scenario_file, overrides);
+}
+
+/// SimGrid reports what it cannot do (an actor's stack it cannot allocate, a broken platform) by
+/// aborting. The engine's own message is on stderr already; this adds the line that says what it
+/// means, and ends with exit 3 instead of a core dump.
+extern "C" void engine_aborted(int)
+{
+  static const char message[] =
+      "shsim: internal error: the SimGrid engine aborted (message above); if it could not allocate memory "
+      "or an actor's stack, the run does not fit this machine: see `shsim check` for its estimate\n";
+  ssize_t ignored = write(STDERR_FILENO, message, sizeof(message) - 1);
+  (void)ignored;
+  _exit(3);
 }
 
 /// The exit code of a run that a signal interrupted (128 + signal), with a line saying so.
@@ -125,6 +140,7 @@ int main(int argc, char** argv)
   auto* schema_command = app.add_subcommand("schema", "list every scenario key with its default and meaning");
 
   shsim::install_interrupt_handlers();
+  std::signal(SIGABRT, engine_aborted);
   try {
     app.parse(static_cast<int>(own_args.size()), own_args.data());
   } catch (const CLI::Success& e) {

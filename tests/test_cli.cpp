@@ -113,3 +113,25 @@ TEST_CASE("SimGrid's own --cfg and --log options pass through to the engine", "[
   // The network model is the scenario's business, so that the metadata says which one ran.
   CHECK(run_shsim("run " + quick + " --cfg=network/model:LV08 --out " + fresh_directory(), log) == 2);
 }
+
+TEST_CASE("an engine abort ends in one clear line and exit 3, and small actor stacks avoid it", "[cli]")
+{
+#ifndef SHSIM_SANITIZED  // AddressSanitizer cannot run under an address-space limit
+  // 2 000 nodes under a 3 GB address-space limit: SimGrid's default 8 MiB stacks do not fit (it
+  // aborts: "Failed to allocate stack"), shsim's 128 KiB stacks do.
+  std::string scenario = source_path("scenarios/simblock-bitcoin.yaml") +
+                         " --quiet --set parent.validators.count=2000 --set duration=100min --set 'expect=[]'";
+  std::string log = write_temporary("", ".log");
+  auto limited    = [&](const std::string& extra) {
+    std::string script = write_temporary("ulimit -v 3000000\nexec " + std::string(SHSIM_BINARY) + " run " + scenario +
+                                             extra + " --out " + fresh_directory() + "\n",
+                                         ".sh");
+    int status = std::system(("sh " + script + " >" + log + " 2>&1").c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  CHECK(limited("") == 0);
+  CHECK(limited(" --cfg=contexts/stack-size:8192") == 3);
+  std::string message = read(log);
+  CHECK_THAT(message, Catch::EndsWith("see `shsim check` for its estimate\n"));
+#endif
+}
