@@ -58,8 +58,10 @@ public:
   /// (message deliveries and timers) per simulated second, and bytes of state per node.
   virtual double events_per_second(const Scenario& scenario) const = 0;
   virtual double bytes_per_node(const Scenario&) const { return 16 * 1024; }
-  /// The top-level keys summary() will have (expectations naming them are checked after the run).
-  virtual std::vector<std::string> summary_keys() const { return {}; }
+  /// Every figure summary() reports, as dotted paths ("propagation.time_to_50_percent{}" declares a
+  /// distribution), so that expectations on them are checked before the run; tests check the
+  /// declaration against real summaries.
+  virtual std::vector<std::string> metrics() const { return {}; }
 };
 
 /// Reads `node` into a protocol's parameter struct; undefined or null leaves every default.

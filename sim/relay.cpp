@@ -22,6 +22,12 @@ std::string relay_transport_warning(const Scenario& scenario, uint64_t block_byt
          "network.transport.mode: queued models per-node upload queues at the latency transport's cost";
 }
 
+std::vector<std::string> relay_metrics()
+{
+  return {"propagation.blocks", "propagation.compact_rebuild_failures", "propagation.duplicate_blocks_received",
+          "propagation.time_to_50_percent{}", "propagation.time_to_90_percent{}", "propagation.time_to_100_percent{}"};
+}
+
 MessageKind RelayMessage::kind() const { return step_kinds[step]; }
 
 bool RelayMessage::is(const Message& message)

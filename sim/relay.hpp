@@ -34,6 +34,9 @@ class Simulation;
 class Node;
 struct Scenario;
 
+/// The figures BlockRelay::summary() reports under "propagation" (see ParentProtocolFactory::metrics()).
+std::vector<std::string> relay_metrics();
+
 /// A warning when a relaying protocol's blocks of `block_bytes` would take the flow transport on a
 /// large overlay (empty otherwise): a SimGrid actor and comm per hop is slow at thousands of nodes.
 std::string relay_transport_warning(const Scenario& scenario, uint64_t block_bytes);

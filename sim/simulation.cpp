@@ -593,9 +593,8 @@ RunResult Simulation::run(bool show_progress)
   for (size_t i = 0; i < scenario_.expect.size(); ++i) {
     const std::string& text   = scenario_.expect[i];
     ExpectationResult outcome = evaluate(*parse_expectation(text).value, result.summary);
-    if (!outcome.found)
-      throw InputError(fmt::format("{}: expect[{}]: unknown metric '{}' (see README, 'summary.json keys')",
-                                   scenario_.expect_locations[i], i, outcome.expectation.metric));
+    // Every metric was checked before the run; one that a declared figure lacks in this run (a
+    // selfish-mining figure without a selfish pool) has no value: the expectation fails.
     result.expectations_passed = result.expectations_passed && outcome.passed;
     expectations.push_back({{"expectation", text},
                             {"passed", outcome.passed},

@@ -787,12 +787,18 @@ public:
     return kind == "equivocate" || ParentProtocolFactory::supports_adversary(kind);
   }
   nlohmann::json summary() const override { return chain_ ? chain_->summary() : nlohmann::json::object(); }
-  std::vector<std::string> summary_keys() const override
+  std::vector<std::string> metrics() const override
   {
-    return {"validators_hosted", "slots", "missed_slots", "justified_epoch", "finalized_epoch",
-            "finality_delay_epochs", "checkpoint_finalization_delay", "target_participation",
-            "inactivity_leak_epochs", "validator_balance", "active_validators", "exited_validators", "slashings",
-            "propagation"};
+    std::vector<std::string> all{"validators_hosted",        "slots",
+                                 "missed_slots",             "justified_epoch",
+                                 "finalized_epoch",          "finality_delay_epochs",
+                                 "checkpoint_finalization_delay{}", "target_participation{}",
+                                 "inactivity_leak_epochs",   "validator_balance{}",
+                                 "active_validators",        "exited_validators",
+                                 "slashings"};
+    for (auto& m : relay_metrics())
+      all.push_back(std::move(m));
+    return all;
   }
 
 private:

@@ -441,10 +441,28 @@ public:
     return kind == "selfish_mining" || kind == "double_spend" || ParentProtocolFactory::supports_adversary(kind);
   }
   nlohmann::json summary() const override { return chain_ ? chain_->summary() : nlohmann::json::object(); }
-  std::vector<std::string> summary_keys() const override
+  std::vector<std::string> metrics() const override
   {
-    return {"blocks_published", "main_chain_blocks", "stale_blocks", "stale_rate", "stale_per_main_block",
-            "mean_block_interval", "propagation", "selfish_mining", "double_spend"};
+    std::vector<std::string> all{"blocks_published",
+                                 "main_chain_blocks",
+                                 "stale_blocks",
+                                 "stale_rate",
+                                 "stale_per_main_block",
+                                 "mean_block_interval",
+                                 "selfish_mining.hash_share",
+                                 "selfish_mining.gamma",
+                                 "selfish_mining.pool_blocks_in_main_chain",
+                                 "selfish_mining.relative_revenue",
+                                 "selfish_mining.eyal_sirer_revenue",
+                                 "double_spend.attempts",
+                                 "double_spend.successes",
+                                 "double_spend.success_rate",
+                                 "double_spend.hash_share",
+                                 "double_spend.confirmations",
+                                 "double_spend.rosenfeld_probability"};
+    for (auto& m : relay_metrics())
+      all.push_back(std::move(m));
+    return all;
   }
 
 private:
