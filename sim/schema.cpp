@@ -7,6 +7,26 @@
 
 namespace shsim {
 
+std::string one_line(const std::string& text)
+{
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else if (c == '\t')
+      out += "\\t";
+    else if (byte < 0x20 || byte == 0x7F)
+      out += fmt::format("\\x{:02x}", byte);
+    else
+      out += c;
+  }
+  return out;
+}
+
 void SourceContext::fail(const YAML::Node& node, const std::string& path, const std::string& reason) const
 {
   fail_at(node.Mark(), path, reason);
@@ -25,10 +45,7 @@ std::string SourceContext::locate(const YAML::Mark& mark, const std::string& pat
 
 void SourceContext::fail_at(const YAML::Mark& mark, const std::string& path, const std::string& raw_reason) const
 {
-  // Errors are one line, even when they quote a multi-line value.
-  std::string reason;
-  for (char c : raw_reason)
-    reason += c == '\n' ? std::string("\\n") : std::string(1, c);
+  const std::string& reason = raw_reason;  // InputError makes it one line
   if (path.empty())
     throw InputError(fmt::format("{}: {}", locate(mark, path), reason));
   throw InputError(fmt::format("{}: {}: {}", locate(mark, path), path, reason));

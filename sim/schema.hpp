@@ -32,10 +32,15 @@
 
 namespace shsim {
 
-/// Bad input: a scenario, a file it names or a command-line value. The message is one line.
+/// `text` on one line: control characters (a newline in a quoted key, a tab in a --set path) are
+/// written as escapes (\n, \t, \x01).
+std::string one_line(const std::string& text);
+
+/// Bad input: a scenario, a file it names or a command-line value. The message is one line, whatever
+/// the input quoted in it holds.
 class InputError : public std::runtime_error {
 public:
-  using std::runtime_error::runtime_error;
+  explicit InputError(const std::string& message) : std::runtime_error(one_line(message)) {}
 };
 
 /// Where a YAML document came from, so that errors can point at it.
