@@ -108,6 +108,21 @@ Run simulate(const std::string& scenario_yaml, const std::vector<std::string>& o
   return run;
 }
 
+std::string fresh_directory()
+{
+  std::string dir = write_temporary("", ".out");
+  std::filesystem::remove(dir);
+  return dir;
+}
+
+std::string read_file(const std::string& path)
+{
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 int run_shsim(const std::string& arguments, const std::string& output_file)
 {
   std::string command = std::string(SHSIM_BINARY) + " " + arguments + " >" + output_file + " 2>&1";

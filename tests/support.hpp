@@ -15,6 +15,10 @@ namespace shsim::testing {
 std::string source_path(const std::string& relative);
 /// Writes `text` to a fresh temporary file with the given suffix and returns its path.
 std::string write_temporary(const std::string& text, const std::string& suffix = ".yaml");
+/// A fresh path for an output folder that does not exist yet.
+std::string fresh_directory();
+/// A file's bytes ("" when it cannot be read).
+std::string read_file(const std::string& path);
 
 struct Run {
   nlohmann::json summary;

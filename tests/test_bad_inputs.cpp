@@ -19,13 +19,7 @@ using shsim::testing::write_temporary;
 namespace fs = std::filesystem;
 
 namespace {
-std::string read(const fs::path& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string read(const fs::path& path) { return shsim::testing::read_file(path.string()); }
 
 /// An output folder holding an earlier run's set, and a snapshot of it.
 struct OldSet {

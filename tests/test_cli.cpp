@@ -13,21 +13,10 @@ using shsim::testing::source_path;
 using shsim::testing::write_temporary;
 namespace fs = std::filesystem;
 
-namespace {
-std::string read(const fs::path& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using shsim::testing::fresh_directory;
 
-std::string fresh_directory()
-{
-  std::string dir = write_temporary("", ".out");
-  fs::remove(dir);
-  return dir;
-}
+namespace {
+std::string read(const fs::path& path) { return shsim::testing::read_file(path.string()); }
 
 const std::string quick_scenario = source_path("scenarios/quickstart.yaml") + " --set duration=2m";
 const std::string quick          = quick_scenario + " --set expect=[] --quiet";

@@ -31,21 +31,13 @@ FileSet read_set(const fs::path& dir, bool with_performance)
   FileSet files;
   for (const auto& entry : fs::directory_iterator(dir)) {
     std::string name = entry.path().filename().string();
-    std::ifstream in(entry.path(), std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
     // performance.json holds wall-clock figures: only its presence is compared.
-    files[name] = name == "performance.json" && !with_performance ? "" : text.str();
+    files[name] = name == "performance.json" && !with_performance ? "" : shsim::testing::read_file(entry.path());
   }
   return files;
 }
 
-std::string fresh_directory()
-{
-  std::string dir = write_temporary("", ".out");
-  fs::remove(dir);
-  return dir;
-}
+using shsim::testing::fresh_directory;
 
 /// Starts shsim with these arguments; returns its pid.
 pid_t start(const std::vector<std::string>& arguments)
