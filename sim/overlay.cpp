@@ -145,16 +145,34 @@ OverlayGraph read_graph_file(const std::string& path, int n, const std::string& 
 
 }  // namespace
 
+namespace {
+constexpr int max_complete_overlay_nodes = 5000;
+
+void check_complete_size(const Scenario& scenario, int n)
+{
+  if (n > max_complete_overlay_nodes)
+    throw InputError(fmt::format("{}: a complete overlay of {} nodes has {} edges; use random_regular, "
+                                 "small_world or scale_free above {} nodes",
+                                 scenario.where("network.overlay"), n, static_cast<long long>(n) * (n - 1) / 2,
+                                 max_complete_overlay_nodes));
+}
+}  // namespace
+
+void check_overlay(const Scenario& scenario, int n)
+{
+  if (scenario.network.overlay.kind == "complete")
+    check_complete_size(scenario, n);
+  else
+    build_overlay(scenario, n);
+}
+
 OverlayGraph build_overlay(const Scenario& scenario, int n)
 {
   const Overlay& config = scenario.network.overlay;
   RandomStream rng(static_cast<uint64_t>(scenario.seed), "overlay");
   OverlayGraph g(n);
   if (config.kind == "complete") {
-    if (n > 5000)
-      throw InputError(fmt::format("{}: a complete overlay of {} nodes has {} edges; use random_regular, "
-                                   "small_world or scale_free above 5000 nodes",
-                                   scenario.where("network.overlay"), n, static_cast<long long>(n) * (n - 1) / 2));
+    check_complete_size(scenario, n);
     for (int a = 0; a < n; ++a)
       for (int b = a + 1; b < n; ++b)
         boost::add_edge(a, b, g);

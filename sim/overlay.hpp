@@ -17,6 +17,8 @@ using OverlayGraph = boost::adjacency_list<boost::setS, boost::vecS, boost::undi
 
 /// Builds the overlay for `nodes` nodes; throws InputError for a bad file or a disconnected graph.
 OverlayGraph build_overlay(const Scenario& scenario, int nodes);
+/// What build_overlay() would refuse, without building a complete overlay (for `check`).
+void check_overlay(const Scenario& scenario, int nodes);
 /// Neighbours of every node, sorted, for fast iteration by models.
 std::vector<std::vector<int>> neighbour_lists(const OverlayGraph& graph);
 int connected_components(const OverlayGraph& graph);
