@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/message.hpp"
+#include "sim/metric.hpp"
 
 namespace shsim {
 
@@ -44,7 +45,7 @@ struct SecurityFacts {
 
 /// The figures the engine adds to every child chain's summary entry: traffic per node and the
 /// economic-security summary (declared as ChildProtocolFactory::metrics()).
-std::vector<std::string> child_engine_metrics();
+Metrics child_engine_metrics();
 
 class ChildChain {
 public:

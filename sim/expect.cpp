@@ -82,25 +82,4 @@ ExpectationResult evaluate(const Expectation& expectation, const nlohmann::json&
   return result;
 }
 
-const std::vector<std::string>& distribution_statistics()
-{
-  static const std::vector<std::string> statistics{"count", "mean", "p50", "p90", "p99", "max", "min"};
-  return statistics;
-}
-
-bool declared_metric(const std::vector<std::string>& declared, const std::string& path)
-{
-  for (const auto& entry : declared) {
-    if (entry == path)
-      return true;
-    if (entry.size() > 2 && entry.compare(entry.size() - 2, 2, "{}") == 0) {
-      std::string base = entry.substr(0, entry.size() - 2);
-      for (const auto& statistic : distribution_statistics())
-        if (path == base + "." + statistic)
-          return true;
-    }
-  }
-  return false;
-}
-
 }  // namespace shsim

@@ -32,10 +32,5 @@ struct ExpectationResult {
 /// Looks `metric` up in the summary ("parent.x.y" -> summary["chains"]["parent"]["x"]["y"]).
 const nlohmann::json* find_metric(const nlohmann::json& summary, const std::string& metric);
 ExpectationResult evaluate(const Expectation& expectation, const nlohmann::json& summary);
-/// Whether `path` ("stages.settled.p50") names a figure of a declaration list (see
-/// ChildProtocolFactory::metrics(): "stages.settled{}" declares a distribution).
-bool declared_metric(const std::vector<std::string>& declared, const std::string& path);
-/// The statistics of every distribution.
-const std::vector<std::string>& distribution_statistics();
 
 }  // namespace shsim

@@ -1,4 +1,4 @@
-// shsim: the command line. Subcommands run, check, config and schema; SimGrid's own --cfg=... and
+// shsim: the command line. Subcommands run, check, config, metrics and schema; SimGrid's own --cfg=... and
 // --log=... options pass through to the engine. Exit codes: 0 success, 1 an expectation failed,
 // 2 bad input (scenario, a file it names, the command line; nothing is written), 3 internal error,
 // 130 / 143 interrupted by SIGINT / SIGTERM (nothing new is written).
@@ -18,6 +18,7 @@
 #include <spdlog/spdlog.h>
 
 #include "models/registry.hpp"
+#include "sim/catalog.hpp"
 #include "sim/estimate.hpp"
 #include "sim/interrupt.hpp"
 #include "sim/output.hpp"
@@ -36,6 +37,7 @@ struct Options {
   std::string log_level = "warn";
   bool quiet           = false;
   bool force           = false;
+  bool json            = false;
 };
 
 shsim::Scenario load(const Options& options)
@@ -137,6 +139,10 @@ int main(int argc, char** argv)
   add_common(check_command);
   auto* config_command = app.add_subcommand("config", "print the fully resolved scenario (defaults filled)");
   add_common(config_command);
+  auto* metrics_command =
+      app.add_subcommand("metrics", "list every metric a run of the scenario reports (paths for `expect`)");
+  add_common(metrics_command);
+  metrics_command->add_flag("--json", options.json, "print JSON instead of a table");
   auto* schema_command = app.add_subcommand("schema", "list every scenario key with its default and meaning");
 
   shsim::install_interrupt_handlers();
@@ -174,6 +180,10 @@ int main(int argc, char** argv)
       shsim::ResourceEstimate estimate = shsim::estimate_resources(scenario);
       shsim::check_resources(scenario, estimate, options.force);
       std::cout << options.scenario_file << ": ok (estimate: " << shsim::describe(estimate) << ")\n";
+      return exit_ok;
+    }
+    if (metrics_command->parsed()) {
+      std::cout << shsim::format_metrics(shsim::scenario_metrics(load(options)), options.json);
       return exit_ok;
     }
     if (config_command->parsed()) {

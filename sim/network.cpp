@@ -41,7 +41,7 @@ Network::Network(Simulation& simulation, std::vector<Placement> placements)
     if (adversary.kind != "partition")
       continue;
     PartitionWindow window{adversary.from.seconds,
-                           adversary.until ? adversary.until->seconds : std::numeric_limits<double>::infinity(),
+                           adversary.end(),
                            std::vector<int>(matrix.regions.size(), static_cast<int>(adversary.groups.size()))};
     for (size_t g = 0; g < adversary.groups.size(); ++g)
       for (const auto& region : adversary.groups[g])

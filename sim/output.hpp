@@ -25,7 +25,5 @@ bool write_outputs(const std::string& directory, const Scenario& scenario, const
                    const std::function<bool()>& abandon = {});
 /// The readable table printed at the end of `shsim run`.
 std::string format_summary_table(const Scenario& scenario, const RunResult& result);
-/// Refuses expectations whose metric does not exist (checked before running). Throws InputError.
-void check_expectation_metrics(const Scenario& scenario);
 
 }  // namespace shsim

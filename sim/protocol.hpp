@@ -1,6 +1,6 @@
 // The seam between the engine and the models: a protocol registers a factory that parses its own
 // typed parameters (through the schema machinery, so errors and defaults work the same everywhere)
-// and builds its actors. Only the entry point fills the registry (models/registry.cpp).
+// and builds its actors. Only models/registry.hpp lists the models; the entry point calls its register_all().
 #pragma once
 
 #include <functional>
@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "sim/metric.hpp"
 #include "sim/schema.hpp"
 
 namespace shsim {
@@ -58,10 +59,10 @@ public:
   /// (message deliveries and timers) per simulated second, and bytes of state per node.
   virtual double events_per_second(const Scenario& scenario) const = 0;
   virtual double bytes_per_node(const Scenario&) const { return 16 * 1024; }
-  /// Every figure summary() reports, as dotted paths ("propagation.time_to_50_percent{}" declares a
-  /// distribution), so that expectations on them are checked before the run; tests check the
-  /// declaration against real summaries.
-  virtual std::vector<std::string> metrics() const { return {}; }
+  /// Every figure summary() adds to the chain's entry (sim/metric.hpp; the engine's own figures are
+  /// parent_engine_metrics()), so that expectations on them are checked before the run; tests check
+  /// the declaration against real summaries.
+  virtual Metrics metrics() const { return {}; }
 };
 
 /// Reads `node` into a protocol's parameter struct; undefined or null leaves every default.
@@ -126,10 +127,10 @@ public:
   virtual void document(std::vector<std::string>& lines, const std::string& prefix) const = 0;
   /// Warnings about parameters that make results questionable; may throw InputError.
   virtual std::vector<std::string> review(const Scenario& scenario, const ChildParams& params) const = 0;
-  /// Every figure this kind puts in its summary.json entry, as dotted paths; a path ending in "{}" is
-  /// a distribution (count, mean, p50, p90, p99, max, min). Expectations are checked against it
-  /// before the run; tests check it against real summaries.
-  virtual std::vector<std::string> metrics() const = 0;
+  /// Every figure this kind puts in its summary.json entry (sim/metric.hpp), the engine's
+  /// child_engine_metrics() included. Expectations are checked against it before the run; tests
+  /// check it against real summaries.
+  virtual Metrics metrics() const = 0;
   /// Events per simulated second the chain causes besides its users' transactions (for the estimate).
   virtual double events_per_second(const Scenario& scenario, const ChildParams& params) const = 0;
   /// Creates the chain's nodes, with ids first_node, first_node + 1, ... (one per node_regions()).
@@ -148,8 +149,8 @@ public:
   void set_bridge_builder(BridgeBuilder builder) { bridge_builder_ = std::move(builder); }
   const BridgeBuilder& bridge_builder() const { return bridge_builder_; }
   /// A bridge's figures in summary.json "bridges.<name>", declared as ChildProtocolFactory::metrics().
-  void set_bridge_metrics(std::vector<std::string> metrics) { bridge_metrics_ = std::move(metrics); }
-  const std::vector<std::string>& bridge_metrics() const { return bridge_metrics_; }
+  void set_bridge_metrics(Metrics metrics) { bridge_metrics_ = std::move(metrics); }
+  const Metrics& bridge_metrics() const { return bridge_metrics_; }
   static ProtocolRegistry& instance();
   void add_parent(std::unique_ptr<ParentProtocolFactory> factory);
   const ParentProtocolFactory* find_parent(const std::string& name) const;
@@ -162,7 +163,7 @@ private:
   std::map<std::string, std::unique_ptr<ParentProtocolFactory>> parents_;
   std::map<std::string, std::unique_ptr<ChildProtocolFactory>> children_;
   BridgeBuilder bridge_builder_;
-  std::vector<std::string> bridge_metrics_;
+  Metrics bridge_metrics_;
 };
 
 /// A parent protocol chosen by name with its parsed parameters; written `protocol: tendermint` or

@@ -160,4 +160,43 @@ nlohmann::json Recorder::chains_summary(const std::map<std::string, std::pair<Sa
   return out;
 }
 
+Metrics parent_engine_metrics()
+{
+  using namespace metric;
+  return {
+      count("validators", "validators", "validators of the chain"),
+      count("blocks_committed", "blocks", "heights decided (Tendermint: committed; Gasper: finalized; Nakamoto: confirmed)"),
+      count("height", "blocks", "the highest decided height"),
+      distribution("block_interval", "s", "time between the first decisions of consecutive heights"),
+      distribution("commit_latency", "s", "from a block's proposal to its decision, per node that decided it"),
+      count("catchup_commits", "commits", "commits by validators that fetched a block they had missed"),
+      distribution("rounds_per_height", "rounds", "rounds a height took to commit (1: the first round)"),
+      count("heights_with_extra_rounds", "heights", "heights that needed more than one round"),
+      distribution("block_transactions", "transactions", "user transactions per committed block"),
+      distribution("block_bytes", "bytes", "payload bytes per committed block"),
+      count("transactions_committed", "transactions", "users' parent transactions included in a block (child and bridge ones: child_load)"),
+      count("transactions_pending", "transactions", "users' parent transactions still in the pool at the end"),
+      distribution("transaction_latency", "s", "from a user's parent transaction's submission to its inclusion in a block"),
+      count("safety_violations", "violations", "heights at which two validators committed different blocks"),
+      fraction("min_accountable_stake_share",
+               "least share of stake provably at fault over the safety violations (0: none)"),
+      value("liveness.longest_gap", "s", "longest time without a new height, the run's end included"),
+      count("liveness.stalls", "stalls", "gaps between heights longer than liveness.stall_threshold"),
+      value("liveness.stall_threshold", "s", "the gap that counts as a stall (detectors.stall_threshold)"),
+      count("liveness.missing_heights", "1", "1 when some height below the top was never committed"),
+      distribution("messages_per_node", "messages", "messages each of the chain's nodes sent"),
+      distribution("bytes_per_node", "bytes", "bytes each of the chain's nodes sent"),
+  };
+}
+
+Metrics child_load_metrics()
+{
+  using namespace metric;
+  return {
+      value("child_load.bytes", "bytes", "bytes of child-chain and bridge transactions included in parent blocks"),
+      value("child_load.fees", "currency", "fees those transactions paid (economics.fee_per_byte, fee_per_transaction)"),
+      distribution("child_load.bytes_per_block", "bytes", "child-chain and bridge bytes per parent block"),
+  };
+}
+
 }  // namespace shsim

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/metric.hpp"
 #include "sim/stats.hpp"
 
 namespace shsim {
@@ -66,6 +67,7 @@ public:
   /// Accountable stake share of each safety violation of `chain` so far.
   std::vector<double> violations_of(const std::string& chain) const;
   /// The "chains" object of summary.json. `per_node_messages`/`bytes` come from the transport.
+  /// Declared by parent_engine_metrics() (and child_engine_metrics() for the traffic of children).
   nlohmann::json chains_summary(const std::map<std::string, std::pair<Samples, Samples>>& traffic) const;
 
 private:
@@ -100,5 +102,11 @@ private:
   std::vector<EventRecord> events_;
   bool keep_events_ = true;
 };
+
+/// The figures chains_summary() gives every parent chain, whatever its protocol; with children or
+/// bridges the parent also reports child_load (declared here too).
+Metrics parent_engine_metrics();
+/// The parent's child_load figures (present when the scenario has children or bridges).
+Metrics child_load_metrics();
 
 }  // namespace shsim

@@ -22,10 +22,18 @@ std::string relay_transport_warning(const Scenario& scenario, uint64_t block_byt
          "network.transport.mode: queued models per-node upload queues at the latency transport's cost";
 }
 
-std::vector<std::string> relay_metrics()
+Metrics relay_metrics()
 {
-  return {"propagation.blocks", "propagation.compact_rebuild_failures", "propagation.duplicate_blocks_received",
-          "propagation.time_to_50_percent{}", "propagation.time_to_90_percent{}", "propagation.time_to_100_percent{}"};
+  using namespace metric;
+  return {
+      count("propagation.blocks", "blocks", "blocks whose propagation was measured"),
+      count("propagation.compact_rebuild_failures", "blocks",
+            "compact blocks a node could not rebuild from its pool (it then fetched the whole block)"),
+      count("propagation.duplicate_blocks_received", "blocks", "copies of a block a node already had"),
+      distribution("propagation.time_to_50_percent", "s", "from a block's creation until half the nodes have it"),
+      distribution("propagation.time_to_90_percent", "s", "from a block's creation until 90 % of the nodes have it"),
+      distribution("propagation.time_to_100_percent", "s", "from a block's creation until every node has it"),
+  };
 }
 
 MessageKind RelayMessage::kind() const { return step_kinds[step]; }

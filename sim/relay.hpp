@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/message.hpp"
+#include "sim/metric.hpp"
 #include "sim/rng.hpp"
 #include "sim/schema.hpp"
 #include "sim/stats.hpp"
@@ -35,7 +36,7 @@ class Node;
 struct Scenario;
 
 /// The figures BlockRelay::summary() reports under "propagation" (see ParentProtocolFactory::metrics()).
-std::vector<std::string> relay_metrics();
+Metrics relay_metrics();
 
 /// A warning when a relaying protocol's blocks of `block_bytes` would take the flow transport on a
 /// large overlay (empty otherwise): a SimGrid actor and comm per hop is slow at thousands of nodes.

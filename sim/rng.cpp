@@ -4,7 +4,7 @@
 
 namespace shsim {
 namespace {
-uint64_t splitmix64(uint64_t& x) { return mix64(x += 0x9e3779b97f4a7c15ULL); }
+uint64_t splitmix64(uint64_t& x) { return mix64(x += golden_gamma); }
 uint64_t fnv1a(std::string_view text)
 {
   uint64_t hash = 0xcbf29ce484222325ULL;

@@ -18,6 +18,9 @@ inline uint64_t mix64(uint64_t x)
   return x ^ (x >> 31);
 }
 
+/// SplitMix64's increment (2^64 / golden ratio): spreads consecutive keys before mix64.
+constexpr uint64_t golden_gamma = 0x9e3779b97f4a7c15ULL;
+
 class RandomStream {
 public:
   RandomStream(uint64_t master_seed, std::string_view purpose, uint64_t index = 0);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -234,6 +235,8 @@ struct Adversary {
   int confirmations = 6;                            // double_spend
 
   bool active(double time) const { return time >= from.seconds && (!until || time < until->seconds); }
+  /// When the window closes: `until`, or never (infinity).
+  double end() const { return until ? until->seconds : std::numeric_limits<double>::infinity(); }
 
   template <class V> void describe_choice(V& v)
   {

@@ -377,17 +377,40 @@ void Simulation::build_children_and_bridges()
   }
 }
 
-std::vector<std::string> child_engine_metrics()
+Metrics run_metrics()
 {
-  return {"messages_per_node{}",
-          "bytes_per_node{}",
-          "economic_security.cost_of_corruption",
-          "economic_security.profit_from_corruption",
-          "economic_security.security_margin",
-          "economic_security.cost_to_profit_ratio",
-          "economic_security.accountable_stake_share",
-          "economic_security.slashed_in_run",
-          "economic_security.bonds_slashed_in_run"};
+  using namespace metric;
+  return {
+      count("seed", "1", "the master seed"),
+      value("simulated_seconds", "s", "simulated time (the scenario's duration)"),
+      count("events_processed", "events", "message deliveries and timers handled"),
+      count("nodes", "nodes", "nodes of every chain and bridge"),
+  };
+}
+
+Metrics child_engine_metrics()
+{
+  using namespace metric;
+  const std::string slashing = "over a parent that slashes stake", no_slashing = "over a parent that slashes no stake";
+  return {
+      distribution("messages_per_node", "messages", "messages each of the chain's nodes sent"),
+      distribution("bytes_per_node", "bytes", "bytes each of the chain's nodes sent"),
+      value("economic_security.cost_of_corruption", "currency",
+            "stake an attacker loses by the cheapest way to make the child accept a wrong state")
+          .only(slashing),
+      value("economic_security.profit_from_corruption", "currency", "value locked in the child's bridges (tvl)"),
+      value("economic_security.security_margin", "currency", "cost_of_corruption minus profit_from_corruption")
+          .only(slashing),
+      value("economic_security.cost_to_profit_ratio", "1",
+            "cost_of_corruption / profit_from_corruption (null when nothing is locked)")
+          .only(slashing),
+      fraction("economic_security.accountable_stake_share",
+               "largest share of parent stake provably at fault in this run's safety violations")
+          .only(slashing),
+      value("economic_security.slashed_in_run", "currency", "stake and bonds slashed in this run").only(slashing),
+      value("economic_security.bonds_slashed_in_run", "currency", "bonds lost by posters of wrong roots")
+          .only(no_slashing),
+  };
 }
 
 nlohmann::json Simulation::economic_security(const ChildChain& child) const
@@ -455,7 +478,7 @@ void Simulation::schedule_lifecycle_adversaries()
   int order = 0;
   for (size_t i = 0; i < scenario_.adversaries.size(); ++i) {
     const Adversary& adversary = scenario_.adversaries[i];
-    double until = adversary.until ? adversary.until->seconds : std::numeric_limits<double>::infinity();
+    double until = adversary.end();
     if (adversary.kind == "crash") {
       std::vector<int> who = select_validators(adversary.who, i);
       actions.push_back({adversary.from.seconds, order++, [this, who]() {

@@ -39,6 +39,9 @@ struct RunResult {
   bool expectations_passed = true;
 };
 
+/// The figures of summary.json "run" (the rest of it describes the run and is not a metric).
+Metrics run_metrics();
+
 class Simulation {
 public:
   /// `engine_args` are SimGrid options passed through (--cfg=..., --log=...).

@@ -164,25 +164,25 @@ TEST_CASE("the inactivity leak drains absent validators by the spec's rules unti
 
 TEST_CASE("double votes, surround votes and double proposals are caught and slashed", "[gasper]")
 {
-  using shsim::models::gasper::Chain;
+  using shsim::models::gasper::BeaconChain;
   using shsim::models::gasper::Vote;
   // The spec's is_slashable_attestation_data, on hand-made votes.
   Vote a, b;
   a.target = {5, 10};
   a.source = {4, 7};
   b        = a;
-  CHECK_FALSE(Chain::double_vote(a, b));
+  CHECK_FALSE(BeaconChain::double_vote(a, b));
   b.head = 3;
-  CHECK(Chain::double_vote(a, b));
+  CHECK(BeaconChain::double_vote(a, b));
   Vote wide, narrow;
   wide.source   = {1, 0};
   wide.target   = {6, 0};
   narrow.source = {3, 0};
   narrow.target = {4, 0};
-  CHECK(Chain::surround_vote(wide, narrow));
-  CHECK(Chain::surround_vote(narrow, wide));
+  CHECK(BeaconChain::surround_vote(wide, narrow));
+  CHECK(BeaconChain::surround_vote(narrow, wide));
   narrow.source = {1, 0};
-  CHECK_FALSE(Chain::surround_vote(wide, narrow));
+  CHECK_FALSE(BeaconChain::surround_vote(wide, narrow));
 
   SECTION("in a run")
   {

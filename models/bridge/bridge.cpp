@@ -21,7 +21,7 @@
 namespace shsim::models::bridge {
 namespace {
 
-constexpr double never = -1;
+constexpr double not_yet = -1;
 
 class Bridge : public BridgeRuntime, public DepositSink {
 public:
@@ -37,7 +37,7 @@ public:
         if (a.relayer_mode == "down") {
           int count = a.count == 0 ? config.relayers : a.count;
           simulation.schedule_outage(std::vector<int>(all.begin(), all.begin() + count), a.from.seconds,
-                                     a.until ? a.until->seconds : 1e300, config.name, "relayer");
+                                     a.end(), config.name, "relayer");
         }
       }
     for (int r = 0; r < config.relayers; ++r) {
@@ -60,7 +60,7 @@ public:
       simulation.add_node(std::move(node));
     }
     child.on_withdrawal([this](uint64_t id, WithdrawalStage stage, double time) {
-      Message& w = withdrawals_[id];
+      Transfer& w = withdrawals_[id];
       if (stage == WithdrawalStage::provable) {
         w.source_included = time;
       } else {
@@ -80,17 +80,17 @@ public:
   {
     Samples included, final, credited, claimable_to_claimed;
     for (const auto& d : deposits_) {
-      if (d.source_included != never)
+      if (d.source_included != not_yet)
         included.add(d.source_included - d.initiated);
-      if (d.source_final != never)
+      if (d.source_final != not_yet)
         final.add(d.source_final - d.initiated);
-      if (d.delivered != never)
+      if (d.delivered != not_yet)
         credited.add(d.delivered - d.initiated);
     }
     size_t claimable = 0, claimed = 0;
     for (const auto& [id, w] : withdrawals_) {
-      claimable += w.source_final != never ? 1 : 0;
-      if (w.delivered != never) {
+      claimable += w.source_final != not_yet ? 1 : 0;
+      if (w.delivered != not_yet) {
         ++claimed;
         claimable_to_claimed.add(w.delivered - w.source_final);
       }
@@ -114,8 +114,8 @@ public:
 
 private:
   enum Timers { poll_timer = 1, deposit_timer, withdrawal_timer };
-  struct Message {
-    double initiated = never, source_included = never, source_final = never, delivered = never;
+  struct Transfer {
+    double initiated = not_yet, source_included = not_yet, source_final = not_yet, delivered = not_yet;
     std::map<int, double> relayed_at;  // per relayer, last time it sent this message
   };
 
@@ -130,7 +130,7 @@ private:
   void deposit(double time, uint64_t bytes)
   {
     uint64_t id = deposits_.size();
-    Message d;
+    Transfer d;
     d.initiated = time;
     deposits_.push_back(std::move(d));
     ParentTransaction tx{config_.name, "deposit", bytes};
@@ -146,9 +146,9 @@ private:
     const Adversary* fault = fault_of(r, now);
     bool premature         = fault != nullptr && fault->relayer_mode == "premature";
     double retry           = 10 * config_.poll_interval.seconds;
-    auto due               = [&](const Message& m) {
+    auto due               = [&](const Transfer& m) {
       double ready = premature ? m.source_included : m.source_final;
-      if (ready == never || m.delivered != never)
+      if (ready == not_yet || m.delivered != not_yet)
         return false;
       auto sent = m.relayed_at.find(r);
       return sent == m.relayed_at.end() || now - sent->second >= retry;
@@ -156,14 +156,14 @@ private:
     double delay = fault != nullptr && fault->relayer_mode == "slow" ? fault->delay.seconds : 0;
     int copies   = fault != nullptr && fault->relayer_mode == "replay" ? 2 : 1;
     for (uint64_t id = first_open_deposit_; id < deposits_.size(); ++id) {
-      Message& d = deposits_[id];
+      Transfer& d = deposits_[id];
       if (!due(d))
         continue;
       d.relayed_at[r] = now;
       for (int c = 0; c < copies; ++c)
         relayers_[r]->after(delay, deposit_timer, static_cast<long long>(id));
     }
-    while (first_open_deposit_ < deposits_.size() && deposits_[first_open_deposit_].delivered != never)
+    while (first_open_deposit_ < deposits_.size() && deposits_[first_open_deposit_].delivered != not_yet)
       ++first_open_deposit_;
     for (auto& [id, w] : withdrawals_) {
       if (!due(w))
@@ -191,10 +191,10 @@ private:
   }
 
   /// The destination receives a message: the detector checks it was final and new.
-  void arrive(Message& m, uint64_t id, int relayer, double time, bool is_deposit)
+  void arrive(Transfer& m, uint64_t id, int relayer, double time, bool is_deposit)
   {
     const char* what = is_deposit ? "deposit" : "withdrawal";
-    if (m.delivered != never) {
+    if (m.delivered != not_yet) {
       if (config_.replay_protection) {
         ++rejected_duplicates_;
         return;
@@ -204,7 +204,7 @@ private:
                                    -1, what);
       return;
     }
-    if (m.source_final == never) {
+    if (m.source_final == not_yet) {
       if (config_.require_finality) {
         ++rejected_unfinalized_;
         m.relayed_at.erase(relayer);  // the relayer will try again once it is final
@@ -227,8 +227,8 @@ private:
   int first_node_;
   std::vector<Agent*> relayers_;
   std::vector<const Adversary*> faults_;
-  std::vector<Message> deposits_;
-  std::map<uint64_t, Message> withdrawals_;
+  std::vector<Transfer> deposits_;
+  std::map<uint64_t, Transfer> withdrawals_;
   uint64_t first_open_deposit_ = 0;
   size_t double_deliveries_ = 0, unfinalized_deliveries_ = 0, rejected_duplicates_ = 0, rejected_unfinalized_ = 0;
 };
@@ -237,11 +237,23 @@ private:
 
 void register_bridge(ProtocolRegistry& registry)
 {
-  registry.set_bridge_metrics({"relayers", "tvl", "deposits.initiated", "deposits.included_on_parent{}",
-                               "deposits.final_on_parent{}", "deposits.credited{}", "withdrawals.claimable",
-                               "withdrawals.claimed", "withdrawals.claimable_to_claimed{}", "double_deliveries",
-                               "unfinalized_deliveries", "rejected_duplicates", "rejected_unfinalized",
-                               "safety_violations"});
+  using namespace metric;
+  registry.set_bridge_metrics({
+      count("relayers", "relayers", "relayers of the bridge"),
+      value("tvl", "currency", "value locked in the bridge (the scenario's tvl)"),
+      count("deposits.initiated", "deposits", "deposits users made on the parent"),
+      distribution("deposits.included_on_parent", "s", "from a deposit's start to its inclusion in a parent block"),
+      distribution("deposits.final_on_parent", "s", "from a deposit's start to that parent block's finality"),
+      distribution("deposits.credited", "s", "from a deposit's start until the child's sequencer credited it"),
+      count("withdrawals.claimable", "withdrawals", "withdrawals that became claimable on the parent"),
+      count("withdrawals.claimed", "withdrawals", "withdrawals a relayer claimed on the parent"),
+      distribution("withdrawals.claimable_to_claimed", "s", "from a withdrawal's becoming claimable to its claim"),
+      count("double_deliveries", "messages", "messages delivered twice (a replaying relayer got through)"),
+      count("unfinalized_deliveries", "messages", "messages delivered before their source was final"),
+      count("rejected_duplicates", "messages", "second deliveries the bridge refused"),
+      count("rejected_unfinalized", "messages", "premature deliveries the bridge refused"),
+      count("safety_violations", "messages", "double_deliveries + unfinalized_deliveries"),
+  });
   registry.set_bridge_builder([](Simulation& simulation, const BridgeConfig& config, size_t, ChildChain& child,
                                  int first_node) -> std::unique_ptr<BridgeRuntime> {
     return std::make_unique<Bridge>(simulation, config, child, first_node);

@@ -29,13 +29,13 @@ struct AggregateMessage : Message {
   MessageKind kind() const override { return kind_id; }
 };
 
-uint64_t mix(uint64_t x) { return mix64(x + 0x9E3779B97F4A7C15ULL); }
+uint64_t mix(uint64_t x) { return mix64(x + golden_gamma); }
 uint64_t block_token(uint32_t id) { return mix(2 * static_cast<uint64_t>(id)); }
 uint64_t aggregate_token(uint32_t id) { return mix(2 * static_cast<uint64_t>(id) + 1); }
 
 class BeaconNode : public Node {
 public:
-  BeaconNode(Simulation& simulation, int id, Chain& chain) : Node(simulation, id), chain_(chain) {}
+  BeaconNode(Simulation& simulation, int id, BeaconChain& chain) : Node(simulation, id), chain_(chain) {}
 
 protected:
   void on_message(int from, const Message& message) override
@@ -51,7 +51,7 @@ protected:
   }
 
 private:
-  Chain& chain_;
+  BeaconChain& chain_;
 };
 
 }  // namespace
@@ -65,19 +65,19 @@ double Registry::total_active(const std::vector<int>& counts) const
   return total;
 }
 
-bool Chain::double_vote(const Vote& a, const Vote& b)
+bool BeaconChain::double_vote(const Vote& a, const Vote& b)
 {
   return a.target.epoch == b.target.epoch &&
          (a.head != b.head || !(a.target == b.target) || !(a.source == b.source) || a.slot != b.slot);
 }
 
-bool Chain::surround_vote(const Vote& a, const Vote& b)
+bool BeaconChain::surround_vote(const Vote& a, const Vote& b)
 {
   return (a.source.epoch < b.source.epoch && b.target.epoch < a.target.epoch) ||
          (b.source.epoch < a.source.epoch && a.target.epoch < b.target.epoch);
 }
 
-Chain::Chain(Simulation& simulation, const Params& params)
+BeaconChain::BeaconChain(Simulation& simulation, const Params& params)
     : simulation_(simulation)
     , params_(params)
     , ledger_(simulation.ledger())
@@ -142,11 +142,11 @@ Chain::Chain(Simulation& simulation, const Params& params)
       continue;
     auto members = simulation.select_validators(a.who, i);
     equivocators_.push_back({std::set<int>(members.begin(), members.end()), a.from.seconds,
-                             a.until ? a.until->seconds : 1e300, a.mode});
+                             a.end(), a.mode});
   }
 }
 
-bool Chain::equivocating(int node, const char* what) const
+bool BeaconChain::equivocating(int node, const char* what) const
 {
   double now = simulation_.now();
   for (const auto& e : equivocators_)
@@ -156,14 +156,14 @@ bool Chain::equivocating(int node, const char* what) const
   return false;
 }
 
-void Chain::start()
+void BeaconChain::start()
 {
   simulation_.events().call_at(params_.seconds_per_slot.seconds, [this] { slot_start(1); });
 }
 
 // ---- The slot clock ----
 
-void Chain::slot_start(long long slot)
+void BeaconChain::slot_start(long long slot)
 {
   const double t0 = static_cast<double>(slot) * params_.seconds_per_slot.seconds;
   // Votes older than three epochs can no longer be included nor counted: keep only their weights.
@@ -204,7 +204,7 @@ void Chain::slot_start(long long slot)
   simulation_.events().call_at(t0 + params_.seconds_per_slot.seconds, [this, slot] { slot_start(slot + 1); });
 }
 
-void Chain::set_latest_registry(std::shared_ptr<const Registry> registry, long long epoch)
+void BeaconChain::set_latest_registry(std::shared_ptr<const Registry> registry, long long epoch)
 {
   latest_registry_       = std::move(registry);
   latest_registry_epoch_ = epoch;
@@ -220,7 +220,7 @@ void Chain::set_latest_registry(std::shared_ptr<const Registry> registry, long l
   active_balance_ = latest_registry_->total_active(validators_of_);
 }
 
-int Chain::draw_proposer(long long /*slot*/)
+int BeaconChain::draw_proposer(long long /*slot*/)
 {
   double total = proposer_weights_.back();
   if (total <= 0)
@@ -231,7 +231,7 @@ int Chain::draw_proposer(long long /*slot*/)
                                               proposer_weights_.begin()));
 }
 
-void Chain::propose(long long slot, int proposer, bool twin)
+void BeaconChain::propose(long long slot, int proposer, bool twin)
 {
   uint32_t head = head_of(proposer, slot);
   Block block;
@@ -273,7 +273,7 @@ void Chain::propose(long long slot, int proposer, bool twin)
   relay_->created(proposer, id, params_.block_bytes.count + b.content.bytes);
 }
 
-void Chain::validated(int node, uint32_t id)
+void BeaconChain::validated(int node, uint32_t id)
 {
   const Block& block = blocks_[id];
   NodeView& view     = views_[node];
@@ -304,7 +304,7 @@ void Chain::validated(int node, uint32_t id)
 
 // ---- Attestations and aggregation ----
 
-void Chain::attest(long long slot)
+void BeaconChain::attest(long long slot)
 {
   const int E              = params_.slots_per_epoch;
   const int position       = static_cast<int>(slot % E);
@@ -355,14 +355,14 @@ void Chain::attest(long long slot)
   }
 }
 
-void Chain::attestation_arrived(int /*aggregator*/, const Vote& vote, uint32_t aggregate)
+void BeaconChain::attestation_arrived(int /*aggregator*/, const Vote& vote, uint32_t aggregate)
 {
   Aggregate& a = aggregates_[aggregate];
   if (!a.sent)  // a late attestation misses the aggregate
     a.votes.push_back(vote);
 }
 
-void Chain::send_aggregates(long long slot)
+void BeaconChain::send_aggregates(long long slot)
 {
   const auto& aggregators = aggregators_of_slot_[slot - 1];
   for (size_t k = 0; k < aggregators.size(); ++k) {
@@ -387,14 +387,14 @@ void Chain::send_aggregates(long long slot)
   }
 }
 
-void Chain::aggregate_arrived(int node, uint32_t aggregate)
+void BeaconChain::aggregate_arrived(int node, uint32_t aggregate)
 {
   NodeView& view = views_[node];
   view.aggregates.push_back({aggregates_[aggregate].slot, aggregate});
   view.signature ^= aggregate_token(aggregate);
 }
 
-void Chain::record_votes(const Aggregate& aggregate)
+void BeaconChain::record_votes(const Aggregate& aggregate)
 {
   // The slashing detector: each committee position of a node is one validator set; compare every
   // new vote with its last two.
@@ -431,7 +431,7 @@ void Chain::record_votes(const Aggregate& aggregate)
 
 // ---- Fork choice: LMD-GHOST with proposer boost ----
 
-uint32_t Chain::head_of(int node, long long slot)
+uint32_t BeaconChain::head_of(int node, long long slot)
 {
   if (cache_slot_ != slot) {
     head_cache_.clear();
@@ -454,7 +454,7 @@ uint32_t Chain::head_of(int node, long long slot)
   return head;
 }
 
-uint32_t Chain::fork_choice(int node, long long slot)
+uint32_t BeaconChain::fork_choice(int node, long long slot)
 {
   const NodeView& view = views_[node];
   uint32_t root        = known(node, view.justified.root) ? view.justified.root : 0;
@@ -507,7 +507,7 @@ uint32_t Chain::fork_choice(int node, long long slot)
   }
 }
 
-uint32_t Chain::ancestor_at_slot(uint32_t block, long long slot) const
+uint32_t BeaconChain::ancestor_at_slot(uint32_t block, long long slot) const
 {
   uint32_t b = block;
   while (b != 0 && blocks_[b].slot > slot)
@@ -515,14 +515,14 @@ uint32_t Chain::ancestor_at_slot(uint32_t block, long long slot) const
   return b;
 }
 
-Checkpoint Chain::target_for(uint32_t head, long long epoch) const
+Checkpoint BeaconChain::target_for(uint32_t head, long long epoch) const
 {
   return {epoch, ancestor_at_slot(head, epoch * params_.slots_per_epoch)};
 }
 
 // ---- State transition at epoch boundaries ----
 
-void Chain::process_epochs(Block& block, uint32_t parent)
+void BeaconChain::process_epochs(Block& block, uint32_t parent)
 {
   const Block& p            = blocks_[parent];
   block.justified           = p.justified;
@@ -542,7 +542,7 @@ void Chain::process_epochs(Block& block, uint32_t parent)
     set_latest_registry(registry, to);
 }
 
-void Chain::process_epoch(Block& block, uint32_t parent, long long e, std::shared_ptr<Registry>& registry)
+void BeaconChain::process_epoch(Block& block, uint32_t parent, long long e, std::shared_ptr<Registry>& registry)
 {
   const int E = params_.slots_per_epoch;
   auto& groups = registry->groups;
@@ -656,7 +656,7 @@ void Chain::process_epoch(Block& block, uint32_t parent, long long e, std::share
     justified_at_[block.justified.epoch] = simulation_.now();
 }
 
-void Chain::report_finality(const Block& block)
+void BeaconChain::report_finality(const Block& block)
 {
   if (block.finalized.epoch <= finalized_.epoch || block.finalized.root == 0)
     return;
@@ -685,7 +685,7 @@ void Chain::report_finality(const Block& block)
   last_final_block_ = finalized_.root;
 }
 
-nlohmann::json Chain::summary() const
+nlohmann::json BeaconChain::summary() const
 {
   Samples participation, finalization_delay;
   for (const auto& [epoch, share] : epoch_participation_)
@@ -772,7 +772,7 @@ public:
   void build(Simulation& simulation) const override
   {
     const Scenario& scenario = simulation.scenario();
-    chain_ = std::make_unique<Chain>(simulation, params_of(scenario));
+    chain_ = std::make_unique<BeaconChain>(simulation, params_of(scenario));
     for (int v = 0; v < scenario.parent.validators.count; ++v)
       simulation.add_node(std::make_unique<BeaconNode>(simulation, v, *chain_));
     start_parent_workload(simulation);
@@ -787,22 +787,30 @@ public:
     return kind == "equivocate" || ParentProtocolFactory::supports_adversary(kind);
   }
   nlohmann::json summary() const override { return chain_ ? chain_->summary() : nlohmann::json::object(); }
-  std::vector<std::string> metrics() const override
+  Metrics metrics() const override
   {
-    std::vector<std::string> all{"validators_hosted",        "slots",
-                                 "missed_slots",             "justified_epoch",
-                                 "finalized_epoch",          "finality_delay_epochs",
-                                 "checkpoint_finalization_delay{}", "target_participation{}",
-                                 "inactivity_leak_epochs",   "validator_balance{}",
-                                 "active_validators",        "exited_validators",
-                                 "slashings"};
-    for (auto& m : relay_metrics())
-      all.push_back(std::move(m));
+    using namespace metric;
+    Metrics all{
+        count("validators_hosted", "validators", "validators the nodes host"),
+        count("slots", "slots", "slots elapsed"),
+        count("missed_slots", "slots", "slots without a block (proposer offline)"),
+        count("justified_epoch", "epochs", "the latest justified checkpoint's epoch"),
+        count("finalized_epoch", "epochs", "the latest finalized checkpoint's epoch"),
+        count("finality_delay_epochs", "epochs", "current epoch minus finalized epoch at the end"),
+        distribution("checkpoint_finalization_delay", "s", "from a checkpoint's slot to its finalization"),
+        distribution("target_participation", "1", "share of active balance attesting to each epoch's target"),
+        count("inactivity_leak_epochs", "epochs", "epochs in an inactivity leak"),
+        distribution("validator_balance", "ETH", "balance per validator, one sample per node, at the end"),
+        count("active_validators", "validators", "validators still active at the end"),
+        count("exited_validators", "validators", "validators ejected (balance at or below 16 ETH)"),
+        count("slashings", "nodes", "nodes slashed (double vote, surround vote, double proposal)"),
+    };
+    append(all, relay_metrics());
     return all;
   }
 
 private:
-  mutable std::unique_ptr<Chain> chain_;  // one simulation per process
+  mutable std::unique_ptr<BeaconChain> chain_;  // one simulation per process
 };
 
 }  // namespace

@@ -165,9 +165,9 @@ struct Block {
   BlockContent content;
 };
 
-class Chain {
+class BeaconChain {
 public:
-  Chain(Simulation& simulation, const Params& params);
+  BeaconChain(Simulation& simulation, const Params& params);
   void start();
   BlockRelay& relay() { return *relay_; }
   void attestation_arrived(int aggregator, const Vote& vote, uint32_t aggregate);

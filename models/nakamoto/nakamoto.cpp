@@ -38,21 +38,21 @@ double double_spend_success(double q, int z)
 
 namespace {
 
-/// A miner and relaying node; the shared Chain does the work.
+/// A miner and relaying node; the shared PowChain does the work.
 class Miner : public Node {
 public:
-  Miner(Simulation& simulation, int id, Chain& chain) : Node(simulation, id), chain_(chain) {}
+  Miner(Simulation& simulation, int id, PowChain& chain) : Node(simulation, id), chain_(chain) {}
 
 protected:
   void on_message(int from, const Message& message) override { chain_.relay().handle(id(), from, message); }
 
 private:
-  Chain& chain_;
+  PowChain& chain_;
 };
 
 }  // namespace
 
-Chain::Chain(Simulation& simulation, const Params& params)
+PowChain::PowChain(Simulation& simulation, const Params& params)
     : simulation_(simulation)
     , params_(params)
     , ledger_(simulation.ledger())
@@ -72,7 +72,7 @@ Chain::Chain(Simulation& simulation, const Params& params)
   for (size_t i = 0; i < adversaries.size(); ++i) {
     const Adversary& a = adversaries[i];
     auto members       = simulation.select_validators(a.who, i);
-    double until       = a.until ? a.until->seconds : 1e300;
+    double until       = a.end();
     if (a.kind == "selfish_mining") {
       pool_          = std::make_unique<SelfishPool>();
       pool_->members = std::set<int>(members.begin(), members.end());
@@ -94,9 +94,9 @@ Chain::Chain(Simulation& simulation, const Params& params)
   }
 }
 
-void Chain::start() { schedule_mining(); }
+void PowChain::start() { schedule_mining(); }
 
-double Chain::hash_share(const std::set<int>& members) const
+double PowChain::hash_share(const std::set<int>& members) const
 {
   double power = 0;
   for (int m : members)
@@ -104,7 +104,7 @@ double Chain::hash_share(const std::set<int>& members) const
   return power / cumulative_power_.back();
 }
 
-void Chain::schedule_mining()
+void PowChain::schedule_mining()
 {
   // The whole network finds blocks as one Poisson process; the finder is drawn by hash power.
   double at = simulation_.now() + mining_stream_.exponential(params_.block_interval.seconds);
@@ -114,7 +114,7 @@ void Chain::schedule_mining()
   });
 }
 
-void Chain::mine()
+void PowChain::mine()
 {
   double draw = mining_stream_.uniform(0, cumulative_power_.back());
   int miner   = static_cast<int>(std::upper_bound(cumulative_power_.begin(), cumulative_power_.end(), draw) -
@@ -130,7 +130,7 @@ void Chain::mine()
   publish(miner, new_block(tip_[miner], miner, false));
 }
 
-long long Chain::new_block(long long parent, int miner, bool by_pool)
+long long PowChain::new_block(long long parent, int miner, bool by_pool)
 {
   Block block;
   block.parent  = parent;
@@ -144,7 +144,7 @@ long long Chain::new_block(long long parent, int miner, bool by_pool)
   return static_cast<long long>(blocks_.size()) - 1;
 }
 
-void Chain::publish(int origin, long long id)
+void PowChain::publish(int origin, long long id)
 {
   ++published_;
   const Block& block = blocks_[id];
@@ -157,7 +157,7 @@ void Chain::publish(int origin, long long id)
     relay_->announce(origin, static_cast<uint64_t>(id));
 }
 
-bool Chain::adopt(int node, long long id) const
+bool PowChain::adopt(int node, long long id) const
 {
   const Block& block = blocks_[id];
   const Block& tip   = blocks_[tip_[node]];
@@ -167,14 +167,14 @@ bool Chain::adopt(int node, long long id) const
   // once per node and height so that the order of arrival does not matter.
   if (pool_ && block.by_pool != tip.by_pool && !pool_->members.count(node)) {
     uint64_t x = mix64(seed_ ^ (static_cast<uint64_t>(node) << 32) ^
-                       static_cast<uint64_t>(block.height) * 0x9E3779B97F4A7C15ULL);
+                       static_cast<uint64_t>(block.height) * golden_gamma);
     bool choose_pool = static_cast<double>(x >> 11) * 0x1.0p-53 < pool_->gamma;
     return choose_pool == block.by_pool;
   }
   return false;  // first seen wins
 }
 
-void Chain::validated(int node, long long id)
+void PowChain::validated(int node, long long id)
 {
   const Block& block = blocks_[id];
   if (!known(node, block.parent)) {
@@ -212,7 +212,7 @@ void Chain::validated(int node, long long id)
   }
 }
 
-void Chain::best_changed(long long id)
+void PowChain::best_changed(long long id)
 {
   best_ = id;
   double now         = simulation_.now();
@@ -249,7 +249,7 @@ void Chain::best_changed(long long id)
 
 // ---- Selfish mining: Eyal and Sirer 2014, Algorithm 1 ----
 
-void Chain::pool_publish(size_t count)
+void PowChain::pool_publish(size_t count)
 {
   for (size_t i = 0; i < count && !pool_->unpublished.empty(); ++i) {
     long long b = pool_->unpublished.front();
@@ -260,7 +260,7 @@ void Chain::pool_publish(size_t count)
   }
 }
 
-void Chain::pool_mined(int miner)
+void PowChain::pool_mined(int miner)
 {
   // "on my pool found a block": extend the private chain; publish it all if that wins a tie.
   long long delta_prev = blocks_[pool_->private_tip].height - blocks_[pool_->public_tip].height;
@@ -274,7 +274,7 @@ void Chain::pool_mined(int miner)
   }
 }
 
-void Chain::pool_saw(long long id)
+void PowChain::pool_saw(long long id)
 {
   // "on others found a block": the pool learns of it when the first of its members validates it.
   if (blocks_[id].height <= blocks_[pool_->public_tip].height)
@@ -297,7 +297,7 @@ void Chain::pool_saw(long long id)
 
 // ---- Double spending: Nakamoto 2008 section 11, Rosenfeld 2014 ----
 
-void Chain::spender_mined(int miner)
+void PowChain::spender_mined(int miner)
 {
   DoubleSpender& s = *spender_;
   if (!s.attacking) {
@@ -312,7 +312,7 @@ void Chain::spender_mined(int miner)
   spender_check();
 }
 
-void Chain::spender_saw(long long id)
+void PowChain::spender_saw(long long id)
 {
   DoubleSpender& s = *spender_;
   if (blocks_[id].height <= blocks_[s.public_tip].height)
@@ -322,7 +322,7 @@ void Chain::spender_saw(long long id)
     spender_check();
 }
 
-void Chain::spender_check()
+void PowChain::spender_check()
 {
   DoubleSpender& s = *spender_;
   long long honest   = blocks_[s.public_tip].height - blocks_[s.base].height;
@@ -346,7 +346,7 @@ void Chain::spender_check()
   }
 }
 
-nlohmann::json Chain::summary() const
+nlohmann::json PowChain::summary() const
 {
   long long main_blocks = blocks_[best_].height, pool_blocks = 0;
   for (long long b = best_; b != 0; b = blocks_[b].parent)
@@ -426,7 +426,7 @@ public:
   void build(Simulation& simulation) const override
   {
     const Scenario& scenario = simulation.scenario();
-    chain_ = std::make_unique<Chain>(simulation, params_of(scenario));
+    chain_ = std::make_unique<PowChain>(simulation, params_of(scenario));
     for (int v = 0; v < scenario.parent.validators.count; ++v)
       simulation.add_node(std::make_unique<Miner>(simulation, v, *chain_));
     start_parent_workload(simulation);
@@ -441,32 +441,35 @@ public:
     return kind == "selfish_mining" || kind == "double_spend" || ParentProtocolFactory::supports_adversary(kind);
   }
   nlohmann::json summary() const override { return chain_ ? chain_->summary() : nlohmann::json::object(); }
-  std::vector<std::string> metrics() const override
+  Metrics metrics() const override
   {
-    std::vector<std::string> all{"blocks_published",
-                                 "main_chain_blocks",
-                                 "stale_blocks",
-                                 "stale_rate",
-                                 "stale_per_main_block",
-                                 "mean_block_interval",
-                                 "selfish_mining.hash_share",
-                                 "selfish_mining.gamma",
-                                 "selfish_mining.pool_blocks_in_main_chain",
-                                 "selfish_mining.relative_revenue",
-                                 "selfish_mining.eyal_sirer_revenue",
-                                 "double_spend.attempts",
-                                 "double_spend.successes",
-                                 "double_spend.success_rate",
-                                 "double_spend.hash_share",
-                                 "double_spend.confirmations",
-                                 "double_spend.rosenfeld_probability"};
-    for (auto& m : relay_metrics())
-      all.push_back(std::move(m));
+    using namespace metric;
+    const std::string sm = "with a selfish_mining adversary", ds = "with a double_spend adversary";
+    Metrics all{
+        count("blocks_published", "blocks", "blocks mined and published"),
+        count("main_chain_blocks", "blocks", "blocks on the best chain at the end"),
+        count("stale_blocks", "blocks", "published blocks off the best chain"),
+        fraction("stale_rate", "stale_blocks / blocks_published"),
+        value("stale_per_main_block", "1", "stale_blocks / main_chain_blocks"),
+        value("mean_block_interval", "s", "run time to the best tip / main_chain_blocks"),
+        fraction("selfish_mining.hash_share", "the selfish pool's share of hash power (alpha)").only(sm),
+        fraction("selfish_mining.gamma", "share of honest nodes that mine on the pool's block in a tie").only(sm),
+        count("selfish_mining.pool_blocks_in_main_chain", "blocks", "the pool's blocks on the best chain").only(sm),
+        fraction("selfish_mining.relative_revenue", "the pool's share of best-chain blocks (measured)").only(sm),
+        fraction("selfish_mining.eyal_sirer_revenue", "the same share by Eyal and Sirer's closed form").only(sm),
+        count("double_spend.attempts", "attempts", "payments the attacker tried to reverse").only(ds),
+        count("double_spend.successes", "attempts", "reversals that overtook the honest chain").only(ds),
+        fraction("double_spend.success_rate", "successes / attempts").only(ds),
+        fraction("double_spend.hash_share", "the attacker's share of hash power (q)").only(ds),
+        count("double_spend.confirmations", "blocks", "blocks the merchant waited for (z)").only(ds),
+        fraction("double_spend.rosenfeld_probability", "success probability by Rosenfeld's closed form").only(ds),
+    };
+    append(all, relay_metrics());
     return all;
   }
 
 private:
-  mutable std::unique_ptr<Chain> chain_;  // one simulation per process
+  mutable std::unique_ptr<PowChain> chain_;  // one simulation per process
 };
 
 }  // namespace

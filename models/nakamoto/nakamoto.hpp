@@ -20,6 +20,7 @@
 #pragma once
 
 #include <deque>
+#include <limits>
 #include <map>
 #include <memory>
 #include <set>
@@ -69,7 +70,7 @@ struct Block {
 struct SelfishPool {
   std::set<int> members;
   double gamma = 0;
-  double from = 0, until = 1e300;
+  double from = 0, until = std::numeric_limits<double>::infinity();
   long long private_tip = 0, public_tip = 0;
   int private_branch = 0;             // privateBranchLen
   std::deque<long long> unpublished;  // private blocks not yet published, oldest first
@@ -79,7 +80,7 @@ struct SelfishPool {
 struct DoubleSpender {
   std::set<int> members;
   int confirmations = 6;
-  double from = 0, until = 1e300;
+  double from = 0, until = std::numeric_limits<double>::infinity();
   bool attacking = false;
   long long base = 0, private_tip = 0;  // the fork starts on `base`
   long long public_tip = 0;
@@ -92,9 +93,9 @@ double selfish_revenue(double alpha, double gamma);
 /// Rosenfeld 2014: probability that a double spend by hash share q succeeds after z confirmations.
 double double_spend_success(double q, int z);
 
-class Chain {
+class PowChain {
 public:
-  Chain(Simulation& simulation, const Params& params);
+  PowChain(Simulation& simulation, const Params& params);
   void start();
   BlockRelay& relay() { return *relay_; }
   nlohmann::json summary() const;

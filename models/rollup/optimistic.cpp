@@ -23,11 +23,21 @@ enum OptimisticTimers { propose_timer = 100, defend_timer, react_timer };
 class Optimistic : public Rollup {
 public:
   /// The figures add_summary() reports.
-  static std::vector<std::string> own_metrics()
+  static Metrics own_metrics()
   {
-    return {"roots.proposed",      "roots.posted",         "roots.invalid",           "roots.challenged",
-            "roots.defeated",      "roots.settled_valid",  "roots.settled_invalid",   "disputes.moves_included",
-            "disputes.duration{}", "challengers_unsafe_head{}"};
+    using namespace metric;
+    return {
+        count("roots.proposed", "roots", "output roots the proposer made"),
+        count("roots.posted", "roots", "output roots included in a parent block"),
+        count("roots.invalid", "roots", "posted roots that were wrong (invalid_root adversary)"),
+        count("roots.challenged", "roots", "roots a challenger disputed"),
+        count("roots.defeated", "roots", "roots removed by a dispute game"),
+        count("roots.settled_valid", "roots", "correct roots that settled after the challenge window"),
+        count("roots.settled_invalid", "roots", "wrong roots that settled (a safety violation each)"),
+        count("disputes.moves_included", "moves", "dispute-game moves included in parent blocks"),
+        distribution("disputes.duration", "s", "from a dispute's opening to its resolution"),
+        distribution("challengers_unsafe_head", "blocks", "unsafe blocks each challenger received by gossip"),
+    };
   }
   Optimistic(Simulation& simulation, const OptimisticParams& params, int first_node)
       : Rollup(simulation, params.common, params.forced_inclusion, first_node, "optimistic_rollup")
@@ -41,7 +51,7 @@ public:
       std::vector<int> nodes;
       for (int c = 0; c < count; ++c)
         nodes.push_back(first_challenger + c);
-      simulation.schedule_outage(nodes, a->from.seconds, a->until ? a->until->seconds : 1e300, name(), "challenger");
+      simulation.schedule_outage(nodes, a->from.seconds, a->end(), name(), "challenger");
     }
     for (int c = 0; c < params_.challengers.count; ++c) {
       Agent::Handlers h;

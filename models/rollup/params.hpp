@@ -1,5 +1,5 @@
-// Parameters of the rollup models, with the defaults of the specifications they follow (see
-// optimistic.hpp and zk.hpp for the sources).
+// Parameters of the rollup models, with the defaults of the specifications they follow (the
+// sources are named in rollup.hpp, optimistic.cpp and zk.cpp).
 #pragma once
 
 #include "sim/protocol.hpp"

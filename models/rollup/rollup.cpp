@@ -41,7 +41,7 @@ void Rollup::start()
   // Node first_node_ is the operator, first_node_ + 1 the users' wallets (they force censored
   // transactions in through the parent).
   for (const Adversary* a : adversaries("sequencer_down"))
-    simulation_.schedule_outage({first_node_}, a->from.seconds, a->until ? a->until->seconds : 1e300, common_.name,
+    simulation_.schedule_outage({first_node_}, a->from.seconds, a->end(), common_.name,
                                 "sequencer");
   Agent::Handlers op;
   op.start = [this]() {
@@ -296,16 +296,35 @@ void Rollup::finish()
   }
 }
 
-std::vector<std::string> rollup_metrics()
+Metrics rollup_metrics()
 {
-  std::vector<std::string> metrics{
-      "blocks_produced", "batches_posted", "heads.unsafe", "heads.safe", "heads.finalized", "heads.state_posted",
-      "heads.settled", "safe_head_lag{}", "finalized_head_lag{}", "transactions_submitted", "stages.soft_confirmed{}",
-      "stages.included{}", "stages.parent_final{}", "stages.root_posted{}", "stages.settled{}", "withdrawals.initiated",
-      "withdrawals.provable{}", "withdrawals.claimable{}", "withdrawals.claimed{}", "forced_inclusion.censored",
-      "forced_inclusion.forced", "forced_inclusion.delay{}", "safety_violations"};
-  for (auto& engine : child_engine_metrics())
-    metrics.push_back(std::move(engine));
+  using namespace metric;
+  Metrics metrics{
+      count("blocks_produced", "blocks", "child blocks the sequencer produced"),
+      count("batches_posted", "batches", "batches the batcher posted to the parent"),
+      count("heads.unsafe", "blocks", "the unsafe head at the end: blocks produced"),
+      count("heads.safe", "blocks", "the safe head: blocks whose batch is in a parent block"),
+      count("heads.finalized", "blocks", "the finalized head: blocks whose batch's parent block is final"),
+      count("heads.state_posted", "blocks", "blocks covered by a posted state root (or proof)"),
+      count("heads.settled", "blocks", "blocks whose state root settled on the parent"),
+      distribution("safe_head_lag", "s", "age of the safe head when each block is produced"),
+      distribution("finalized_head_lag", "s", "age of the finalized head when each block is produced"),
+      count("transactions_submitted", "transactions", "users' child-chain transactions submitted"),
+      distribution("stages.soft_confirmed", "s", "from submission to the transaction's child block"),
+      distribution("stages.included", "s", "from submission to its batch's inclusion in a parent block"),
+      distribution("stages.parent_final", "s", "from submission to that parent block's finality"),
+      distribution("stages.root_posted", "s", "from submission to a posted state root (or proof) covering it"),
+      distribution("stages.settled", "s", "from submission to that root's settlement on the parent"),
+      count("withdrawals.initiated", "withdrawals", "withdrawals started on the child chain"),
+      distribution("withdrawals.provable", "s", "from a withdrawal's start until a posted root covers it"),
+      distribution("withdrawals.claimable", "s", "from a withdrawal's start until that root settled"),
+      distribution("withdrawals.claimed", "s", "from a withdrawal's start until its claim is final on the parent"),
+      count("forced_inclusion.censored", "transactions", "transactions the sequencer censored"),
+      count("forced_inclusion.forced", "transactions", "censored transactions forced in through the parent"),
+      distribution("forced_inclusion.delay", "s", "from submission to soft confirmation of forced transactions"),
+      count("safety_violations", "roots", "invalid state roots that settled"),
+  };
+  append(metrics, child_engine_metrics());
   return metrics;
 }
 

@@ -10,8 +10,9 @@
 //  - users sit next to the sequencer: a transaction reaches it when submitted;
 //  - the roles of one operator (sequencer, batcher, proposer) share one node;
 //  - child nodes see a parent block when its first validator commits it (an RPC node next to them);
-//  - derivation is not re-run: a batch in a parent block makes its blocks safe (the parent's own
-//    ordering is final under Tendermint); a batch never reorgs out unsafe blocks;
+//  - derivation is not re-run: a batch in the first parent block that includes it makes its blocks
+//    safe, and the ledger reports inclusion once (a Gasper or Nakamoto fork that drops that block
+//    does not roll the safe head back); a batch never reorgs out unsafe blocks;
 //  - every child block and batch is valid except the state roots an adversary falsifies.
 #pragma once
 
@@ -151,7 +152,7 @@ private:
 /// Registers a rollup model: parses and documents its parameters P (defaults from P, chain name
 /// `default_name` when none is given) and builds a Chain; the model adds its own review().
 /// The figures every rollup reports (summary()), plus what the engine adds to each child chain.
-std::vector<std::string> rollup_metrics();
+Metrics rollup_metrics();
 
 template <class P, class Chain> class RollupFactory : public ChildProtocolFactory {
 public:
@@ -181,11 +182,10 @@ public:
     double workers = p.workers().first;
     return (2.0 + workers) / p.common.block_time.seconds + (10.0 + workers) / p.common.batch_interval.seconds;
   }
-  std::vector<std::string> metrics() const override
+  Metrics metrics() const override
   {
-    std::vector<std::string> all = rollup_metrics();
-    for (auto& own : Chain::own_metrics())
-      all.push_back(std::move(own));
+    Metrics all = rollup_metrics();
+    append(all, Chain::own_metrics());
     return all;
   }
   std::unique_ptr<ChildChain> build(Simulation& simulation, const ChildParams& base, int first_node) const override

@@ -39,10 +39,18 @@ enum ZkTimers { proving_timer = 100 };
 class Zk : public Rollup {
 public:
   /// The figures add_summary() reports.
-  static std::vector<std::string> own_metrics()
+  static Metrics own_metrics()
   {
-    return {"proofs.batches_committed",     "proofs.proven",        "proofs.verified", "proofs.executed",
-            "proofs.proving_time{}",        "proofs.expected_proving_time", "proofs.queue_wait{}"};
+    using namespace metric;
+    return {
+        count("proofs.batches_committed", "batches", "batches committed on the parent, each awaiting a proof"),
+        count("proofs.proven", "batches", "batches a prover finished proving"),
+        count("proofs.verified", "batches", "proofs verified in a parent block"),
+        count("proofs.executed", "batches", "verified batches executed after the delay (settled)"),
+        distribution("proofs.proving_time", "s", "time a prover spent on each batch"),
+        value("proofs.expected_proving_time", "s", "mean of the proving-time distribution the scenario sets"),
+        distribution("proofs.queue_wait", "s", "time each batch waited for a free prover"),
+    };
   }
   Zk(Simulation& simulation, const ZkParams& params, int first_node)
       : Rollup(simulation, params.common, params.forced_inclusion, first_node, "zk_rollup")
@@ -55,7 +63,7 @@ public:
     for (int p = 0; p < params_.provers.count; ++p)
       provers.push_back(first_prover + p);
     for (const Adversary* a : adversaries("prover_outage"))
-      simulation.schedule_outage(provers, a->from.seconds, a->until ? a->until->seconds : 1e300, name(), "prover");
+      simulation.schedule_outage(provers, a->from.seconds, a->end(), name(), "prover");
     for (int p = 0; p < params_.provers.count; ++p) {
       Agent::Handlers h;
       h.message = [this, p](int, const Message& message) {

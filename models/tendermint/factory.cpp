@@ -106,7 +106,7 @@ public:
     std::vector<long long> power;
     for (double stake : stakes)
       power.push_back(std::max(1LL, std::llround(stake / largest * 1e6)));
-    chain_ = std::make_unique<Chain>(scenario.parent.name, params, power, simulation.ledger());
+    chain_ = std::make_unique<ChainState>(scenario.parent.name, params, power, simulation.ledger());
     chain_->gossip = params.dissemination == "gossip";
     if (chain_->gossip)
       chain_->neighbours = neighbour_lists(simulation.overlay());
@@ -118,7 +118,7 @@ public:
       auto members     = simulation.select_validators(adversary.who, i);
       e.members        = std::set<int>(members.begin(), members.end());
       e.from           = adversary.from.seconds;
-      e.until          = adversary.until ? adversary.until->seconds : 1e300;
+      e.until          = adversary.end();
       e.double_propose = adversary.mode != "vote";
       e.double_vote    = adversary.mode != "propose";
       chain_->equivocations.push_back(e);
@@ -138,7 +138,7 @@ public:
   }
 
 private:
-  mutable std::unique_ptr<Chain> chain_;  // one simulation per process
+  mutable std::unique_ptr<ChainState> chain_;  // one simulation per process
 };
 
 }  // namespace

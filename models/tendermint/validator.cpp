@@ -38,7 +38,7 @@ int ProposerSchedule::proposer(long long height, int round)
   return sequence_[index];
 }
 
-Chain::Chain(std::string chain_name, Params p, std::vector<long long> voting_power, ParentLedger& parent_ledger)
+ChainState::ChainState(std::string chain_name, Params p, std::vector<long long> voting_power, ParentLedger& parent_ledger)
     : name(std::move(chain_name))
     , params(p)
     , power(voting_power)
@@ -49,7 +49,7 @@ Chain::Chain(std::string chain_name, Params p, std::vector<long long> voting_pow
     total_power += v;
 }
 
-const Equivocation* Chain::equivocation_of(int validator, double now) const
+const Equivocation* ChainState::equivocation_of(int validator, double now) const
 {
   for (const auto& e : equivocations)
     if (e.members.count(validator) && e.active(now))
@@ -60,11 +60,8 @@ const Equivocation* Chain::equivocation_of(int validator, double now) const
 namespace {
 uint64_t block_id(long long height, int round, int proposer, int variant)
 {
-  uint64_t x = static_cast<uint64_t>(height) * 0x9e3779b97f4a7c15ULL ^ static_cast<uint64_t>(round) << 32 ^
-               static_cast<uint64_t>(proposer) << 8 ^ static_cast<uint64_t>(variant);
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  x ^= x >> 31;
+  uint64_t x = mix64(static_cast<uint64_t>(height) * golden_gamma ^ static_cast<uint64_t>(round) << 32 ^
+                     static_cast<uint64_t>(proposer) << 8 ^ static_cast<uint64_t>(variant));
   return x == nil ? 1 : x;
 }
 }  // namespace
@@ -108,7 +105,7 @@ long long Validator::VoteSet::power_for(uint64_t block) const
 
 // ---- lifecycle -----------------------------------------------------------------------------------------
 
-Validator::Validator(Simulation& simulation, int id, Chain& chain) : Node(simulation, id), chain_(chain) {}
+Validator::Validator(Simulation& simulation, int id, ChainState& chain) : Node(simulation, id), chain_(chain) {}
 
 void Validator::on_start()
 {

@@ -53,7 +53,7 @@ struct Equivocation {
 };
 
 /// What all validators of one chain share (read-only, but for the ledger).
-struct Chain {
+struct ChainState {
   std::string name;
   Params params;
   std::vector<long long> power;
@@ -66,7 +66,7 @@ struct Chain {
   /// Double proposals made by colluding proposers: (height, round) -> (value for half A, for half B).
   std::map<std::pair<long long, int>, std::pair<uint64_t, uint64_t>> double_proposals;
 
-  Chain(std::string chain_name, Params p, std::vector<long long> voting_power, ParentLedger& parent_ledger);
+  ChainState(std::string chain_name, Params p, std::vector<long long> voting_power, ParentLedger& parent_ledger);
   /// More than 2/3 of the voting power (the paper's 2f + 1).
   bool is_quorum(long long power_sum) const { return 3 * power_sum > 2 * total_power; }
   /// More than 1/3 (the paper's f + 1).
@@ -79,7 +79,7 @@ struct Chain {
 
 class Validator : public Node {
 public:
-  Validator(Simulation& simulation, int id, Chain& chain);
+  Validator(Simulation& simulation, int id, ChainState& chain);
 
 protected:
   void on_start() override;
@@ -166,7 +166,7 @@ private:
   }
   std::vector<int> signers_for(const VoteSet& set, uint64_t block_id) const;
 
-  Chain& chain_;
+  ChainState& chain_;
   long long height_ = 1;
   int round_        = 0;
   Step step_        = Step::new_height;
