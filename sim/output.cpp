@@ -2,12 +2,14 @@
 
 #include "sim/protocol.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <fstream>
 #include <sstream>
 
@@ -155,6 +157,34 @@ std::string events_text(const std::vector<EventRecord>& events, const std::strin
   }
   return out.str();
 }
+/// timelines.csv: one row per transaction; `submitted_s` is the simulated time of submission, each
+/// stage column the seconds from submission to that stage, empty where it was not reached.
+std::string timelines_text(const RunResult& result)
+{
+  const auto& columns = result.timeline_columns;
+  std::ostringstream out;
+  out << "chain,kind,index,submitted_s";
+  for (const auto& column : columns)
+    out << "," << column << "_s";
+  out << ",note\n";
+  std::map<std::string, std::vector<size_t>> column_of;  // per chain: its stages' columns
+  for (const auto& [chain, stages] : result.timeline_stages)
+    for (const auto& stage : stages)
+      column_of[chain].push_back(static_cast<size_t>(std::find(columns.begin(), columns.end(), stage) - columns.begin()));
+  std::vector<std::string> cells(columns.size());
+  for (const auto& row : result.timelines) {
+    std::fill(cells.begin(), cells.end(), std::string());
+    const auto& place = column_of.at(row.chain);
+    for (size_t s = 0; s < row.stages.size() && s < place.size(); ++s)
+      if (row.stages[s])
+        cells[place[s]] = fmt::format("{:.6f}", *row.stages[s] - row.submitted);
+    out << csv_field(row.chain) << "," << row.kind << "," << row.index << "," << fmt::format("{:.6f}", row.submitted);
+    for (const auto& cell : cells)
+      out << "," << cell;
+    out << "," << csv_field(row.note) << "\n";
+  }
+  return out.str();
+}
 }  // namespace
 
 bool write_outputs(const std::string& directory, const Scenario& scenario, const RunResult& result,
@@ -172,6 +202,8 @@ bool write_outputs(const std::string& directory, const Scenario& scenario, const
   if (scenario.output.events != "none")
     write_durably(staging / (scenario.output.events == "csv" ? "events.csv" : "events.jsonl"),
                   events_text(result.events, scenario.output.events));
+  if (scenario.output.timelines != "none" && !result.timeline_columns.empty())
+    write_durably(staging / "timelines.csv", timelines_text(result));
   write_durably(staging / marker_name, "an output set of shsim: replaced as a whole by the next run\n");
   sync_directory(staging);
   if (abandon && abandon()) {

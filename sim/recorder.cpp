@@ -160,6 +160,28 @@ nlohmann::json Recorder::chains_summary(const std::map<std::string, std::pair<Sa
   return out;
 }
 
+void Recorder::declare_timeline(const std::string& chain, std::vector<std::string> stages)
+{
+  timeline_order_.push_back(chain);
+  timeline_stages_[chain] = std::move(stages);
+}
+
+void Recorder::timeline(TimelineRow row)
+{
+  if (keep_timelines_)
+    timelines_.push_back(std::move(row));
+}
+
+std::vector<std::string> Recorder::timeline_columns() const
+{
+  std::vector<std::string> columns;
+  for (const auto& chain : timeline_order_)
+    for (const auto& stage : timeline_stages_.at(chain))
+      if (std::find(columns.begin(), columns.end(), stage) == columns.end())
+        columns.push_back(stage);
+  return columns;
+}
+
 Metrics parent_engine_metrics()
 {
   using namespace metric;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -24,6 +25,16 @@ struct EventRecord {
   long long height;
   int round;
   std::string detail;
+};
+
+/// One transaction's way through its chain's stages: a row of timelines.csv.
+struct TimelineRow {
+  std::string chain;
+  std::string kind;  // what it is ("transaction", "withdrawal")
+  uint64_t index = 0;  // per chain, in submission order
+  double submitted = 0;
+  std::vector<std::optional<double>> stages;  // time each declared stage was reached, in declaration order
+  std::string note;  // anything else worth a column ("censored, forced in")
 };
 
 /// A block decided by one node, with the commit certificate that justified it.
@@ -64,6 +75,17 @@ public:
   void transaction_pending(const std::string& chain, size_t pending) { chains_[chain].pending_transactions = pending; }
 
   const std::vector<EventRecord>& events() const { return events_; }
+  /// Whether timelines are kept (false when the scenario writes none).
+  void keep_timelines(bool keep) { keep_timelines_ = keep; }
+  /// A chain's timeline stages (column names of timelines.csv, seconds since submission).
+  void declare_timeline(const std::string& chain, std::vector<std::string> stages);
+  /// Records one row; its stages follow the chain's declaration.
+  void timeline(TimelineRow row);
+  const std::vector<TimelineRow>& timelines() const { return timelines_; }
+  /// Every declared stage, in order of first declaration (the table's columns).
+  std::vector<std::string> timeline_columns() const;
+  /// The declared stages of `chain`.
+  const std::vector<std::string>& timeline_stages(const std::string& chain) const { return timeline_stages_.at(chain); }
   /// Accountable stake share of each safety violation of `chain` so far.
   std::vector<double> violations_of(const std::string& chain) const;
   /// The "chains" object of summary.json. `per_node_messages`/`bytes` come from the transport.
@@ -101,6 +123,10 @@ private:
   std::map<std::string, ChainState> chains_;
   std::vector<EventRecord> events_;
   bool keep_events_ = true;
+  std::vector<TimelineRow> timelines_;
+  bool keep_timelines_ = true;
+  std::vector<std::string> timeline_order_;  // chains in declaration order
+  std::map<std::string, std::vector<std::string>> timeline_stages_;
 };
 
 /// The figures chains_summary() gives every parent chain, whatever its protocol; with children or

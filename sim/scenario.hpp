@@ -366,10 +366,15 @@ struct Detectors {
 };
 
 struct Output {
-  std::string events = "csv";  // csv | jsonl | none
+  std::string events    = "csv";  // csv | jsonl | none
+  std::string timelines = "csv";  // csv | none
   template <class V> void describe(V& v)
   {
     v.field("events", events, "event log format: csv, jsonl or none", one_of({"csv", "jsonl", "none"}));
+    v.field("timelines", timelines,
+            "child-chain transaction timelines (timelines.csv: one row per transaction, one column per stage "
+            "in seconds since submission): csv or none",
+            one_of({"csv", "none"}));
   }
 };
 

@@ -558,6 +558,7 @@ RunResult Simulation::run(bool show_progress)
                                                    scenario_.duration.seconds);
   recorder_->add_chain({scenario_.parent.name, scenario_.parent.protocol.kind, stakes_});
   recorder_->keep_events(scenario_.output.events != "none");
+  recorder_->keep_timelines(scenario_.output.timelines != "none");
   ledger_ = std::make_unique<ParentLedger>(*recorder_, scenario_.parent.name,
                                            ParentFees{scenario_.parent.economics.fee_per_byte,
                                                       scenario_.parent.economics.fee_per_transaction});
@@ -633,6 +634,11 @@ RunResult Simulation::run(bool show_progress)
                         {"simulated_seconds_per_wall_second", wall > 0 ? scenario_.duration.seconds / wall : 0},
                         {"peak_memory_mib", static_cast<double>(usage.ru_maxrss) / 1024}};
   result.events = recorder_->events();
+  result.timelines = recorder_->timelines();
+  result.timeline_columns = recorder_->timeline_columns();
+  for (const auto& row : result.timelines)
+    if (result.timeline_stages.count(row.chain) == 0)
+      result.timeline_stages[row.chain] = recorder_->timeline_stages(row.chain);
   return result;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -36,6 +37,9 @@ struct RunResult {
   nlohmann::json summary;       // deterministic: same scenario + seed = same bytes
   nlohmann::json performance;   // wall-clock figures, which differ run to run
   std::vector<EventRecord> events;
+  std::vector<TimelineRow> timelines;
+  std::vector<std::string> timeline_columns;  // every declared stage, in order
+  std::map<std::string, std::vector<std::string>> timeline_stages;  // the stages of each chain with rows
   bool expectations_passed = true;
 };
 

@@ -81,6 +81,14 @@ Run simulate(const std::string& scenario_yaml, const std::vector<std::string>& o
       out["events"]  = nlohmann::json::array();
       for (const auto& e : result.events)
         out["events"].push_back({e.time, e.chain, e.node, e.event, e.height, e.round, e.detail});
+      out["timelines"] = nlohmann::json::array();
+      for (const auto& row : result.timelines) {
+        nlohmann::json stages = nlohmann::json::array();
+        for (const auto& stage : row.stages)
+          stages.push_back(stage ? nlohmann::json(*stage) : nlohmann::json(nullptr));
+        out["timelines"].push_back({row.chain, row.kind, row.index, row.submitted, stages, row.note});
+      }
+      out["timeline_stages"] = result.timeline_stages;
       std::ofstream(result_file) << out.dump();
     } catch (const std::exception& e) {
       std::ofstream(result_file) << nlohmann::json{{"error", e.what()}}.dump();
@@ -105,6 +113,14 @@ Run simulate(const std::string& scenario_yaml, const std::vector<std::string>& o
   for (const auto& e : parsed["events"])
     run.events.push_back({e[0].get<double>(), e[1].get<std::string>(), e[2].get<int>(), e[3].get<std::string>(),
                           e[4].get<long long>(), e[5].get<int>(), e[6].get<std::string>()});
+  for (const auto& t : parsed["timelines"]) {
+    TimelineRow row{t[0].get<std::string>(), t[1].get<std::string>(), t[2].get<uint64_t>(), t[3].get<double>(), {},
+                    t[5].get<std::string>()};
+    for (const auto& stage : t[4])
+      row.stages.push_back(stage.is_null() ? std::nullopt : std::optional<double>(stage.get<double>()));
+    run.timelines.push_back(std::move(row));
+  }
+  run.timeline_stages = parsed["timeline_stages"].get<std::map<std::string, std::vector<std::string>>>();
   return run;
 }
 

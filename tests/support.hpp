@@ -2,6 +2,7 @@
 // happens in a forked child that writes its summary and event log for the parent to read.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,8 @@ std::string read_file(const std::string& path);
 struct Run {
   nlohmann::json summary;
   std::vector<EventRecord> events;
+  std::vector<TimelineRow> timelines;
+  std::map<std::string, std::vector<std::string>> timeline_stages;  // per chain: the stages of its rows
   const nlohmann::json& chain(const std::string& name = "parent") const { return summary["chains"][name]; }
   /// Times of the events of one kind (e.g. "commit"), optionally for one node.
   std::vector<double> times_of(const std::string& event, int node = -2) const;

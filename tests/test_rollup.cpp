@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <cstdlib>
+#include <filesystem>
 #include <sstream>
 
 #include "models/registry.hpp"
@@ -36,26 +38,20 @@ std::string lab(const std::string& duration, const std::string& rest, int valida
          "parent:\n  validators: { count: " + std::to_string(validators) + ", placement: { lab: 100% } }\n" + rest;
 }
 
-/// The stage times of a "transaction_timeline" / "withdrawal_timeline" event ("-" -> -1).
-std::map<std::string, double> stages(const shsim::EventRecord& event)
-{
-  std::map<std::string, double> out{{"submitted", event.time}};
-  std::istringstream in(event.detail);
-  std::string item;
-  while (in >> item) {
-    auto eq = item.find('=');
-    std::string value = item.substr(eq + 1);
-    out[item.substr(0, eq)] = value == "-" || value == "forced" || value == "waiting" ? -1 : std::stod(value);
-  }
-  return out;
-}
-
+/// The timelines of one kind ("transaction", "withdrawal"): each stage's simulated time by name,
+/// with "submitted"; -1 where the stage was not reached.
 std::vector<std::map<std::string, double>> timelines(const shsim::testing::Run& run, const std::string& kind)
 {
   std::vector<std::map<std::string, double>> out;
-  for (const auto& e : run.events)
-    if (e.event == kind)
-      out.push_back(stages(e));
+  for (const auto& row : run.timelines) {
+    if (row.kind != kind)
+      continue;
+    std::map<std::string, double> stages{{"submitted", row.submitted}};
+    const auto& names = run.timeline_stages.at(row.chain);
+    for (size_t s = 0; s < names.size(); ++s)
+      stages[names[s]] = row.stages.at(s) ? *row.stages[s] : -1;
+    out.push_back(std::move(stages));
+  }
   return out;
 }
 
@@ -80,7 +76,7 @@ children:
 workload:
   - { chain: op, kind: withdrawal, rate: 3/min, arrivals: fixed, size: 200B, until: 8m }
 )"));
-  auto withdrawals = timelines(run, "withdrawal_timeline");
+  auto withdrawals = timelines(run, "withdrawal");
   REQUIRE(withdrawals.size() == 24);
   size_t settled = 0;
   for (auto& w : withdrawals) {
@@ -139,14 +135,14 @@ workload:
     auto run = simulate(lab("12m", chain(50) + "adversaries:\n  - sequencer_down: { chain: op }\n"));
     const auto& op = run.chain("op");
     CHECK(op["blocks_produced"].get<int>() >= 1);  // derived blocks only
-    auto txs = timelines(run, "transaction_timeline");
+    auto txs = timelines(run, "transaction");
     REQUIRE(txs.size() == 30);
     for (auto& tx : txs) {
-      double delay = tx["soft"] - tx["submitted"];
+      double delay = tx["soft_confirmed"] - tx["submitted"];
       // patience, inclusion of the forced transaction (<= T + 4d), then 50 parent blocks.
       CHECK(delay >= patience + 50 * T - 1e-6);
       CHECK(delay <= patience + 4 * d + T + 50 * T + 0.01);
-      CHECK(tx["included"] == tx["soft"]);  // derived from the parent: safe at once
+      CHECK(tx["included"] == tx["soft_confirmed"]);  // derived from the parent: safe at once
     }
   }
 }
@@ -225,7 +221,7 @@ children:
 workload:
   - { chain: zk, rate: 12/min, arrivals: fixed, size: 200B, until: 20m }
 )"));
-    auto txs = timelines(run, "transaction_timeline");
+    auto txs = timelines(run, "transaction");
     size_t settled = 0;
     for (auto& tx : txs) {
       if (tx["settled"] < 0)
@@ -346,3 +342,59 @@ workload:
   }
 }
 
+
+TEST_CASE("timelines.csv has one row per child transaction and numeric stage columns that pandas reads",
+          "[rollup][outputs]")
+{
+  // Issue 10: per-transaction timelines go to their own table (one row per transaction, one column
+  // per stage in seconds since submission, empty where not reached); a test reads it back. The
+  // rows must agree with the summary's stage distributions, which come from the same transactions.
+  using shsim::testing::fresh_directory;
+  using shsim::testing::read_file;
+  std::string out = fresh_directory();
+  REQUIRE(shsim::testing::run_shsim("run " + shsim::testing::source_path("scenarios/rollups.yaml") +
+                                    " --set duration=15m --set 'expect=[]' --quiet --out " + out) == 0);
+  std::string report = shsim::testing::write_temporary("", ".json");
+  std::string script = shsim::testing::write_temporary(R"(
+import json, sys
+import pandas as pd
+df = pd.read_csv(sys.argv[1])
+stage_columns = [c for c in df.columns if c.endswith("_s")]
+out = {"numeric": all(pd.api.types.is_float_dtype(df[c]) for c in stage_columns),
+       "columns": list(df.columns), "groups": {}}
+for (chain, kind), group in df.groupby(["chain", "kind"]):
+    out["groups"][chain + "/" + kind] = {
+        "rows": int(len(group)),
+        "reached": {c: int(group[c].notna().sum()) for c in stage_columns},
+        "max": {c: (None if group[c].isna().all() else float(group[c].max())) for c in stage_columns}}
+json.dump(out, open(sys.argv[2], "w"))
+)", ".py");
+  // Debian's python3 (where python3-pandas is installed), not whatever python3 comes first on PATH.
+  REQUIRE(std::system(("/usr/bin/python3 " + script + " " + out + "/timelines.csv " + report).c_str()) == 0);
+  nlohmann::json table   = nlohmann::json::parse(read_file(report));
+  nlohmann::json summary = nlohmann::json::parse(read_file(out + "/summary.json"));
+  CHECK(table["numeric"] == true);
+  CHECK(table["columns"][3] == "submitted_s");
+  for (const std::string chain : {"op", "zk"}) {
+    INFO(chain);
+    const auto& s  = summary["chains"][chain];
+    const auto& tx = table["groups"][chain + "/transaction"];
+    CHECK(tx["rows"] == s["transactions_submitted"]);
+    // Stage columns against the summary's distributions of the same stages.
+    for (auto [column, stage] : std::vector<std::pair<std::string, std::string>>{
+             {"soft_confirmed_s", "soft_confirmed"}, {"included_s", "included"}, {"parent_final_s", "parent_final"},
+             {"root_posted_s", "root_posted"}, {"settled_s", "settled"}}) {
+      INFO(stage);
+      CHECK(tx["reached"][column] == s["stages"][stage]["count"]);
+      if (!s["stages"][stage]["max"].is_null())
+        CHECK(tx["max"][column].get<double>() == Approx(s["stages"][stage]["max"].get<double>()).margin(1e-6));
+    }
+    CHECK(tx["reached"]["claimed_s"] == 0);  // only withdrawals are claimed
+  }
+  const auto& w = table["groups"]["op/withdrawal"];
+  CHECK(w["rows"] == summary["chains"]["op"]["withdrawals"]["initiated"]);
+  CHECK(w["reached"]["claimed_s"] == summary["chains"]["op"]["withdrawals"]["claimed"]["count"]);
+  // The event log no longer carries timelines.
+  CHECK(read_file(out + "/events.csv").find("_timeline") == std::string::npos);
+  std::filesystem::remove_all(out);
+}

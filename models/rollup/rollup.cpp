@@ -38,6 +38,8 @@ bool Rollup::adversary_active(const std::string& kind, double time) const
 
 void Rollup::start()
 {
+  simulation_.recorder().declare_timeline(
+      common_.name, {"soft_confirmed", "included", "parent_final", "root_posted", "settled", "claimed"});
   // Node first_node_ is the operator, first_node_ + 1 the users' wallets (they force censored
   // transactions in through the parent).
   for (const Adversary* a : adversaries("sequencer_down"))
@@ -278,21 +280,23 @@ void Rollup::withdrawal_claimed(uint64_t id, double time)
 
 void Rollup::finish()
 {
-  auto stamp = [](double t) { return t == never ? std::string("-") : fmt::format("{:.3f}", t); };
+  // One row per transaction in timelines.csv, stages in the order start() declared them.
+  auto stamp = [](double t) { return t == never ? std::nullopt : std::optional<double>(t); };
   for (size_t i = 0; i < txs_.size(); ++i) {
     const ChildTx& tx = txs_[i];
     const ChildBlock* block = tx.block < blocks_.size() ? &blocks_[tx.block] : nullptr;
-    auto at = [&](double ChildBlock::*stage) { return block ? stamp(block->*stage) : std::string("-"); };
-    std::string detail =
-        fmt::format("soft={} included={} parent_final={} root_posted={} settled={}", at(&ChildBlock::produced),
-                    at(&ChildBlock::included), at(&ChildBlock::final), at(&ChildBlock::posted), at(&ChildBlock::settled));
-    if (tx.kind == TxKind::withdrawal)
-      detail += " claimed=" + stamp(tx.claimed);
+    auto at = [&](double ChildBlock::*stage) { return block ? stamp(block->*stage) : std::nullopt; };
+    TimelineRow row;
+    row.chain     = common_.name;
+    row.kind      = tx.kind == TxKind::withdrawal ? "withdrawal" : "transaction";
+    row.index     = i;
+    row.submitted = tx.submitted;
+    row.stages    = {at(&ChildBlock::produced), at(&ChildBlock::included), at(&ChildBlock::final),
+                     at(&ChildBlock::posted),   at(&ChildBlock::settled),
+                     tx.kind == TxKind::withdrawal ? stamp(tx.claimed) : std::nullopt};
     if (tx.censored)
-      detail += tx.forced ? " censored=forced" : " censored=waiting";
-    simulation_.recorder().event(tx.submitted, common_.name, -1,
-                                 tx.kind == TxKind::withdrawal ? "withdrawal_timeline" : "transaction_timeline",
-                                 static_cast<long long>(i), -1, detail);
+      row.note = tx.forced ? "censored, forced in" : "censored, waiting";
+    simulation_.recorder().timeline(std::move(row));
   }
 }
 

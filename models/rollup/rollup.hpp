@@ -76,7 +76,7 @@ public:
   void on_withdrawal(WithdrawalListener listener) override { withdrawal_listeners_.push_back(std::move(listener)); }
   void withdrawal_claimed(uint64_t id, double time) override;
   nlohmann::json summary() const override;
-  /// Writes every transaction's and withdrawal's timeline to the event log (once, at the end).
+  /// Writes every transaction's and withdrawal's timeline (timelines.csv; once, at the end).
   void finish() override;
 
 protected:

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "models/registry.hpp"
+#include "sim/catalog.hpp"
 #include "sim/estimate.hpp"
 #include "sim/output.hpp"
 #include "sim/scenario.hpp"
