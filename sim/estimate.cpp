@@ -67,10 +67,9 @@ ResourceEstimate estimate_resources(const Scenario& scenario)
   }
   // A transaction is submitted, carried to its chain and included: a few events each.
   e.events = per_second * duration + 4 * e.transactions + nodes;
-  // Memory: the engine and SimGrid, each node's state and actor, every transaction kept for its
-  // timeline, and the event log kept for writing (about one recorded event per 25 handled).
-  double recorded = scenario.output.events == "none" ? 0 : e.events / 25;
-  e.memory_bytes  = 40.0 * 1024 * 1024 + nodes * (node_bytes + 8 * 1024) + 400 * e.transactions + 150 * recorded;
+  // Memory: the engine and SimGrid, each node's state and actor, and every transaction kept for its
+  // timeline (the event log streams to disk as the run goes).
+  e.memory_bytes = 40.0 * 1024 * 1024 + nodes * (node_bytes + 8 * 1024) + 400 * e.transactions;
   e.address_bytes = e.memory_bytes + nodes * actor_stack_kib * 1024.0 + 512.0 * 1024 * 1024;  // + libraries
   e.seconds       = e.events / 2.5e6;
   return e;

@@ -88,9 +88,20 @@ int run(const Options& options, const std::vector<std::string>& engine_args)
 
   shsim::Simulation::check_engine_options(engine_args);
   shsim::Simulation simulation(scenario, engine_args);
-  shsim::RunResult result = simulation.run(!options.quiet);
-  if (shsim::interrupt_signal() != 0)
+  // The event log streams into the next output set's staging folder; the rest joins it at the end
+  // and the set is swapped in whole (a killed run leaves only a staging folder, removed next time).
+  simulation.stream_events_to(shsim::begin_outputs(out_dir, scenario));
+  shsim::RunResult result;
+  try {
+    result = simulation.run(!options.quiet);
+  } catch (...) {
+    shsim::abandon_outputs(out_dir);
+    throw;
+  }
+  if (shsim::interrupt_signal() != 0) {
+    shsim::abandon_outputs(out_dir);
     return interrupted();
+  }
   if (!shsim::write_outputs(out_dir, scenario, result, [] { return shsim::interrupt_signal() != 0; }))
     return interrupted();
   if (!options.quiet)

@@ -130,33 +130,14 @@ void check_output_directory(const std::string& directory)
 }
 
 namespace {
-std::string csv_field(const std::string& text)
-{
-  if (text.find_first_of(",\"\n") == std::string::npos)
-    return text;
-  std::string quoted = "\"";
-  for (char c : text)
-    quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
-}
-
 std::string events_text(const std::vector<EventRecord>& events, const std::string& format)
 {
-  std::ostringstream out;
-  if (format == "csv") {
-    out << "time,chain,node,event,height,round,detail\n";
-    for (const auto& e : events)
-      out << fmt::format("{:.6f},{},{},{},{},{},{}\n", e.time, csv_field(e.chain), e.node, e.event, e.height, e.round,
-                         csv_field(e.detail));
-  } else {
-    for (const auto& e : events) {
-      nlohmann::json line = {{"time", e.time},     {"chain", e.chain}, {"node", e.node},    {"event", e.event},
-                             {"height", e.height}, {"round", e.round}, {"detail", e.detail}};
-      out << line.dump() << "\n";
-    }
-  }
-  return out.str();
+  std::string out = event_log_header(format);
+  for (const auto& e : events)
+    out += format_event(e, format);
+  return out;
 }
+
 /// timelines.csv: one row per transaction; `submitted_s` is the simulated time of submission, each
 /// stage column the seconds from submission to that stage, empty where it was not reached.
 std::string timelines_text(const RunResult& result)
@@ -187,21 +168,49 @@ std::string timelines_text(const RunResult& result)
 }
 }  // namespace
 
-bool write_outputs(const std::string& directory, const Scenario& scenario, const RunResult& result,
-                   const std::function<bool()>& abandon)
+namespace {
+fs::path staging_of(const OutputPlace& place) { return place.parent / (place.staging_prefix + std::to_string(::getpid())); }
+
+fs::path fresh_staging(const OutputPlace& place)
 {
-  OutputPlace place = output_place(directory);
-  fs::path staging  = place.parent / (place.staging_prefix + std::to_string(::getpid()));
+  fs::path staging = staging_of(place);
   std::error_code error;
   fs::remove_all(staging, error);
   if (!fs::create_directories(staging, error))
     throw InputError(fmt::format("{}: cannot create output folder: {}", staging.string(), error.message()));
+  return staging;
+}
+
+std::string event_log_name(const Scenario& scenario)
+{
+  return scenario.output.events == "csv" ? "events.csv" : "events.jsonl";
+}
+}  // namespace
+
+std::string begin_outputs(const std::string& directory, const Scenario& scenario)
+{
+  fs::path staging = fresh_staging(output_place(directory));
+  return scenario.output.events == "none" ? "" : (staging / event_log_name(scenario)).string();
+}
+
+void abandon_outputs(const std::string& directory)
+{
+  std::error_code error;
+  fs::remove_all(staging_of(output_place(directory)), error);
+}
+
+bool write_outputs(const std::string& directory, const Scenario& scenario, const RunResult& result,
+                   const std::function<bool()>& abandon)
+{
+  OutputPlace place = output_place(directory);
+  // A run that streamed its event log wrote it into the staging folder begin_outputs() made.
+  fs::path staging = result.events_streamed ? staging_of(place) : fresh_staging(place);
+  std::error_code error;
   write_durably(staging / "summary.json", result.summary.dump(2) + "\n");
   write_durably(staging / "scenario.resolved.yaml", dump_scenario(scenario));
   write_durably(staging / "performance.json", result.performance.dump(2) + "\n");
-  if (scenario.output.events != "none")
-    write_durably(staging / (scenario.output.events == "csv" ? "events.csv" : "events.jsonl"),
-                  events_text(result.events, scenario.output.events));
+  if (scenario.output.events != "none" && !result.events_streamed)
+    write_durably(staging / event_log_name(scenario), events_text(result.events, scenario.output.events));
   if (scenario.output.timelines != "none" && !result.timeline_columns.empty())
     write_durably(staging / "timelines.csv", timelines_text(result));
   write_durably(staging / marker_name, "an output set of shsim: replaced as a whole by the next run\n");

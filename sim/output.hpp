@@ -18,7 +18,13 @@ namespace shsim {
 /// output set, or an empty folder; its parent can be created and written. Removes staging folders
 /// left by killed runs. Throws InputError naming `--out`.
 void check_output_directory(const std::string& directory);
-/// Writes the set and swaps it in. `abandon` is asked just before the swap: when it says yes (the
+/// Starts the next output set of `directory`: a fresh staging folder beside it. Returns the path
+/// of its event log for the run to stream into ("" when the scenario writes none).
+std::string begin_outputs(const std::string& directory, const Scenario& scenario);
+/// Throws the staging folder away (the run was interrupted or failed).
+void abandon_outputs(const std::string& directory);
+/// Writes the set (into the staging folder begin_outputs() made when the result's events were
+/// streamed, else into a fresh one) and swaps it in. `abandon` is asked just before the swap: when it says yes (the
 /// user pressed Ctrl-C meanwhile) the new set is thrown away and the old one stays.
 /// Returns false when abandoned.
 bool write_outputs(const std::string& directory, const Scenario& scenario, const RunResult& result,

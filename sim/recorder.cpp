@@ -15,7 +15,11 @@ void Recorder::add_chain(ChainInfo info)
 void Recorder::event(double time, const std::string& chain, int node, const std::string& event, long long height,
                      int round, std::string detail)
 {
-  if (keep_events_)
+  if (!keep_events_)
+    return;
+  if (log_)
+    log_->write({time, chain, node, event, height, round, std::move(detail)});
+  else
     events_.push_back({time, chain, node, event, height, round, std::move(detail)});
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -11,21 +12,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/event_log.hpp"
 #include "sim/metric.hpp"
 #include "sim/stats.hpp"
 
 namespace shsim {
 
-/// One line of the event log.
-struct EventRecord {
-  double time;
-  std::string chain;
-  int node;  // -1: not tied to one node
-  std::string event;
-  long long height;
-  int round;
-  std::string detail;
-};
 
 /// One transaction's way through its chain's stages: a row of timelines.csv.
 struct TimelineRow {
@@ -66,6 +58,14 @@ public:
   void add_chain(ChainInfo info);
   /// Whether the event log is kept (false when the scenario writes none: memory for long runs).
   void keep_events(bool keep) { keep_events_ = keep; }
+  /// Writes events to `log` as they come instead of keeping them (`shsim run`).
+  void stream_events(std::unique_ptr<EventLog> log) { log_ = std::move(log); }
+  /// Closes the streamed log (flushed and synced); throws InputError on a write error.
+  void close_event_log()
+  {
+    if (log_)
+      log_->close();
+  }
   void event(double time, const std::string& chain, int node, const std::string& event, long long height = -1,
              int round = -1, std::string detail = "");
   /// A node decided a block. Feeds the safety and liveness detectors.
@@ -123,6 +123,7 @@ private:
   std::map<std::string, ChainState> chains_;
   std::vector<EventRecord> events_;
   bool keep_events_ = true;
+  std::unique_ptr<EventLog> log_;
   std::vector<TimelineRow> timelines_;
   bool keep_timelines_ = true;
   std::vector<std::string> timeline_order_;  // chains in declaration order

@@ -558,6 +558,8 @@ RunResult Simulation::run(bool show_progress)
                                                    scenario_.duration.seconds);
   recorder_->add_chain({scenario_.parent.name, scenario_.parent.protocol.kind, stakes_});
   recorder_->keep_events(scenario_.output.events != "none");
+  if (!event_log_path_.empty() && scenario_.output.events != "none")
+    recorder_->stream_events(std::make_unique<EventLog>(event_log_path_, scenario_.output.events));
   recorder_->keep_timelines(scenario_.output.timelines != "none");
   ledger_ = std::make_unique<ParentLedger>(*recorder_, scenario_.parent.name,
                                            ParentFees{scenario_.parent.economics.fee_per_byte,
@@ -633,7 +635,9 @@ RunResult Simulation::run(bool show_progress)
                         {"events_per_second", wall > 0 ? static_cast<double>(events_) / wall : 0},
                         {"simulated_seconds_per_wall_second", wall > 0 ? scenario_.duration.seconds / wall : 0},
                         {"peak_memory_mib", static_cast<double>(usage.ru_maxrss) / 1024}};
-  result.events = recorder_->events();
+  recorder_->close_event_log();
+  result.events          = recorder_->events();
+  result.events_streamed = !event_log_path_.empty() && scenario_.output.events != "none";
   result.timelines = recorder_->timelines();
   result.timeline_columns = recorder_->timeline_columns();
   for (const auto& row : result.timelines)

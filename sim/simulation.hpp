@@ -36,7 +36,8 @@ constexpr int actor_stack_kib = SHSIM_ACTOR_STACK_KIB;
 struct RunResult {
   nlohmann::json summary;       // deterministic: same scenario + seed = same bytes
   nlohmann::json performance;   // wall-clock figures, which differ run to run
-  std::vector<EventRecord> events;
+  std::vector<EventRecord> events;  // empty when streamed to a file
+  bool events_streamed = false;
   std::vector<TimelineRow> timelines;
   std::vector<std::string> timeline_columns;  // every declared stage, in order
   std::map<std::string, std::vector<std::string>> timeline_stages;  // the stages of each chain with rows
@@ -53,6 +54,8 @@ public:
   ~Simulation();
 
   RunResult run(bool show_progress = false);
+  /// Streams the event log to `path` as the run goes (set before run(); "" keeps it in memory).
+  void stream_events_to(std::string path) { event_log_path_ = std::move(path); }
   /// SimGrid aborts the process on some invalid options (--log=nonsense, an unknown context factory):
   /// try them in a forked child first. Throws InputError with SimGrid's first line of complaint.
   static void check_engine_options(const std::vector<std::string>& engine_args);
@@ -123,6 +126,7 @@ private:
   OverlayGraph overlay_;
   std::vector<double> stakes_;
   uint64_t events_ = 0;
+  std::string event_log_path_;
   bool stopped_     = false;
 };
 
