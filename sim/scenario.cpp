@@ -24,9 +24,13 @@ std::string Scenario::resolve_path(const std::string& path) const
   // `platforms/...` works from anywhere).
   if (path.empty() || fs::path(path).is_absolute())
     return path;
-  for (const fs::path& base : {fs::path(base_dir), fs::current_path(), fs::path(SHSIM_DATA_DIR)}) {
+  // Never throws: a name too long for the file system (the fuzzer found one) or a vanished working
+  // directory simply does not resolve, and the caller's read says what is wrong with the path.
+  std::error_code error;
+  fs::path working = fs::current_path(error);
+  for (const fs::path& base : {fs::path(base_dir), working, fs::path(SHSIM_DATA_DIR)}) {
     fs::path candidate = base / path;
-    if (fs::exists(candidate))
+    if (fs::exists(candidate, error))
       return candidate.lexically_normal().string();
   }
   return path;
