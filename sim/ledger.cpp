@@ -4,13 +4,6 @@
 
 namespace shsim {
 
-const std::vector<std::string>& ParentLedger::kinds()
-{
-  static const std::vector<std::string> all{"batch",  "output_root", "challenge", "defense", "step_proof",       "commit",
-                                            "proof",  "execute",     "deposit",      "forced_transaction", "claim"};
-  return all;
-}
-
 ParentLedger::ParentLedger(Recorder& recorder, std::string chain, ParentFees fees)
     : recorder_(recorder), chain_(std::move(chain)), fees_(fees)
 {

@@ -34,7 +34,7 @@ struct ParentTransaction {
   {
   }
   std::string owner;  // chain or bridge that posted it
-  std::string kind;   // what it carries (see ParentLedger::kinds)
+  std::string kind;   // what it carries (registered: ProtocolRegistry::parent_transaction_kinds)
   uint64_t bytes = 0;
   /// Called once, when the first block holding it is included (height, time).
   std::function<void(long long, double)> included;
@@ -75,8 +75,6 @@ struct ParentSubmission : Message {
 
 class ParentLedger {
 public:
-  /// The kinds of parent transactions the models post (used to check scenario targets).
-  static const std::vector<std::string>& kinds();
 
   ParentLedger(Recorder& recorder, std::string chain, ParentFees fees);
 

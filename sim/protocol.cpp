@@ -1,5 +1,6 @@
 #include "sim/protocol.hpp"
 
+#include <algorithm>
 #include <tuple>
 
 #include <fmt/ranges.h>
@@ -10,6 +11,13 @@ ProtocolRegistry& ProtocolRegistry::instance()
 {
   static ProtocolRegistry registry;
   return registry;
+}
+
+void ProtocolRegistry::add_parent_transaction_kinds(const std::vector<std::string>& kinds)
+{
+  for (const auto& kind : kinds)
+    if (std::find(transaction_kinds_.begin(), transaction_kinds_.end(), kind) == transaction_kinds_.end())
+      transaction_kinds_.push_back(kind);
 }
 
 void ProtocolRegistry::add_parent(std::unique_ptr<ParentProtocolFactory> factory)

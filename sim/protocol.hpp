@@ -151,6 +151,11 @@ public:
   /// A bridge's figures in summary.json "bridges.<name>", declared as ChildProtocolFactory::metrics().
   void set_bridge_metrics(Metrics metrics) { bridge_metrics_ = std::move(metrics); }
   const Metrics& bridge_metrics() const { return bridge_metrics_; }
+  /// Kinds of parent transactions a model posts (ParentTransaction::kind), which `parent_censor`
+  /// targets may name; each model registers its own.
+  void add_parent_transaction_kinds(const std::vector<std::string>& kinds);
+  /// Every registered kind, in registration order, each once.
+  const std::vector<std::string>& parent_transaction_kinds() const { return transaction_kinds_; }
   static ProtocolRegistry& instance();
   void add_parent(std::unique_ptr<ParentProtocolFactory> factory);
   const ParentProtocolFactory* find_parent(const std::string& name) const;
@@ -164,6 +169,7 @@ private:
   std::map<std::string, std::unique_ptr<ChildProtocolFactory>> children_;
   BridgeBuilder bridge_builder_;
   Metrics bridge_metrics_;
+  std::vector<std::string> transaction_kinds_;
 };
 
 /// A parent protocol chosen by name with its parsed parameters; written `protocol: tendermint` or

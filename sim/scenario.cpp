@@ -396,9 +396,9 @@ void check_references(Scenario& s, const YAML::Node& root, const SourceContext& 
            fmt::format("the {} parent protocol has no '{}' adversary", s.parent.protocol.kind, a.kind));
     if (a.kind == "parent_censor") {
       for (size_t t = 0; t < a.targets.size(); ++t)
-        if (!contains(ParentLedger::kinds(), a.targets[t]))
+        if (const auto& kinds = ProtocolRegistry::instance().parent_transaction_kinds(); !contains(kinds, a.targets[t]))
           fail({"adversaries", index, a.kind, "targets", std::to_string(t)}, fmt::format("{}.targets[{}]", path, t),
-               unknown("parent transaction kind", a.targets[t], ParentLedger::kinds()));
+               unknown("parent transaction kind", a.targets[t], kinds));
       std::vector<std::string> owners;
       for (const auto& c : s.children)
         owners.push_back(c.name());

@@ -237,6 +237,7 @@ private:
 
 void register_bridge(ProtocolRegistry& registry)
 {
+  registry.add_parent_transaction_kinds({"deposit", "claim"});
   using namespace metric;
   registry.set_bridge_metrics({
       count("relayers", "relayers", "relayers of the bridge"),

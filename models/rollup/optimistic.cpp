@@ -344,6 +344,11 @@ public:
 
 }  // namespace
 
-void register_optimistic(ProtocolRegistry& registry) { registry.add_child(std::make_unique<Factory>()); }
+void register_optimistic(ProtocolRegistry& registry)
+{
+  registry.add_child(std::make_unique<Factory>());
+  registry.add_parent_transaction_kinds({"batch", "output_root", "challenge", "defense", "step_proof",
+                                         "forced_transaction"});
+}
 
 }  // namespace shsim::models::rollup

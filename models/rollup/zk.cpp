@@ -265,6 +265,10 @@ public:
 
 }  // namespace
 
-void register_zk(ProtocolRegistry& registry) { registry.add_child(std::make_unique<Factory>()); }
+void register_zk(ProtocolRegistry& registry)
+{
+  registry.add_child(std::make_unique<Factory>());
+  registry.add_parent_transaction_kinds({"commit", "proof", "execute", "forced_transaction"});
+}
 
 }  // namespace shsim::models::rollup
