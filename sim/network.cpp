@@ -37,9 +37,10 @@ Network::Network(Simulation& simulation, std::vector<Placement> placements)
                  : jitter == "simblock"    ? JitterKind::simblock
                                            : JitterKind::none;
   const RegionMatrix& matrix = simulation.regions();
-  for (const Adversary& adversary : scenario_.adversaries) {
-    if (adversary.kind != "partition")
+  for (const AdversaryChoice& choice : scenario_.adversaries) {
+    if (choice.kind != "partition")
       continue;
+    const auto& adversary = choice.as<PartitionAdversary>();
     PartitionWindow window{adversary.from.seconds,
                            adversary.end(),
                            std::vector<int>(matrix.regions.size(), static_cast<int>(adversary.groups.size()))};
@@ -136,6 +137,8 @@ double Network::draw_latency(int from, int to)
 
 void Network::send(int from, int to, const MessagePtr& message)
 {
+  if (!simulation_.node(from).lets_send(to, *message))  // an adversary's hook held it back
+    return;
   double now = sg4::Engine::get_clock();
   ++messages_sent_[from];
   bytes_sent_[from] += message->bytes;

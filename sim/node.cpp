@@ -12,6 +12,9 @@ void Node::deliver(int from, const Message& message)
   simulation_.count_event();
   if (!online_)
     return;
+  for (const auto& hook : hooks_)
+    if (!hook->on_receive(*this, from, message))
+      return;
   if (message.kind() == ParentSubmission::kind_id) {  // a validator takes a transaction into the pool
     const auto& submission = static_cast<const ParentSubmission&>(message);
     simulation_.ledger().accept(submission.ticket, now(), submission.tx);
@@ -63,6 +66,14 @@ void Node::fire_timer(const TimerEvent& timer, unsigned epoch)
   // A timer set before a crash died with the process that set it.
   if (online_ && epoch == epoch_)
     on_timer(timer);
+}
+
+bool Node::hooks_let_send(int to, const Message& message) const
+{
+  for (const auto& hook : hooks_)
+    if (!hook->on_send(*this, to, message))
+      return false;
+  return true;
 }
 
 double Node::now() const { return sg4::Engine::get_clock(); }

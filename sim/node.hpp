@@ -10,7 +10,9 @@
 // and the timers it had set, and sends nothing.
 #pragma once
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include <simgrid/s4u.hpp>
 
@@ -20,6 +22,18 @@ namespace shsim {
 
 namespace sg4 = simgrid::s4u;
 class Simulation;
+class Node;
+
+/// An adversary attached to a node (sim/adversary.hpp, AdversaryFactory::attach): it sees the node's
+/// messages before the node does and before they leave, without a branch in the node's own code.
+class NodeHook {
+public:
+  virtual ~NodeHook() = default;
+  /// False drops the message before the node handles it.
+  virtual bool on_receive(const Node& /*node*/, int /*from*/, const Message& /*message*/) { return true; }
+  /// False drops a message the node sends.
+  virtual bool on_send(const Node& /*node*/, int /*to*/, const Message& /*message*/) { return true; }
+};
 
 class Node {
 public:
@@ -36,6 +50,10 @@ public:
   /// Runs `timer` unless the node crashed after setting it (epoch changed) or is offline.
   void fire_timer(const TimerEvent& timer, unsigned epoch);
   void set_online(bool online);
+  /// Attaches an adversary's hook (before the run starts, or during it).
+  void add_hook(std::shared_ptr<NodeHook> hook) { hooks_.push_back(std::move(hook)); }
+  /// Whether the attached hooks let a message leave (the network asks for every send, whoever makes it).
+  bool lets_send(int to, const Message& message) const { return hooks_.empty() || hooks_let_send(to, message); }
   /// The actor body: starts the node (on_start) unless it is offline at that moment.
   void run();
 
@@ -54,11 +72,14 @@ protected:
   Simulation& simulation() const { return simulation_; }
 
 private:
+  bool hooks_let_send(int to, const Message& message) const;
+
   Simulation& simulation_;
   int id_;
   bool online_    = true;
   bool started_   = false;  // on_start() runs when the actor starts online, or at the first recovery
   unsigned epoch_ = 0;  // timers set before a crash are void after it
+  std::vector<std::shared_ptr<NodeHook>> hooks_;  // usually none: one size check per message
 };
 
 }  // namespace shsim

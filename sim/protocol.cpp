@@ -7,6 +7,10 @@
 
 namespace shsim {
 
+ProtocolRegistry::ProtocolRegistry() { register_engine_adversaries(*this); }
+
+bool engine_adversary(const std::string& kind) { return kind == "crash" || kind == "parent_censor"; }
+
 ProtocolRegistry& ProtocolRegistry::instance()
 {
   static ProtocolRegistry registry;
@@ -62,6 +66,19 @@ const ChildProtocolFactory* ProtocolRegistry::find_child(const std::string& name
 }
 
 std::vector<std::string> ProtocolRegistry::child_names() const { return names_in(children_); }
+
+void ProtocolRegistry::add_adversary(std::unique_ptr<AdversaryFactory> factory)
+{
+  std::string name    = factory->name();
+  adversaries_[name] = std::move(factory);
+}
+
+const AdversaryFactory* ProtocolRegistry::find_adversary(const std::string& name) const
+{
+  return find_in(adversaries_, name);
+}
+
+std::vector<std::string> ProtocolRegistry::adversary_names() const { return names_in(adversaries_); }
 
 namespace {
 [[noreturn]] void unknown_kind(const std::string& what, const std::string& kind, const std::vector<std::string>& names,

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "sim/adversary.hpp"
 #include "sim/metric.hpp"
 #include "sim/schema.hpp"
 
@@ -19,6 +20,9 @@ namespace shsim {
 
 class Simulation;
 struct Scenario;
+
+/// The parent adversary kinds the engine implements for every protocol (crash, parent_censor).
+bool engine_adversary(const std::string& kind);
 
 /// A protocol's typed parameters, opaque to the engine.
 class ProtocolParams {
@@ -48,11 +52,9 @@ public:
   /// Whether misbehaving stake is slashed (false for proof of work: the economic-security summary
   /// then says the cost of corruption is not modelled instead of computing one from slashing).
   virtual bool slashes_stake() const { return true; }
-  /// Whether the protocol implements a parent adversary kind (crash and parent_censor: all do).
-  virtual bool supports_adversary(const std::string& kind) const
-  {
-    return kind == "crash" || kind == "parent_censor";
-  }
+  /// Whether the protocol implements an adversary kind that acts through the parent's validators
+  /// (AdversaryFactory::implemented_by_parent). The engine's own kinds work under every protocol.
+  virtual bool supports_adversary(const std::string& kind) const { return engine_adversary(kind); }
   /// The protocol's own figures, merged into its chain's summary after the run.
   virtual nlohmann::json summary() const { return nlohmann::json::object(); }
   /// Rough cost of the scenario's parent, for `shsim check`'s estimate (sim/estimate.hpp): events
@@ -146,6 +148,7 @@ using BridgeBuilder = std::function<std::unique_ptr<BridgeRuntime>(Simulation&, 
 
 class ProtocolRegistry {
 public:
+  ProtocolRegistry();
   void set_bridge_builder(BridgeBuilder builder) { bridge_builder_ = std::move(builder); }
   const BridgeBuilder& bridge_builder() const { return bridge_builder_; }
   /// A bridge's figures in summary.json "bridges.<name>", declared as ChildProtocolFactory::metrics().
@@ -163,10 +166,15 @@ public:
   void add_child(std::unique_ptr<ChildProtocolFactory> factory);
   const ChildProtocolFactory* find_child(const std::string& name) const;
   std::vector<std::string> child_names() const;
+  /// Adversary kinds (sim/adversary.hpp): the engine's own and each model's, registered by name.
+  void add_adversary(std::unique_ptr<AdversaryFactory> factory);
+  const AdversaryFactory* find_adversary(const std::string& name) const;
+  std::vector<std::string> adversary_names() const;
 
 private:
   std::map<std::string, std::unique_ptr<ParentProtocolFactory>> parents_;
   std::map<std::string, std::unique_ptr<ChildProtocolFactory>> children_;
+  std::map<std::string, std::unique_ptr<AdversaryFactory>> adversaries_;
   BridgeBuilder bridge_builder_;
   Metrics bridge_metrics_;
   std::vector<std::string> transaction_kinds_;

@@ -200,13 +200,6 @@ bool contains(const std::vector<std::string>& names, const std::string& name)
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-std::string unknown(const std::string& what, const std::string& name, const std::vector<std::string>& names)
-{
-  if (auto guess = did_you_mean(name, names))
-    return fmt::format("unknown {} '{}' (did you mean '{}'?)", what, name, *guess);
-  return fmt::format("unknown {} '{}' (known: {})", what, name, fmt::join(names, ", "));
-}
-
 using Fail = std::function<void(std::vector<std::string>, const std::string&, const std::string&)>;
 
 // Children and bridges: unique names, known regions, bridges to existing children.
@@ -223,7 +216,7 @@ void check_children(Scenario& s, const Fail& fail)
     for (const auto& region : child.params->node_regions())
       if (!region.empty() && s.regions.index_of(region) < 0)
         fail({"children", index, child.kind}, fmt::format("children[{}].{}", i, child.kind),
-             unknown("region", region, s.regions.regions));
+             unknown_name("region", region, s.regions.regions));
   }
   std::vector<std::string> children(names.begin() + 1, names.end());
   for (size_t i = 0; i < s.bridges.size(); ++i) {
@@ -231,7 +224,7 @@ void check_children(Scenario& s, const Fail& fail)
     std::string index    = std::to_string(i);
     if (!contains(children, bridge.child))
       fail({"bridges", index, "child"}, fmt::format("bridges[{}].child", i),
-           children.empty() ? "no child chain is declared (children: ...)" : unknown("child chain", bridge.child, children));
+           children.empty() ? "no child chain is declared (children: ...)" : unknown_name("child chain", bridge.child, children));
     if (bridge.name.empty())
       bridge.name = bridge.child + "-bridge";
     if (contains(names, bridge.name))
@@ -240,42 +233,8 @@ void check_children(Scenario& s, const Fail& fail)
     names.push_back(bridge.name);
     if (!bridge.region.empty() && s.regions.index_of(bridge.region) < 0)
       fail({"bridges", index, "region"}, fmt::format("bridges[{}].region", i),
-           unknown("region", bridge.region, s.regions.regions));
+           unknown_name("region", bridge.region, s.regions.regions));
   }
-}
-
-// Adversaries aimed at child chains and bridges: the target exists and is of the right kind.
-void check_child_adversary(const Scenario& s, const Adversary& a, size_t i, const Fail& fail)
-{
-  std::string index = std::to_string(i);
-  std::string path  = fmt::format("adversaries[{}].{}", i, a.kind);
-  if (a.kind == "relayer_fault") {
-    std::vector<std::string> bridges;
-    for (const auto& b : s.bridges)
-      bridges.push_back(b.name.empty() ? b.child + "-bridge" : b.name);
-    auto found = std::find(bridges.begin(), bridges.end(), a.bridge);
-    if (found == bridges.end())
-      fail({"adversaries", index, a.kind, "bridge"}, path + ".bridge", unknown("bridge", a.bridge, bridges));
-    if (a.count > s.bridges[found - bridges.begin()].relayers)
-      fail({"adversaries", index, a.kind, "count"}, path + ".count",
-           fmt::format("the bridge has only {} relayers", s.bridges[found - bridges.begin()].relayers));
-    if (a.relayer_mode == "slow" && a.delay.seconds <= 0)
-      fail({"adversaries", index, a.kind, "delay"}, path + ".delay", "a slow relayer needs a positive delay");
-    return;
-  }
-  std::vector<std::string> children;
-  for (const auto& c : s.children)
-    children.push_back(c.name());
-  const ChildChoice* child = s.child(a.chain);
-  if (child == nullptr)
-    fail({"adversaries", index, a.kind, "chain"}, path + ".chain",
-         children.empty() ? "no child chain is declared (children: ...)" : unknown("child chain", a.chain, children));
-  std::string needs = a.kind == "invalid_root" || a.kind.rfind("challengers_", 0) == 0 ? "optimistic_rollup"
-                      : a.kind == "prover_outage"                                        ? "zk_rollup"
-                                                                                         : "";
-  if (!needs.empty() && child->kind != needs)
-    fail({"adversaries", index, a.kind, "chain"}, path + ".chain",
-         fmt::format("'{}' is a {}; {} applies to {}", a.chain, child->kind, a.kind, needs == "zk_rollup" ? "a zk_rollup" : "an optimistic_rollup"));
 }
 
 // Cross-checks that need more than one key: regions, placement shares, validator indices, files.
@@ -357,71 +316,21 @@ void check_references(Scenario& s, const YAML::Node& root, const SourceContext& 
         fail({"parent", "validators", "stake"}, "parent.validators.stake.list.weights", "weights must be positive");
   }
 
-  for (size_t i = 0; i < s.adversaries.size(); ++i) {
-    const Adversary& a = s.adversaries[i];
-    std::string index  = std::to_string(i);
-    std::string path   = fmt::format("adversaries[{}].{}", i, a.kind);
-    if (a.until && a.until->seconds <= a.from.seconds)
-      fail({"adversaries", index, a.kind, "until"}, path + ".until", "must be after `from`");
-    if (a.kind == "partition") {
-      if (a.groups.empty())
-        fail({"adversaries", index, a.kind}, path + ".groups", "at least one group of regions is needed");
-      for (size_t g = 0; g < a.groups.size(); ++g)
-        if (a.groups[g].empty())
-          fail({"adversaries", index, a.kind, "groups", std::to_string(g)}, fmt::format("{}.groups[{}]", path, g),
-               "an empty group cuts nothing off: name its regions");
-      std::set<std::string> seen;
-      for (size_t g = 0; g < a.groups.size(); ++g)
-        for (size_t r = 0; r < a.groups[g].size(); ++r) {
-          const std::string& region = a.groups[g][r];
-          std::string where         = fmt::format("{}.groups[{}][{}]", path, g, r);
-          if (matrix.index_of(region) < 0)
-            fail({"adversaries", index, a.kind, "groups", std::to_string(g), std::to_string(r)}, where,
-                 fmt::format("unknown region '{}'", region));
-          if (!seen.insert(region).second)
-            fail({"adversaries", index, a.kind, "groups", std::to_string(g), std::to_string(r)}, where,
-                 fmt::format("region '{}' is in two groups", region));
-        }
-      continue;
-    }
-    static const std::vector<std::string> parent_kinds{"crash", "equivocate", "parent_censor", "selfish_mining",
-                                                       "double_spend"};
-    if (!contains(parent_kinds, a.kind)) {
-      check_child_adversary(s, a, i, fail);
-      continue;
-    }
-    if (const auto* factory = ProtocolRegistry::instance().find_parent(s.parent.protocol.kind);
-        factory != nullptr && !factory->supports_adversary(a.kind))
-      fail({"adversaries", index, a.kind}, path,
-           fmt::format("the {} parent protocol has no '{}' adversary", s.parent.protocol.kind, a.kind));
-    if (a.kind == "parent_censor") {
-      for (size_t t = 0; t < a.targets.size(); ++t)
-        if (const auto& kinds = ProtocolRegistry::instance().parent_transaction_kinds(); !contains(kinds, a.targets[t]))
-          fail({"adversaries", index, a.kind, "targets", std::to_string(t)}, fmt::format("{}.targets[{}]", path, t),
-               unknown("parent transaction kind", a.targets[t], kinds));
-      std::vector<std::string> owners;
-      for (const auto& c : s.children)
-        owners.push_back(c.name());
-      for (const auto& b : s.bridges)
-        owners.push_back(b.name);
-      for (size_t o = 0; o < a.owners.size(); ++o)
-        if (!contains(owners, a.owners[o]))
-          fail({"adversaries", index, a.kind, "owners", std::to_string(o)}, fmt::format("{}.owners[{}]", path, o),
-               unknown("chain or bridge", a.owners[o], owners));
-      if (a.who.validators.empty() && a.who.stake.value == 0)
-        continue;  // censoring a share of blocks
-    }
-    if (a.who.validators.empty() && a.who.stake.value == 0)
-      fail({"adversaries", index, a.kind}, path, "name `validators` or a `stake` share");
-    if (!a.who.validators.empty() && a.who.stake.value > 0)
-      fail({"adversaries", index, a.kind}, path, "give either `validators` or `stake`, not both");
-    for (size_t v = 0; v < a.who.validators.size(); ++v)
-      if (a.who.validators[v] < 0 || a.who.validators[v] >= validators.count)
-        fail({"adversaries", index, a.kind, "validators", std::to_string(v)}, fmt::format("{}.validators[{}]", path, v),
-             fmt::format("validator {} does not exist (0..{})", a.who.validators[v], validators.count - 1));
-  }
-
   check_children(s, fail);
+  // Adversaries: the window, then whether the parent protocol implements a kind that acts through its
+  // validators, then the kind's own checks (sim/adversary.hpp).
+  const auto& registry = ProtocolRegistry::instance();
+  for (size_t i = 0; i < s.adversaries.size(); ++i) {
+    const AdversaryChoice& a = s.adversaries[i];
+    AdversaryCheck check(s, i, a.kind, fail);
+    if (a.window().until && a.window().until->seconds <= a.window().from.seconds)
+      check.fail({"until"}, "must be after `from`");
+    const AdversaryFactory* kind = registry.find_adversary(a.kind);
+    if (const auto* parent = registry.find_parent(s.parent.protocol.kind);
+        kind->implemented_by_parent() && parent != nullptr && !parent->supports_adversary(a.kind))
+      check.fail({}, fmt::format("the {} parent protocol has no '{}' adversary", s.parent.protocol.kind, a.kind));
+    kind->check(*a.params, check);
+  }
   for (size_t i = 0; i < s.workload.size(); ++i) {
     const Workload& w = s.workload[i];
     std::vector<std::string> chains{s.parent.name};
@@ -429,7 +338,7 @@ void check_references(Scenario& s, const YAML::Node& root, const SourceContext& 
       chains.push_back(c.name());
     std::string index = std::to_string(i);
     if (!contains(chains, w.chain))
-      fail({"workload", index, "chain"}, fmt::format("workload[{}].chain", i), unknown("chain", w.chain, chains));
+      fail({"workload", index, "chain"}, fmt::format("workload[{}].chain", i), unknown_name("chain", w.chain, chains));
     if (w.kind != "transaction" && w.chain == s.parent.name)
       fail({"workload", index, "kind"}, fmt::format("workload[{}].kind", i),
            fmt::format("{}s go between the parent and a child chain: set `chain` to the child", w.kind));
@@ -534,12 +443,12 @@ std::vector<std::string> review_scenario(const Scenario& scenario)
   const auto& registry = ProtocolRegistry::instance();
   std::vector<std::string> warnings = registry.find_parent(scenario.parent.protocol.kind)->review(scenario);
   for (size_t i = 0; i < scenario.adversaries.size(); ++i)
-    if (scenario.adversaries[i].from.seconds >= scenario.duration.seconds)
+    if (scenario.adversaries[i].from() >= scenario.duration.seconds)
       warnings.push_back(fmt::format("{}: adversaries[{}].{}.from: starts at {}, at or after the end of the run ({}): "
                                      "it never acts",
                                      scenario.adversary_locations.empty() ? scenario.source_file
                                                                           : scenario.adversary_locations[i],
-                                     i, scenario.adversaries[i].kind, format_duration(scenario.adversaries[i].from),
+                                     i, scenario.adversaries[i].kind, format_duration(scenario.adversaries[i].window().from),
                                      format_duration(scenario.duration)));
   for (const auto& child : scenario.children)
     for (auto& warning : registry.find_child(child.kind)->review(scenario, *child.params))
@@ -578,10 +487,12 @@ std::vector<std::string> document_schema()
   Workload workload;
   SchemaDocumenter workloads(lines, "workload[]");
   workload.describe(workloads);
-  lines.push_back("");
-  Adversary adversary;
-  SchemaDocumenter adversaries(lines, "adversaries[]");
-  adversary.describe_choice(adversaries);
+  for (const auto& name : ProtocolRegistry::instance().adversary_names()) {
+    const auto* kind = ProtocolRegistry::instance().find_adversary(name);
+    lines.push_back("");
+    lines.push_back(fmt::format("adversaries[] = {}: {}", name, kind->description()));
+    kind->document(lines, "adversaries[]." + name);
+  }
   return lines;
 }
 

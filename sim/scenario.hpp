@@ -200,138 +200,6 @@ struct ParentChain {
   }
 };
 
-/// A set of validators picked by index or by stake share.
-struct ValidatorSelection {
-  std::vector<int> validators;
-  Fraction stake{0};
-  std::string pick = "first";  // first | last | random
-
-  template <class V> void describe_fields(V& o)
-  {
-    o.field("validators", validators, "validator indices (0-based)");
-    o.field("stake", stake, "alternatively, the smallest set whose stake reaches this share");
-    o.field("pick", pick, "order in which `stake` picks validators: first, last or random",
-            one_of({"first", "last", "random"}));
-  }
-};
-
-/// A timed misbehaviour attached to ordinary roles.
-struct Adversary {
-  std::string kind = "crash";
-  ValidatorSelection who;
-  Duration from{0};
-  std::optional<Duration> until;
-  std::string mode = "both";                        // equivocate: propose | vote | both | surround
-  std::string relayer_mode = "down";                // relayer_fault: down | slow | premature | replay
-  std::vector<std::vector<std::string>> groups;     // partition
-  std::string chain;                                // child-chain adversaries
-  std::string bridge;                               // relayer_fault
-  Fraction share{1};                                // sequencer_censor, parent_censor
-  Duration delay{0};                                // challengers_late, relayer_fault slow
-  int count = 0;                                    // challengers_offline, relayer_fault (0: all)
-  std::vector<std::string> targets;                 // parent_censor: parent transaction kinds
-  std::vector<std::string> owners;                  // parent_censor: chains or bridges
-  Fraction gamma{0};                                // selfish_mining
-  int confirmations = 6;                            // double_spend
-
-  bool active(double time) const { return time >= from.seconds && (!until || time < until->seconds); }
-  /// When the window closes: `until`, or never (infinity).
-  double end() const { return until ? until->seconds : std::numeric_limits<double>::infinity(); }
-
-  template <class V> void describe_choice(V& v)
-  {
-    auto window = [&](auto& o) {
-      o.field("from", from, "start time");
-      o.field("until", until, "end time (default: never)");
-    };
-    v.option("crash", "validators offline between `from` and `until`, then recover and catch up", [&](auto& o) {
-      who.describe_fields(o);
-      window(o);
-    });
-    v.option("equivocate", "validators that double-propose and/or double-vote (conflicting values to two halves)",
-             [&](auto& o) {
-               who.describe_fields(o);
-               o.field("mode", mode,
-                       "propose, vote or both; surround (Gasper only): every other epoch vote from the genesis "
-                       "checkpoint, surrounding the previous vote",
-                       one_of({"propose", "vote", "both", "surround"}));
-               window(o);
-             });
-    v.option("selfish_mining", "proof-of-work miners that pool their hash power and follow Eyal and Sirer's "
-             "selfish-mining strategy (2014, Algorithm 1)",
-             [&](auto& o) {
-               who.describe_fields(o);
-               o.field("gamma", gamma,
-                       "share of honest nodes that, in a tie between the pool's block and an honest block, end on "
-                       "the pool's (Eyal and Sirer's gamma); replaces first-seen for those ties");
-               window(o);
-             });
-    v.option("double_spend", "proof-of-work miners that mine a private fork from the block before a merchant's "
-             "payment and publish it if it overtakes the honest chain after the merchant waited `confirmations` "
-             "blocks (Nakamoto 2008, Rosenfeld 2014)",
-             [&](auto& o) {
-               who.describe_fields(o);
-               o.field("confirmations", confirmations, "blocks the merchant waits for (the payment's block counts)",
-                       at_least<int>(1));
-               window(o);
-             });
-    v.option("partition", "messages between groups of regions are dropped", [&](auto& o) {
-      o.field("groups", groups, "lists of regions; regions not named form one more group");
-      window(o);
-    });
-    auto child = [&](auto& o) { o.field("chain", chain, "the child chain"); };
-    v.option("sequencer_down", "a child chain's sequencer is offline (no blocks, batches or roots)", [&](auto& o) {
-      child(o);
-      window(o);
-    });
-    v.option("sequencer_censor", "the sequencer leaves out a share of the users' transactions; victims force "
-                                 "them in through the parent",
-             [&](auto& o) {
-               child(o);
-               o.field("share", share, "share of transactions censored (chosen per transaction)");
-               window(o);
-             });
-    v.option("invalid_root", "the optimistic rollup's proposer posts wrong state roots", [&](auto& o) {
-      child(o);
-      window(o);
-    });
-    v.option("challengers_offline", "challengers of an optimistic rollup are offline", [&](auto& o) {
-      child(o);
-      o.field("count", count, "how many (0: all)", at_least<int>(0));
-      window(o);
-    });
-    v.option("challengers_late", "challengers react to a posted root only after a delay", [&](auto& o) {
-      child(o);
-      o.field("delay", delay, "extra reaction time", positive<Duration>());
-      window(o);
-    });
-    v.option("prover_outage", "a ZK rollup's provers stop proving", [&](auto& o) {
-      child(o);
-      window(o);
-    });
-    v.option("parent_censor", "parent proposers leave out chosen transactions (e.g. dispute moves)", [&](auto& o) {
-      o.field("targets", targets, "kinds of parent transactions censored (empty: all kinds)");
-      o.field("owners", owners, "chains or bridges whose transactions are censored (empty: all)");
-      o.field("share", share, "share of parent blocks whose proposer censors, drawn per block (used unless "
-                              "validators or stake name the censoring proposers)");
-      o.field("validators", who.validators, "alternatively, the censoring proposers by index");
-      o.field("stake", who.stake, "or the smallest set of proposers whose stake reaches this share");
-      o.field("pick", who.pick, "order in which `stake` picks validators", one_of({"first", "last", "random"}));
-      window(o);
-    });
-    v.option("relayer_fault", "relayers of a bridge misbehave", [&](auto& o) {
-      o.field("bridge", bridge, "the bridge");
-      o.field("mode", relayer_mode,
-              "down: relay nothing; slow: relay after `delay`; premature: relay before the source finalized; "
-              "replay: relay every message twice",
-              one_of({"down", "slow", "premature", "replay"}));
-      o.field("delay", delay, "extra delay of a slow relayer");
-      o.field("count", count, "how many relayers (0: all)", at_least<int>(0));
-      window(o);
-    });
-  }
-};
-
 struct Workload {
   std::string chain = "parent";
   std::string kind  = "transaction";
@@ -416,7 +284,7 @@ struct Scenario {
   std::vector<ChildChoice> children;
   std::vector<BridgeConfig> bridges;
   std::vector<Workload> workload;
-  std::vector<Adversary> adversaries;
+  std::vector<AdversaryChoice> adversaries;
   Detectors detectors;
   std::vector<std::string> expect;
   Output output;
@@ -441,10 +309,10 @@ struct Scenario {
     v.field("duration", duration, "simulated time", positive<Duration>());
     v.field("network", network, "regions, links, jitter, overlay and transports");
     v.field("parent", parent, "the parent chain");
-    v.field("children", children, "child chains secured by the parent (optimistic_rollup, zk_rollup)");
+    v.field("children", children, "child chains secured by the parent, one kind each (listed below as children[] = <kind>)");
     v.field("bridges", bridges, "bridges carrying deposits and withdrawals between the parent and a child");
     v.field("workload", workload, "transaction sources");
-    v.field("adversaries", adversaries, "timed misbehaviours");
+    v.field("adversaries", adversaries, "timed misbehaviours, one kind each (listed below as adversaries[] = <kind>)");
     v.field("detectors", detectors, "safety and liveness detectors");
     v.field("expect", expect, "assertions on summary metrics, e.g. 'parent.safety_violations == 0'");
     v.field("output", output, "what the run writes");

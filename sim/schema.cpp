@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include <fmt/ranges.h>
+
 namespace shsim {
 
 std::string one_line(const std::string& text)
@@ -92,6 +94,13 @@ std::optional<std::string> did_you_mean(const std::string& word, const std::vect
     }
   }
   return best;
+}
+
+std::string unknown_name(const std::string& what, const std::string& name, const std::vector<std::string>& names)
+{
+  if (auto guess = did_you_mean(name, names))
+    return fmt::format("unknown {} '{}' (did you mean '{}'?)", what, name, *guess);
+  return fmt::format("unknown {} '{}' (known: {})", what, name, fmt::join(names, ", "));
 }
 
 void SchemaReader::reject_unknown_keys() const

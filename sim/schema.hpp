@@ -63,6 +63,8 @@ std::pair<std::string, YAML::Node> split_choice(const YAML::Node& node, const st
 
 /// Closest candidate by edit distance, when close enough to be a likely typo.
 std::optional<std::string> did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
+/// "unknown <what> 'name' (did you mean '...'?)", or listing the known names when none is close.
+std::string unknown_name(const std::string& what, const std::string& name, const std::vector<std::string>& names);
 
 // ---- value constraints ---------------------------------------------------------------------------
 

@@ -346,7 +346,7 @@ const CensorRule* Simulation::censorship(int proposer, long long height, double 
     // One draw per (adversary, height): every round's proposer of that block decides alike.
     RandomStream draw(static_cast<uint64_t>(scenario_.seed), "parent_censor",
                       (static_cast<uint64_t>(censor.adversary) << 40) + static_cast<uint64_t>(height));
-    if (draw.bernoulli(scenario_.adversaries[censor.adversary].share.value))
+    if (draw.bernoulli(scenario_.adversaries[censor.adversary].as<ParentCensorAdversary>().share.value))
       return &censor.rule;
   }
   return nullptr;
@@ -355,11 +355,11 @@ const CensorRule* Simulation::censorship(int proposer, long long height, double 
 void Simulation::build_children_and_bridges()
 {
   for (size_t i = 0; i < scenario_.adversaries.size(); ++i) {
-    const Adversary& a = scenario_.adversaries[i];
-    if (a.kind != "parent_censor")
+    if (scenario_.adversaries[i].kind != "parent_censor")
       continue;
+    const auto& a = scenario_.adversaries[i].as<ParentCensorAdversary>();
     Censor censor{i, {{a.targets.begin(), a.targets.end()}, {a.owners.begin(), a.owners.end()}}, {}};
-    if (!a.who.validators.empty() || a.who.stake.value > 0) {
+    if (!a.by_share()) {
       censor.proposers.assign(stakes_.size(), 0);
       for (int v : select_validators(a.who, i))
         censor.proposers[v] = 1;
@@ -375,6 +375,13 @@ void Simulation::build_children_and_bridges()
     const BridgeConfig& bridge = scenario_.bridges[i];
     bridges_.push_back(registry.bridge_builder()(*this, bridge, i, *child(bridge.child), bridge_first_node_[i]));
   }
+}
+
+void Simulation::attach_adversaries()
+{
+  const auto& registry = ProtocolRegistry::instance();
+  for (size_t i = 0; i < scenario_.adversaries.size(); ++i)
+    registry.find_adversary(scenario_.adversaries[i].kind)->attach(*this, *scenario_.adversaries[i].params, i);
 }
 
 Metrics run_metrics()
@@ -477,11 +484,11 @@ void Simulation::schedule_lifecycle_adversaries()
   std::vector<Action> actions;
   int order = 0;
   for (size_t i = 0; i < scenario_.adversaries.size(); ++i) {
-    const Adversary& adversary = scenario_.adversaries[i];
+    const AdversaryChoice& adversary = scenario_.adversaries[i];
     double until = adversary.end();
     if (adversary.kind == "crash") {
-      std::vector<int> who = select_validators(adversary.who, i);
-      actions.push_back({adversary.from.seconds, order++, [this, who]() {
+      std::vector<int> who = select_validators(adversary.as<CrashAdversary>().who, i);
+      actions.push_back({adversary.from(), order++, [this, who]() {
                            for (int v : who) {
                              nodes_[v]->set_online(false);
                              recorder_->event(now(), scenario_.parent.name, v, "crash");
@@ -496,9 +503,9 @@ void Simulation::schedule_lifecycle_adversaries()
                            }});
     } else if (adversary.kind == "partition") {
       YAML::Emitter flow;
-      flow << YAML::Flow << YAML::Node(adversary.groups);
+      flow << YAML::Flow << YAML::Node(adversary.as<PartitionAdversary>().groups);
       std::string groups = flow.c_str();
-      actions.push_back({adversary.from.seconds, order++, [this, groups]() {
+      actions.push_back({adversary.from(), order++, [this, groups]() {
                            recorder_->event(now(), "network", -1, "partition_start", -1, -1, groups);
                          }});
       if (until < scenario_.duration.seconds)
@@ -567,6 +574,7 @@ RunResult Simulation::run(bool show_progress)
   schedule_lifecycle_adversaries();  // first, so that a crash at t = 0 happens before nodes start
   factory->build(*this);             // validators: nodes 0 .. count - 1
   build_children_and_bridges();
+  attach_adversaries();  // after every role exists: hooks attach to nodes
   start_watchdog(show_progress && isatty(STDERR_FILENO) != 0);
   engine_->run();
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();

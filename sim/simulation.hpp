@@ -99,6 +99,7 @@ private:
   void configure_engine();
   std::vector<Placement> place_nodes();
   void build_children_and_bridges();
+  void attach_adversaries();
   nlohmann::json economic_security(const ChildChain& child) const;
   void build_platform(const std::vector<int>& regions_of_nodes, std::vector<Placement>& placements);
   void schedule_lifecycle_adversaries();

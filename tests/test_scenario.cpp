@@ -3,6 +3,7 @@
 
 #include <regex>
 
+#include "models/common/equivocate.hpp"
 #include "models/registry.hpp"
 #include "sim/expect.hpp"
 #include "sim/scenario.hpp"
@@ -115,7 +116,7 @@ TEST_CASE("overrides given with --set take any key with the same validation, and
                                     "network.jitter={uniform: {max: 3ms}}"});
   CHECK(s.parent.validators.count == 7);
   CHECK(s.seed == 9);
-  CHECK(s.adversaries[0].from.seconds == 30);
+  CHECK(s.adversaries[0].from() == 30);
   CHECK(s.network.jitter.kind == "uniform");
   CHECK(s.network.jitter.max.seconds == Approx(0.003));
   CHECK(error_of(minimal(), {"duration=5"}) ==
@@ -147,10 +148,10 @@ TEST_CASE("YAML anchors and aliases work, so shared settings are written once", 
                                                      "  - equivocate: { <<: *window, mode: vote }\n")),
                              {});
   REQUIRE(s.adversaries.size() == 3);
-  CHECK(s.adversaries[1].until->seconds == 120);
+  CHECK(s.adversaries[1].window().until->seconds == 120);
   CHECK(s.adversaries[2].kind == "equivocate");
-  CHECK(s.adversaries[2].from.seconds == 60);
-  CHECK(s.adversaries[2].mode == "vote");
+  CHECK(s.adversaries[2].from() == 60);
+  CHECK(s.adversaries[2].as<shsim::models::EquivocateAdversary>().mode == "vote");
 }
 
 TEST_CASE("child chains, bridges and their adversaries are checked against each other", "[scenario][rollup]")

@@ -21,6 +21,33 @@
 namespace shsim::models::bridge {
 namespace {
 
+/// `relayer_fault`: relayers of a bridge misbehave.
+struct RelayerFault : Window {
+  std::string bridge;
+  std::string mode = "down";  // down | slow | premature | replay
+  Duration delay{0};
+  int count = 0;
+  template <class V> void describe(V& o)
+  {
+    o.field("bridge", bridge, "the bridge");
+    o.field("mode", mode,
+            "down: relay nothing; slow: relay after `delay`; premature: relay before the source finalized; "
+            "replay: relay every message twice",
+            one_of({"down", "slow", "premature", "replay"}));
+    o.field("delay", delay, "extra delay of a slow relayer");
+    o.field("count", count, "how many relayers (0: all)", at_least<int>(0));
+    describe_window(o);
+  }
+  void check(const AdversaryCheck& check) const
+  {
+    const BridgeConfig& target = check.bridge(bridge);
+    if (count > target.relayers)
+      check.fail({"count"}, fmt::format("the bridge has only {} relayers", target.relayers));
+    if (mode == "slow" && delay.seconds <= 0)
+      check.fail({"delay"}, "a slow relayer needs a positive delay");
+  }
+};
+
 constexpr double not_yet = -1;
 
 class Bridge : public BridgeRuntime, public DepositSink {
@@ -31,10 +58,11 @@ public:
     std::vector<int> all;
     for (int r = 0; r < config.relayers; ++r)
       all.push_back(first_node + r);
-    for (const auto& a : simulation.scenario().adversaries)
-      if (a.kind == "relayer_fault" && a.bridge == config.name) {
+    for (const auto& choice : simulation.scenario().adversaries)
+      if (choice.kind == "relayer_fault" && choice.as<RelayerFault>().bridge == config.name) {
+        const auto& a = choice.as<RelayerFault>();
         faults_.push_back(&a);
-        if (a.relayer_mode == "down") {
+        if (a.mode == "down") {
           int count = a.count == 0 ? config.relayers : a.count;
           simulation.schedule_outage(std::vector<int>(all.begin(), all.begin() + count), a.from.seconds,
                                      a.end(), config.name, "relayer");
@@ -119,9 +147,9 @@ private:
     std::map<int, double> relayed_at;  // per relayer, last time it sent this message
   };
 
-  const Adversary* fault_of(int relayer, double time) const
+  const RelayerFault* fault_of(int relayer, double time) const
   {
-    for (const Adversary* a : faults_)
+    for (const RelayerFault* a : faults_)
       if (a->active(time) && (a->count == 0 || relayer < a->count))
         return a;
     return nullptr;
@@ -143,8 +171,8 @@ private:
   void poll(int r)
   {
     double now             = relayers_[r]->time();
-    const Adversary* fault = fault_of(r, now);
-    bool premature         = fault != nullptr && fault->relayer_mode == "premature";
+    const RelayerFault* fault = fault_of(r, now);
+    bool premature         = fault != nullptr && fault->mode == "premature";
     double retry           = 10 * config_.poll_interval.seconds;
     auto due               = [&](const Transfer& m) {
       double ready = premature ? m.source_included : m.source_final;
@@ -153,8 +181,8 @@ private:
       auto sent = m.relayed_at.find(r);
       return sent == m.relayed_at.end() || now - sent->second >= retry;
     };
-    double delay = fault != nullptr && fault->relayer_mode == "slow" ? fault->delay.seconds : 0;
-    int copies   = fault != nullptr && fault->relayer_mode == "replay" ? 2 : 1;
+    double delay = fault != nullptr && fault->mode == "slow" ? fault->delay.seconds : 0;
+    int copies   = fault != nullptr && fault->mode == "replay" ? 2 : 1;
     for (uint64_t id = first_open_deposit_; id < deposits_.size(); ++id) {
       Transfer& d = deposits_[id];
       if (!due(d))
@@ -226,7 +254,7 @@ private:
   ChildChain& child_;
   int first_node_;
   std::vector<Agent*> relayers_;
-  std::vector<const Adversary*> faults_;
+  std::vector<const RelayerFault*> faults_;
   std::vector<Transfer> deposits_;
   std::map<uint64_t, Transfer> withdrawals_;
   uint64_t first_open_deposit_ = 0;
@@ -237,6 +265,8 @@ private:
 
 void register_bridge(ProtocolRegistry& registry)
 {
+  registry.add_adversary(
+      std::make_unique<AdversaryKind<RelayerFault>>("relayer_fault", "relayers of a bridge misbehave", false));
   registry.add_parent_transaction_kinds({"deposit", "claim"});
   using namespace metric;
   registry.set_bridge_metrics({

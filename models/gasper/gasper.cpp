@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "models/common/equivocate.hpp"
 #include "models/registry.hpp"
 #include "sim/estimate.hpp"
 #include "models/workload/sources.hpp"
@@ -137,12 +138,11 @@ BeaconChain::BeaconChain(Simulation& simulation, const Params& params)
     view.signature = block_token(0);
   const auto& adversaries = simulation.scenario().adversaries;
   for (size_t i = 0; i < adversaries.size(); ++i) {
-    const Adversary& a = adversaries[i];
-    if (a.kind != "equivocate")
+    if (adversaries[i].kind != "equivocate")
       continue;
-    auto members = simulation.select_validators(a.who, i);
-    equivocators_.push_back({std::set<int>(members.begin(), members.end()), a.from.seconds,
-                             a.end(), a.mode});
+    const auto& a = adversaries[i].as<EquivocateAdversary>();
+    auto members  = simulation.select_validators(a.who, i);
+    equivocators_.push_back({std::set<int>(members.begin(), members.end()), a.from.seconds, a.end(), a.mode});
   }
 }
 
@@ -764,7 +764,8 @@ public:
                                      "finalizes a checkpoint per epoch, two epochs late, so every gap counts as a stall",
                                      format_duration(scenario.detectors.stall_threshold), 3 * epoch));
     for (size_t i = 0; i < scenario.adversaries.size(); ++i)
-      if (scenario.adversaries[i].kind == "equivocate" && scenario.adversaries[i].mode == "both")
+      if (scenario.adversaries[i].kind == "equivocate" &&
+          scenario.adversaries[i].as<EquivocateAdversary>().mode == "both")
         warnings.push_back(fmt::format("adversaries[{}]: equivocate mode both = double proposals and double votes",
                                        i));
     return warnings;
@@ -815,6 +816,10 @@ private:
 
 }  // namespace
 
-void register_protocol(ProtocolRegistry& registry) { registry.add_parent(std::make_unique<Factory>()); }
+void register_protocol(ProtocolRegistry& registry)
+{
+  registry.add_parent(std::make_unique<Factory>());
+  register_equivocate(registry);
+}
 
 }  // namespace shsim::models::gasper

@@ -70,16 +70,20 @@ PowChain::PowChain(Simulation& simulation, const Params& params)
     cumulative_power_.push_back(total += power);
   const auto& adversaries = simulation.scenario().adversaries;
   for (size_t i = 0; i < adversaries.size(); ++i) {
-    const Adversary& a = adversaries[i];
-    auto members       = simulation.select_validators(a.who, i);
-    double until       = a.end();
-    if (a.kind == "selfish_mining") {
+    const AdversaryChoice& choice = adversaries[i];
+    if (choice.kind == "selfish_mining") {
+      const auto& a  = choice.as<SelfishMiningAdversary>();
+      auto members   = simulation.select_validators(a.who, i);
+      double until   = a.end();
       pool_          = std::make_unique<SelfishPool>();
       pool_->members = std::set<int>(members.begin(), members.end());
       pool_->gamma   = a.gamma.value;
       pool_->from    = a.from.seconds;
       pool_->until   = until;
-    } else if (a.kind == "double_spend") {
+    } else if (choice.kind == "double_spend") {
+      const auto& a           = choice.as<DoubleSpendAdversary>();
+      auto members            = simulation.select_validators(a.who, i);
+      double until            = a.end();
       spender_                = std::make_unique<DoubleSpender>();
       spender_->members       = std::set<int>(members.begin(), members.end());
       spender_->confirmations = a.confirmations;
@@ -474,6 +478,20 @@ private:
 
 }  // namespace
 
-void register_protocol(ProtocolRegistry& registry) { registry.add_parent(std::make_unique<Factory>()); }
+void register_protocol(ProtocolRegistry& registry)
+{
+  registry.add_parent(std::make_unique<Factory>());
+  registry.add_adversary(std::make_unique<AdversaryKind<SelfishMiningAdversary>>(
+      "selfish_mining",
+      "proof-of-work miners that pool their hash power and follow Eyal and Sirer's selfish-mining strategy "
+      "(2014, Algorithm 1)",
+      true));
+  registry.add_adversary(std::make_unique<AdversaryKind<DoubleSpendAdversary>>(
+      "double_spend",
+      "proof-of-work miners that mine a private fork from the block before a merchant's payment and publish it "
+      "if it overtakes the honest chain after the merchant waited `confirmations` blocks (Nakamoto 2008, "
+      "Rosenfeld 2014)",
+      true));
+}
 
 }  // namespace shsim::models::nakamoto

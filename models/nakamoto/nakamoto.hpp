@@ -57,6 +57,35 @@ struct Params {
 
 using TypedParams = TypedParentParams<Params>;
 
+/// `selfish_mining`: miners that pool their hash power and follow Eyal and Sirer's strategy.
+struct SelfishMiningAdversary : Window {
+  ValidatorSelection who;
+  Fraction gamma{0};
+  template <class V> void describe(V& o)
+  {
+    who.describe_fields(o);
+    o.field("gamma", gamma,
+            "share of honest nodes that, in a tie between the pool's block and an honest block, end on "
+            "the pool's (Eyal and Sirer's gamma); replaces first-seen for those ties");
+    describe_window(o);
+  }
+  void check(const AdversaryCheck& check) const { check.validators(who); }
+};
+
+/// `double_spend`: miners that mine a private fork against a merchant's payment.
+struct DoubleSpendAdversary : Window {
+  ValidatorSelection who;
+  int confirmations = 6;
+  template <class V> void describe(V& o)
+  {
+    who.describe_fields(o);
+    o.field("confirmations", confirmations, "blocks the merchant waits for (the payment's block counts)",
+            at_least<int>(1));
+    describe_window(o);
+  }
+  void check(const AdversaryCheck& check) const { check.validators(who); }
+};
+
 struct Block {
   long long parent = -1;
   long long height = 0;

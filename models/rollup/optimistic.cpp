@@ -46,7 +46,7 @@ public:
   {
     start();
     int first_challenger = first_node + 2;
-    for (const Adversary* a : adversaries("challengers_offline")) {
+    for (const ChallengersOffline* a : adversaries<ChallengersOffline>()) {
       int count = a->count == 0 ? params_.challengers.count : std::min(a->count, params_.challengers.count);
       std::vector<int> nodes;
       for (int c = 0; c < count; ++c)
@@ -155,7 +155,7 @@ private:
     size_t index   = roots_.size();
     Root root;
     root.block   = up_to;
-    root.invalid = adversary_active("invalid_root", operator_node().time());
+    root.invalid = adversary_active<InvalidRoot>(operator_node().time());
     roots_.push_back(std::move(root));
     ParentTransaction tx{name(), "output_root", params_.root_bytes.count};
     tx.included = [this, index](long long height, double time) { root_posted(index, height, time); };
@@ -187,7 +187,7 @@ private:
       return;
     double now   = challengers_[c]->time();
     double delay = params_.challengers.reaction.seconds;
-    for (const Adversary* a : adversaries("challengers_late"))
+    for (const ChallengersLate* a : adversaries<ChallengersLate>())
       if (a->active(now))
         delay += a->delay.seconds;
     challengers_[c]->after(delay, react_timer, static_cast<long long>(index), r.moves);
@@ -347,6 +347,10 @@ public:
 void register_optimistic(ProtocolRegistry& registry)
 {
   registry.add_child(std::make_unique<Factory>());
+  register_rollup_adversaries(registry);
+  register_adversary<InvalidRoot>(registry, "the optimistic rollup's proposer posts wrong state roots");
+  register_adversary<ChallengersOffline>(registry, "challengers of an optimistic rollup are offline");
+  register_adversary<ChallengersLate>(registry, "challengers react to a posted root only after a delay");
   registry.add_parent_transaction_kinds({"batch", "output_root", "challenge", "defense", "step_proof",
                                          "forced_transaction"});
 }

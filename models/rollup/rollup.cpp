@@ -19,32 +19,14 @@ Rollup::Rollup(Simulation& simulation, const CommonParams& common, const ForcedI
 {
 }
 
-std::vector<const Adversary*> Rollup::adversaries(const std::string& kind) const
-{
-  std::vector<const Adversary*> found;
-  for (const auto& a : simulation_.scenario().adversaries)
-    if (a.kind == kind && a.chain == common_.name)
-      found.push_back(&a);
-  return found;
-}
-
-bool Rollup::adversary_active(const std::string& kind, double time) const
-{
-  for (const Adversary* a : adversaries(kind))
-    if (a->active(time))
-      return true;
-  return false;
-}
-
 void Rollup::start()
 {
   simulation_.recorder().declare_timeline(
       common_.name, {"soft_confirmed", "included", "parent_final", "root_posted", "settled", "claimed"});
   // Node first_node_ is the operator, first_node_ + 1 the users' wallets (they force censored
   // transactions in through the parent).
-  for (const Adversary* a : adversaries("sequencer_down"))
-    simulation_.schedule_outage({first_node_}, a->from.seconds, a->end(), common_.name,
-                                "sequencer");
+  for (const SequencerDown* a : adversaries<SequencerDown>())
+    simulation_.schedule_outage({first_node_}, a->from.seconds, a->end(), common_.name, "sequencer");
   Agent::Handlers op;
   op.start = [this]() {
     operator_->after(common_.block_time.seconds, produce_timer);
@@ -99,7 +81,7 @@ void Rollup::submit(double time, uint64_t bytes, TxKind kind)
   ChildTx tx{time, kind};
   tx.bytes = static_cast<uint32_t>(bytes);
   // The censoring sequencer picks its victims per transaction; they wait `patience`, then force.
-  for (const Adversary* a : adversaries("sequencer_censor"))
+  for (const SequencerCensor* a : adversaries<SequencerCensor>())
     if (a->active(time) && censor_draws_.bernoulli(a->share.value))
       tx.censored = true;
   txs_.push_back(tx);
@@ -220,7 +202,7 @@ void Rollup::forced_included(uint32_t tx, long long height, double time)
   // The sequencer must take it once its L1 origin passes this block; a censoring sequencer holds
   // its origin back as long as the drift rule lets it. Past the sequencing window derivation itself
   // includes it.
-  if (adversary_active("sequencer_censor", time))
+  if (adversary_active<SequencerCensor>(time))
     simulation_.events().call_at(time + forced_.max_drift.seconds, [this, tx]() {
       if (txs_[tx].block == std::numeric_limits<uint32_t>::max())
         forced_due_.push_back(tx);

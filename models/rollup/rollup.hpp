@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "models/rollup/adversaries.hpp"
 #include "models/rollup/params.hpp"
 #include "sim/child.hpp"
 #include "sim/parent_client.hpp"
@@ -102,9 +103,22 @@ protected:
   void mark_settled(uint32_t up_to, double time);
   uint32_t final_head() const { return final_head_; }
   const std::vector<Batch>& batches() const { return batches_; }
-  /// Adversaries of this chain of one kind.
-  std::vector<const Adversary*> adversaries(const std::string& kind) const;
-  bool adversary_active(const std::string& kind, double time) const;
+  /// This chain's adversaries of kind P (models/rollup/adversaries.hpp).
+  template <class P> std::vector<const P*> adversaries() const
+  {
+    std::vector<const P*> found;
+    for (const auto& choice : simulation_.scenario().adversaries)
+      if (choice.kind == P::kind && choice.as<P>().chain == common_.name)
+        found.push_back(&choice.as<P>());
+    return found;
+  }
+  template <class P> bool adversary_active(double time) const
+  {
+    for (const P* a : adversaries<P>())
+      if (a->active(time))
+        return true;
+    return false;
+  }
   /// The model's entries of the summary (roots, disputes, proofs).
   virtual void add_summary(nlohmann::json& out) const = 0;
 

@@ -62,7 +62,7 @@ public:
     std::vector<int> provers;
     for (int p = 0; p < params_.provers.count; ++p)
       provers.push_back(first_prover + p);
-    for (const Adversary* a : adversaries("prover_outage"))
+    for (const ProverOutage* a : adversaries<ProverOutage>())
       simulation.schedule_outage(provers, a->from.seconds, a->end(), name(), "prover");
     for (int p = 0; p < params_.provers.count; ++p) {
       Agent::Handlers h;
@@ -268,6 +268,8 @@ public:
 void register_zk(ProtocolRegistry& registry)
 {
   registry.add_child(std::make_unique<Factory>());
+  register_rollup_adversaries(registry);
+  register_adversary<ProverOutage>(registry, "a ZK rollup's provers stop proving");
   registry.add_parent_transaction_kinds({"commit", "proof", "execute", "forced_transaction"});
 }
 

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "models/common/equivocate.hpp"
 #include "models/registry.hpp"
 #include "sim/estimate.hpp"
 #include "models/tendermint/validator.hpp"
@@ -74,15 +75,16 @@ public:
     for (double stake : stakes)
       total += stake;
     for (size_t i = 0; i < scenario.adversaries.size(); ++i) {
-      const Adversary& a = scenario.adversaries[i];
-      if (a.kind == "equivocate" && a.mode == "surround")
+      const AdversaryChoice& a = scenario.adversaries[i];
+      if (a.kind == "equivocate" && a.as<EquivocateAdversary>().mode == "surround")
         throw InputError(fmt::format("{}: surround votes are a Gasper offence; Tendermint has no checkpoints (use "
                                      "propose, vote or both)",
                                      scenario.where(fmt::format("adversaries[{}].equivocate.mode", i))));
-      if (a.kind == "partition")
+      const ValidatorSelection* who = a.params->validators();
+      if (who == nullptr)
         continue;
       double share = 0;
-      for (int v : select_validators(a.who, stakes, static_cast<uint64_t>(scenario.seed), i))
+      for (int v : select_validators(*who, stakes, static_cast<uint64_t>(scenario.seed), i))
         share += stakes[v] / total;
       if (a.kind == "equivocate" && 3 * share >= 1)
         warnings.push_back(fmt::format("adversaries[{}]: {:.1f}% of the stake equivocates, at or above 1/3: "
@@ -111,9 +113,9 @@ public:
     if (chain_->gossip)
       chain_->neighbours = neighbour_lists(simulation.overlay());
     for (size_t i = 0; i < scenario.adversaries.size(); ++i) {
-      const Adversary& adversary = scenario.adversaries[i];
-      if (adversary.kind != "equivocate")
+      if (scenario.adversaries[i].kind != "equivocate")
         continue;
+      const auto& adversary = scenario.adversaries[i].as<EquivocateAdversary>();
       Equivocation e;
       auto members     = simulation.select_validators(adversary.who, i);
       e.members        = std::set<int>(members.begin(), members.end());
@@ -143,6 +145,10 @@ private:
 
 }  // namespace
 
-void register_protocol(ProtocolRegistry& registry) { registry.add_parent(std::make_unique<Factory>()); }
+void register_protocol(ProtocolRegistry& registry)
+{
+  registry.add_parent(std::make_unique<Factory>());
+  register_equivocate(registry);
+}
 
 }  // namespace shsim::models::tendermint

@@ -1,0 +1,104 @@
+// The adversaries of rollups, each with its parameters and checks; the rollup models read their
+// chain's entries when they build (Rollup::adversaries<P>()).
+#pragma once
+
+#include <string>
+
+#include "sim/adversary.hpp"
+#include "sim/protocol.hpp"
+
+namespace shsim::models::rollup {
+
+/// An adversary aimed at one child chain, named by `chain`.
+struct ChildAdversary : Window {
+  std::string chain;
+  template <class V> void describe_chain(V& o) { o.field("chain", chain, "the child chain"); }
+};
+
+/// The sequencer is offline.
+struct SequencerDown : ChildAdversary {
+  static constexpr const char* kind = "sequencer_down";
+  template <class V> void describe(V& o)
+  {
+    describe_chain(o);
+    describe_window(o);
+  }
+  void check(const AdversaryCheck& check) const { check.child(chain); }
+};
+
+/// The sequencer leaves out a share of the users' transactions.
+struct SequencerCensor : ChildAdversary {
+  static constexpr const char* kind = "sequencer_censor";
+  Fraction share{1};
+  template <class V> void describe(V& o)
+  {
+    describe_chain(o);
+    o.field("share", share, "share of transactions censored (chosen per transaction)");
+    describe_window(o);
+  }
+  void check(const AdversaryCheck& check) const { check.child(chain); }
+};
+
+/// The optimistic rollup's proposer posts wrong state roots.
+struct InvalidRoot : ChildAdversary {
+  static constexpr const char* kind = "invalid_root";
+  template <class V> void describe(V& o)
+  {
+    describe_chain(o);
+    describe_window(o);
+  }
+  void check(const AdversaryCheck& check) const { check.child(chain, {"optimistic_rollup"}); }
+};
+
+/// Challengers of an optimistic rollup are offline.
+struct ChallengersOffline : ChildAdversary {
+  static constexpr const char* kind = "challengers_offline";
+  int count = 0;
+  template <class V> void describe(V& o)
+  {
+    describe_chain(o);
+    o.field("count", count, "how many (0: all)", at_least<int>(0));
+    describe_window(o);
+  }
+  void check(const AdversaryCheck& check) const { check.child(chain, {"optimistic_rollup"}); }
+};
+
+/// Challengers react to a posted root only after a delay.
+struct ChallengersLate : ChildAdversary {
+  static constexpr const char* kind = "challengers_late";
+  Duration delay{0};
+  template <class V> void describe(V& o)
+  {
+    describe_chain(o);
+    o.field("delay", delay, "extra reaction time", positive<Duration>());
+    describe_window(o);
+  }
+  void check(const AdversaryCheck& check) const { check.child(chain, {"optimistic_rollup"}); }
+};
+
+/// A ZK rollup's provers stop proving.
+struct ProverOutage : ChildAdversary {
+  static constexpr const char* kind = "prover_outage";
+  template <class V> void describe(V& o)
+  {
+    describe_chain(o);
+    describe_window(o);
+  }
+  void check(const AdversaryCheck& check) const { check.child(chain, {"zk_rollup"}); }
+};
+
+/// Registers one kind (its name is P::kind); registering twice keeps one.
+template <class P> void register_adversary(ProtocolRegistry& registry, const char* description)
+{
+  registry.add_adversary(std::make_unique<AdversaryKind<P>>(P::kind, description, false));
+}
+
+/// The kinds every rollup understands.
+inline void register_rollup_adversaries(ProtocolRegistry& registry)
+{
+  register_adversary<SequencerDown>(registry, "a child chain's sequencer is offline (no blocks, batches or roots)");
+  register_adversary<SequencerCensor>(registry, "the sequencer leaves out a share of the users' transactions; "
+                                                "victims force them in through the parent");
+}
+
+}  // namespace shsim::models::rollup
