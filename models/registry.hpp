@@ -28,6 +28,7 @@ inline void register_all()
   if (registry.find_parent("tendermint") != nullptr)
     return;
   tendermint::register_protocol(registry);
+  registry.set_default_parent("tendermint");
   nakamoto::register_protocol(registry);
   gasper::register_protocol(registry);
   rollup::register_optimistic(registry);

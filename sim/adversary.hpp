@@ -1,4 +1,4 @@
-// Adversaries as plug-ins. Each kind (crash, partition, a model's equivocation or invalid roots, ...)
+// Adversaries as plug-ins. Each kind (crash, partition, and each model's own)
 // registers, in the folder of whoever implements it, its own parameter struct with its time window,
 // its cross-checks against the scenario, and optionally hooks that attach it to roles at run time.
 // The engine parses `adversaries: [- kind: {...}]` through the registry and names no model's kind;
@@ -98,7 +98,7 @@ public:
   virtual ~AdversaryFactory()              = default;
   virtual std::string name() const          = 0;
   virtual std::string description() const   = 0;
-  /// The parent protocol's own code carries it out (equivocation, selfish mining), so the scenario's
+  /// The parent protocol's own code carries it out (a double-signing or block-withholding strategy), so the scenario's
   /// protocol must say it does (ParentProtocolFactory::supports_adversary). False for kinds that act
   /// through hooks or on a child chain, which work whatever the parent.
   virtual bool implemented_by_parent() const = 0;

@@ -1,5 +1,5 @@
-// A child chain at run time, as the engine and the bridges see it. The models (models/rollup/)
-// implement it; bridges (models/bridge/) move deposits into it and withdrawals out of it.
+// A child chain at run time, as the engine and the bridges see it. Each child family (models/)
+// implements it; bridges move deposits into it and withdrawals out of it.
 #pragma once
 
 #include <cstdint>
@@ -34,13 +34,21 @@ struct DepositDelivery : Message {
   MessageKind kind() const override { return kind_id; }
 };
 
-/// Figures a child chain reports for the economic-security summary.
+/// A way to make a child chain accept a state it should not, and what the attacker loses.
+struct AttackPath {
+  std::string path;         // what the attacker does
+  double stake_share = 0;   // share of parent stake it needs
+  double cost        = 0;   // what it loses
+};
+
+/// Figures a child chain reports for the economic-security summary. The engine always counts the
+/// attack on the parent's safety; the rest comes from the family.
 struct SecurityFacts {
-  bool fraud_proofs   = false;  // state settles unless disputed in a window (optimistic)
-  int challengers     = 0;      // honest challengers watching it
-  double bond         = 0;      // bond a state-root poster puts up
-  double bonds_slashed = 0;     // bonds lost in this run by posters of roots proven wrong
-  size_t invalid_settled = 0;   // invalid state roots that settled in this run
+  /// Its state settles unless disputed in a window, so halting the parent through the window (which
+  /// costs only downtime slashing) is an attack path too.
+  bool needs_parent_liveness = false;
+  std::vector<AttackPath> own_paths;  // attacks on the family's own mechanism (cost in currency)
+  double bonds_slashed = 0;           // bonds lost in this run by posters of states proven wrong
 };
 
 /// The figures the engine adds to every child chain's summary entry: traffic per node and the
@@ -52,8 +60,8 @@ public:
   virtual ~ChildChain() = default;
   virtual const std::string& name() const = 0;
   virtual std::string protocol() const = 0;
-  /// The node relayers deliver deposits to (the sequencer).
-  virtual int sequencer() const = 0;
+  /// The node bridges deliver deposits to (the chain's block producer).
+  virtual int deposit_node() const = 0;
   /// Withdrawals start on the child chain; the bridge hears when each becomes provable and claimable.
   using WithdrawalListener = std::function<void(uint64_t id, WithdrawalStage stage, double time)>;
   virtual void on_withdrawal(WithdrawalListener listener) = 0;

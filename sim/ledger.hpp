@@ -2,7 +2,7 @@
 // that include them, and when those blocks become final. The parent protocol fills blocks from it
 // (select) and reports inclusion and finality (include, finalize); child chains, bridges and the
 // workload submit to it and subscribe to its blocks. The protocol is free to decide when a block is
-// final: Tendermint finalizes at commit, a longest-chain or Gasper parent later.
+// final: at commit for a BFT protocol, later for a longest-chain or checkpointing one.
 //
 // Simplification: transaction gossip is taken as instantaneous once a transaction reaches a
 // validator, so one pool stands for every validator's mempool; a block takes pending transactions in

@@ -24,6 +24,7 @@
 #include "sim/output.hpp"
 #include "sim/scenario.hpp"
 #include "sim/simulation.hpp"
+#include "sim/table.hpp"
 
 namespace {
 

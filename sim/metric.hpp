@@ -2,7 +2,7 @@
 // bridge that reports it, a kind, a unit and a meaning. From the declarations come `shsim metrics
 // SCENARIO` (every metric a run of that scenario reports), the check of `expect` lines before a
 // run (with a suggestion for a misspelt one), and the tests that hold each model's summary to
-// exactly what it declares (tests/test_metrics.cpp, tests/test_rollup.cpp).
+// exactly what it declares (tests/test_metrics.cpp).
 #pragma once
 
 #include <string>
@@ -23,7 +23,7 @@ struct Metric {
   MetricKind kind = MetricKind::count;
   std::string unit;  // "blocks", "s", "bytes", "currency", "1" (a plain number)
   std::string meaning;
-  std::string condition;  // empty: always reported; else when ("with a selfish_mining adversary")
+  std::string condition;  // empty: always reported; else when ("with an adversary of kind X")
 
   /// The same metric, reported only under `when`.
   Metric only(std::string when) const
@@ -40,7 +40,7 @@ struct Metric {
 
 using Metrics = std::vector<Metric>;
 
-/// Declarations, written `metric::count("blocks_produced", "blocks", "child blocks the sequencer made")`.
+/// Declarations, written `metric::count("blocks_produced", "blocks", "child blocks made")`.
 namespace metric {
 Metric count(std::string path, std::string unit, std::string meaning);
 Metric fraction(std::string path, std::string meaning);

@@ -29,7 +29,5 @@ void abandon_outputs(const std::string& directory);
 /// Returns false when abandoned.
 bool write_outputs(const std::string& directory, const Scenario& scenario, const RunResult& result,
                    const std::function<bool()>& abandon = {});
-/// The readable table printed at the end of `shsim run`.
-std::string format_summary_table(const Scenario& scenario, const RunResult& result);
 
 }  // namespace shsim

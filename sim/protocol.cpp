@@ -5,7 +5,24 @@
 
 #include <fmt/ranges.h>
 
+#include "sim/table.hpp"
+
 namespace shsim {
+
+std::string ParentProtocolFactory::table_members(const nlohmann::json& chain) const
+{
+  return fmt::format("{} validators", chain["validators"].get<int>());
+}
+
+std::string ParentProtocolFactory::table_cadence(const nlohmann::json& chain) const
+{
+  return table::row("block interval p50/90/99/max", table::percentiles(chain["block_interval"], 1, "s"));
+}
+
+std::string ChildProtocolFactory::table(const std::string& name, const nlohmann::json& chain) const
+{
+  return fmt::format("\nchain {} ({})\n", name, chain["protocol"].get<std::string>());
+}
 
 ProtocolRegistry::ProtocolRegistry() { register_engine_adversaries(*this); }
 
@@ -120,15 +137,21 @@ void ProtocolChoice::read_from(const YAML::Node& node, const std::string& path, 
   params = factory->parse(params_node, path + "." + kind, context);
 }
 
+void ProtocolChoice::read_default(const SourceContext& context)
+{
+  read_from(YAML::Node(ProtocolRegistry::instance().default_parent()), "parent.protocol", context);
+}
+
 YAML::Node ProtocolChoice::to_yaml() const
 {
   YAML::Node node(YAML::NodeType::Map);
+  std::string name = kind.empty() ? ProtocolRegistry::instance().default_parent() : kind;
   std::shared_ptr<ProtocolParams> resolved = params;
   if (!resolved) {
-    if (const auto* factory = ProtocolRegistry::instance().find_parent(kind))
-      resolved = factory->parse(YAML::Node(), "parent.protocol." + kind, SourceContext{});
+    if (const auto* factory = ProtocolRegistry::instance().find_parent(name))
+      resolved = factory->parse(YAML::Node(), "parent.protocol." + name, SourceContext{});
   }
-  node[kind] = resolved ? resolved->dump() : YAML::Node(YAML::NodeType::Map);
+  node[name] = resolved ? resolved->dump() : YAML::Node(YAML::NodeType::Map);
   return node;
 }
 

@@ -65,6 +65,16 @@ public:
   /// parent_engine_metrics()), so that expectations on them are checked before the run; tests check
   /// the declaration against real summaries.
   virtual Metrics metrics() const { return {}; }
+
+  // ---- its part of the summary table (sim/table.hpp) ----
+  /// Who the chain's members are, for the chain's heading ("7 validators").
+  virtual std::string table_members(const nlohmann::json& chain) const;
+  /// The label of the row counting decided blocks.
+  virtual std::string table_blocks_label() const { return "blocks final"; }
+  /// The row on the chain's cadence (default: the block interval's percentiles).
+  virtual std::string table_cadence(const nlohmann::json& chain) const;
+  /// Rows of the protocol's own figures, after the transactions row.
+  virtual std::string table_rows(const nlohmann::json&) const { return ""; }
 };
 
 /// Reads `node` into a protocol's parameter struct; undefined or null leaves every default.
@@ -118,7 +128,7 @@ public:
   virtual std::vector<std::string> node_regions() const = 0;
 };
 
-/// Builds one kind of child chain (a rollup, ...): parses its parameters and creates its actors.
+/// Builds one kind of child chain: parses its parameters and creates its actors.
 class ChildProtocolFactory {
 public:
   virtual ~ChildProtocolFactory()                       = default;
@@ -133,6 +143,9 @@ public:
   /// child_engine_metrics() included. Expectations are checked against it before the run; tests
   /// check it against real summaries.
   virtual Metrics metrics() const = 0;
+  /// The chain's section of the summary table (sim/table.hpp); the engine adds the economic-security
+  /// row. Default: the heading only.
+  virtual std::string table(const std::string& name, const nlohmann::json& chain) const;
   /// Events per simulated second the chain causes besides its users' transactions (for the estimate).
   virtual double events_per_second(const Scenario& scenario, const ChildParams& params) const = 0;
   /// Creates the chain's nodes, with ids first_node, first_node + 1, ... (one per node_regions()).
@@ -154,6 +167,10 @@ public:
   /// A bridge's figures in summary.json "bridges.<name>", declared as ChildProtocolFactory::metrics().
   void set_bridge_metrics(Metrics metrics) { bridge_metrics_ = std::move(metrics); }
   const Metrics& bridge_metrics() const { return bridge_metrics_; }
+  /// A bridge's section of the summary table, from its summary.json entry.
+  using BridgeTable = std::function<std::string(const std::string& name, const nlohmann::json& bridge)>;
+  void set_bridge_table(BridgeTable table) { bridge_table_ = std::move(table); }
+  const BridgeTable& bridge_table() const { return bridge_table_; }
   /// Kinds of parent transactions a model posts (ParentTransaction::kind), which `parent_censor`
   /// targets may name; each model registers its own.
   void add_parent_transaction_kinds(const std::vector<std::string>& kinds);
@@ -163,6 +180,9 @@ public:
   void add_parent(std::unique_ptr<ParentProtocolFactory> factory);
   const ParentProtocolFactory* find_parent(const std::string& name) const;
   std::vector<std::string> parent_names() const;
+  /// The parent protocol of a scenario that names none (models/registry.hpp sets it).
+  void set_default_parent(std::string name) { default_parent_ = std::move(name); }
+  const std::string& default_parent() const { return default_parent_; }
   void add_child(std::unique_ptr<ChildProtocolFactory> factory);
   const ChildProtocolFactory* find_child(const std::string& name) const;
   std::vector<std::string> child_names() const;
@@ -177,16 +197,20 @@ private:
   std::map<std::string, std::unique_ptr<AdversaryFactory>> adversaries_;
   BridgeBuilder bridge_builder_;
   Metrics bridge_metrics_;
+  BridgeTable bridge_table_;
+  std::string default_parent_;
   std::vector<std::string> transaction_kinds_;
 };
 
-/// A parent protocol chosen by name with its parsed parameters; written `protocol: tendermint` or
-/// `protocol: {tendermint: {timeout_commit: 5s}}`.
+/// A parent protocol chosen by name with its parsed parameters; written `protocol: <name>` or
+/// `protocol: {<name>: {<parameter>: <value>, ...}}`.
 struct ProtocolChoice {
-  std::string kind = "tendermint";
+  std::string kind;  // empty until read: the registry's default parent
   std::shared_ptr<ProtocolParams> params;
 
   void read_from(const YAML::Node& node, const std::string& path, const SourceContext& context);
+  /// `protocol` left out: the registry's default protocol with its defaults.
+  void read_default(const SourceContext& context);
   YAML::Node to_yaml() const;
   template <class P> const P& as() const { return dynamic_cast<const P&>(*params); }
 };
@@ -196,7 +220,7 @@ struct ProtocolChoice {
 namespace shsim {
 
 /// One entry of `children`: a child-chain kind with its parameters, written
-/// `- optimistic_rollup: {name: op, block_time: 2s}`.
+/// `- <kind>: {name: <chain>, <parameter>: <value>, ...}`.
 struct ChildChoice {
   std::string kind;
   std::shared_ptr<ChildParams> params;

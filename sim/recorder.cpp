@@ -191,7 +191,7 @@ Metrics parent_engine_metrics()
   using namespace metric;
   return {
       count("validators", "validators", "validators of the chain"),
-      count("blocks_committed", "blocks", "heights decided (Tendermint: committed; Gasper: finalized; Nakamoto: confirmed)"),
+      count("blocks_committed", "blocks", "heights decided final by the protocol's own rule (`shsim schema` describes each protocol)"),
       count("height", "blocks", "the highest decided height"),
       distribution("block_interval", "s", "time between the first decisions of consecutive heights"),
       distribution("commit_latency", "s", "from a block's proposal to its decision, per node that decided it"),

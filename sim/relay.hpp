@@ -1,5 +1,5 @@
 // Block relay over the peer-to-peer overlay: how a block travels hop by hop from the node that made
-// it to every other node, for parent protocols that gossip blocks (Nakamoto, Gasper).
+// it to every other node, for parent protocols that gossip blocks.
 //
 // Three ways to relay, as the protocol's parameters choose:
 //  - push: a node that accepts a block sends it whole to every peer (gossipsub's mesh push);
@@ -9,7 +9,7 @@
 //    (BIP 152); when the receiver cannot rebuild the block from its mempool it asks for what is
 //    missing (getblocktxn) and receives the whole block (SimBlock's model of compact relay).
 // A received block is validated (validation delay, one block at a time per node) before the
-// protocol hears it; the protocol then decides whether to relay it (announce), so a selfish miner
+// protocol hears it; the protocol then decides whether to relay it (announce), so an adversary
 // can withhold. Large messages go through the network's transport (queued: per-node upload queue).
 //
 // The relay measures propagation: for every block, the time from its creation until 50 %, 90 % and

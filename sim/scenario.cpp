@@ -410,7 +410,7 @@ Scenario load_scenario_text(const std::string& text, const std::string& file, co
   scenario.base_dir    = fs::path(file).parent_path().string();
   SchemaReader::read(root, "", context, scenario);
   if (!scenario.parent.protocol.params)  // `protocol` left out: the default protocol with its defaults
-    scenario.parent.protocol.read_from(YAML::Node(scenario.parent.protocol.kind), "parent.protocol", context);
+    scenario.parent.protocol.read_default(context);
   check_references(scenario, root, context);
   for (size_t i = 0; i < scenario.expect.size(); ++i) {
     YAML::Mark mark = node_at(root, {"expect", std::to_string(i)}).Mark();

@@ -442,14 +442,14 @@ nlohmann::json Simulation::economic_security(const ChildChain& child) const
   paths.push_back({{"path", "break parent safety (double-sign)"},
                    {"stake_share", safety_share},
                    {"cost", safety_share * economics.stake_value * economics.slash_equivocation.value}});
-  if (facts.fraud_proofs) {
+  if (facts.needs_parent_liveness) {
     double halt_share = factory->liveness_threshold();
     paths.push_back({{"path", "halt the parent through the challenge window (downtime slashing only)"},
                      {"stake_share", halt_share},
                      {"cost", halt_share * economics.stake_value * economics.slash_downtime.value}});
-    if (facts.challengers == 0)
-      paths.push_back({{"path", "post an invalid root (no challenger watches)"}, {"stake_share", 0}, {"cost", 0.0}});
   }
+  for (const AttackPath& own : facts.own_paths)
+    paths.push_back({{"path", own.path}, {"stake_share", own.stake_share}, {"cost", own.cost}});
   size_t cheapest = 0;
   for (size_t p = 1; p < paths.size(); ++p)
     if (paths[p]["cost"].get<double>() < paths[cheapest]["cost"].get<double>())
@@ -628,7 +628,7 @@ RunResult Simulation::run(bool show_progress)
     const std::string& text   = scenario_.expect[i];
     ExpectationResult outcome = evaluate(*parse_expectation(text).value, result.summary);
     // Every metric was checked before the run; one that a declared figure lacks in this run (a
-    // selfish-mining figure without a selfish pool) has no value: the expectation fails.
+    // figure that only an adversary produces, without that adversary) has no value: the expectation fails.
     result.expectations_passed = result.expectations_passed && outcome.passed;
     expectations.push_back({{"expectation", text},
                             {"passed", outcome.passed},

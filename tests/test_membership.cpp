@@ -65,7 +65,7 @@ public:
   }
   const std::string& name() const override { return name_; }
   std::string protocol() const override { return "listener"; }
-  int sequencer() const override { return first_node_; }
+  int deposit_node() const override { return first_node_; }
   void on_withdrawal(WithdrawalListener) override {}
   void withdrawal_claimed(uint64_t, double) override {}
   shsim::SecurityFacts security() const override { return {}; }

@@ -17,6 +17,7 @@
 #include "models/registry.hpp"
 #include "models/workload/sources.hpp"
 #include "sim/parent_client.hpp"
+#include "sim/table.hpp"
 
 namespace shsim::models::bridge {
 namespace {
@@ -210,7 +211,7 @@ private:
       message->deposit = id;
       message->relayer = r;
       message->bytes   = 300;
-      relayers_[r]->tell(child_.sequencer(), message);
+      relayers_[r]->tell(child_.deposit_node(), message);
       return;
     }
     ParentTransaction claim{config_.name, "claim", config_.claim_bytes.count};
@@ -263,8 +264,29 @@ private:
 
 }  // namespace
 
+namespace {
+/// The bridge's section of the summary table.
+std::string bridge_table(const std::string& name, const nlohmann::json& bridge)
+{
+  std::string out = fmt::format("\nbridge {} (parent <-> {}, {} relayers)\n", name, bridge["child"].get<std::string>(),
+                                bridge["relayers"].get<int>());
+  out += table::latency_header("latency");
+  out += table::stage_row("deposit final on parent", bridge["deposits"]["final_on_parent"]);
+  out += table::stage_row("deposit credited on child", bridge["deposits"]["credited"]);
+  out += table::stage_row("claimable -> claimed", bridge["withdrawals"]["claimable_to_claimed"]);
+  out += fmt::format("  {:<30} {} double deliveries, {} unfinalized deliveries ({} duplicates and {} early messages "
+                     "refused)\n",
+                     "delivery detector", bridge["double_deliveries"].get<size_t>(),
+                     bridge["unfinalized_deliveries"].get<size_t>(), bridge["rejected_duplicates"].get<size_t>(),
+                     bridge["rejected_unfinalized"].get<size_t>());
+  return out;
+}
+
+}  // namespace
+
 void register_bridge(ProtocolRegistry& registry)
 {
+  registry.set_bridge_table(bridge_table);
   registry.add_adversary(
       std::make_unique<AdversaryKind<RelayerFault>>("relayer_fault", "relayers of a bridge misbehave", false));
   registry.add_parent_transaction_kinds({"deposit", "claim"});

@@ -11,6 +11,7 @@
 #include "sim/estimate.hpp"
 #include "models/workload/sources.hpp"
 #include "sim/simulation.hpp"
+#include "sim/table.hpp"
 
 namespace shsim::models::gasper {
 namespace {
@@ -786,6 +787,39 @@ public:
   bool supports_adversary(const std::string& kind) const override
   {
     return kind == "equivocate" || ParentProtocolFactory::supports_adversary(kind);
+  }
+  std::string table_members(const nlohmann::json& chain) const override
+  {
+    return fmt::format("{} nodes, {} validators", chain["validators"].get<int>(),
+                       chain["validators_hosted"].get<long long>());
+  }
+  // Gasper finalizes a batch per epoch: the interval between finalizations says little; slots do.
+  std::string table_cadence(const nlohmann::json& chain) const override
+  {
+    return table::row("slots", fmt::format("{} ({} missed: proposer offline)", chain["slots"].get<long long>(),
+                                           chain["missed_slots"].get<long long>()));
+  }
+  std::string table_rows(const nlohmann::json& chain) const override
+  {
+    using table::fixed;
+    using table::number;
+    std::string out = table::propagation(chain);
+    out += table::row("checkpoints", fmt::format("{} validators on the nodes; justified epoch {}, finalized epoch {} "
+                                                 "({} behind)",
+                                                 chain["validators_hosted"].get<long long>(),
+                                                 chain["justified_epoch"].get<long long>(),
+                                                 chain["finalized_epoch"].get<long long>(),
+                                                 chain["finality_delay_epochs"].get<long long>()));
+    out += table::row("target participation",
+                      fmt::format("{} mean, {} lowest; {} epochs of inactivity leak",
+                                  fixed(number(chain["target_participation"]["mean"]), 4),
+                                  fixed(number(chain["target_participation"]["min"]), 4),
+                                  chain["inactivity_leak_epochs"].get<long long>()));
+    out += table::row("slashing and exits", fmt::format("{} slashed, {} exited of {} validators",
+                                                        chain["slashings"].get<long long>(),
+                                                        chain["exited_validators"].get<long long>(),
+                                                        chain["validators_hosted"].get<long long>()));
+    return out;
   }
   nlohmann::json summary() const override { return chain_ ? chain_->summary() : nlohmann::json::object(); }
   Metrics metrics() const override

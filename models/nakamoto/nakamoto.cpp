@@ -9,6 +9,7 @@
 #include "sim/estimate.hpp"
 #include "models/workload/sources.hpp"
 #include "sim/simulation.hpp"
+#include "sim/table.hpp"
 
 namespace shsim::models::nakamoto {
 
@@ -443,6 +444,33 @@ public:
   bool supports_adversary(const std::string& kind) const override
   {
     return kind == "selfish_mining" || kind == "double_spend" || ParentProtocolFactory::supports_adversary(kind);
+  }
+  std::string table_members(const nlohmann::json& chain) const override
+  {
+    return fmt::format("{} miners", chain["validators"].get<int>());
+  }
+  std::string table_rows(const nlohmann::json& chain) const override
+  {
+    using table::number;
+    std::string out = table::row("stale blocks", fmt::format("{} of {} published ({:.3f}%)",
+                                                             chain["stale_blocks"].get<long long>(),
+                                                             chain["blocks_published"].get<long long>(),
+                                                             100 * number(chain["stale_rate"])));
+    out += table::propagation(chain);
+    if (chain.contains("selfish_mining")) {
+      const auto& m = chain["selfish_mining"];
+      out += table::row("selfish mining", fmt::format("alpha {:.3f}, gamma {:.2f}: revenue {:.4f} (Eyal-Sirer {:.4f})",
+                                                      number(m["hash_share"]), number(m["gamma"]),
+                                                      number(m["relative_revenue"]), number(m["eyal_sirer_revenue"])));
+    }
+    if (chain.contains("double_spend")) {
+      const auto& d = chain["double_spend"];
+      out += table::row("double spends", fmt::format("q {:.3f}, z {}: {} of {} succeeded ({:.4f}; Rosenfeld {:.4f})",
+                                                     number(d["hash_share"]), d["confirmations"].get<int>(),
+                                                     d["successes"].get<long long>(), d["attempts"].get<long long>(),
+                                                     number(d["success_rate"]), number(d["rosenfeld_probability"])));
+    }
+    return out;
   }
   nlohmann::json summary() const override { return chain_ ? chain_->summary() : nlohmann::json::object(); }
   Metrics metrics() const override

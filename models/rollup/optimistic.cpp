@@ -74,11 +74,10 @@ public:
   SecurityFacts security() const override
   {
     SecurityFacts facts;
-    facts.fraud_proofs    = true;
-    facts.challengers     = params_.challengers.count;
-    facts.bond            = params_.dispute.bond;
-    facts.bonds_slashed   = static_cast<double>(defeated_) * params_.dispute.bond;
-    facts.invalid_settled = invalid_settled_;
+    facts.needs_parent_liveness = true;
+    if (params_.challengers.count == 0)
+      facts.own_paths.push_back({"post an invalid root (no challenger watches)", 0, 0.0});
+    facts.bonds_slashed = static_cast<double>(defeated_) * params_.dispute.bond;
     return facts;
   }
 

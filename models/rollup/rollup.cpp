@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "models/workload/sources.hpp"
+#include "sim/table.hpp"
 
 namespace shsim::models::rollup {
 
@@ -361,6 +362,62 @@ nlohmann::json Rollup::summary() const
   add_summary(out);
   out["safety_violations"] = safety_violations_;
   out["safety"]            = safety_;
+  return out;
+}
+
+using table::human;
+using table::number;
+using table::stage_row;
+
+std::string rollup_table(const std::string& name, const nlohmann::json& chain)
+{
+  std::string out;
+  const auto& heads = chain["heads"];
+  out += fmt::format("\nchain {} ({}, {} blocks; heads unsafe {}, safe {}, finalized {}, settled {})\n", name,
+                     chain["protocol"].get<std::string>(), chain["blocks_produced"].get<size_t>(),
+                     heads["unsafe"].get<size_t>(), heads["safe"].get<size_t>(), heads["finalized"].get<size_t>(),
+                     heads["settled"].get<size_t>());
+  out += table::latency_header("latency from submission");
+  const auto& stages = chain["stages"];
+  out += stage_row("soft-confirmed", stages["soft_confirmed"]);
+  out += stage_row("batch in a parent block", stages["included"]);
+  out += stage_row("parent-final", stages["parent_final"]);
+  out += stage_row(chain["protocol"] == "zk_rollup" ? "validity proof verified" : "output root posted",
+                   stages["root_posted"]);
+  out += stage_row("settled", stages["settled"]);
+  const auto& w = chain["withdrawals"];
+  if (w["initiated"].get<size_t>() > 0) {
+    out += stage_row("withdrawal provable", w["provable"]);
+    out += stage_row("withdrawal claimable", w["claimable"]);
+    out += stage_row("withdrawal claimed", w["claimed"]);
+  }
+  out += fmt::format("  {:<30} safe {} p50 / {} max, finalized {} max\n", "head lag behind unsafe",
+                     human(number(chain["safe_head_lag"]["p50"])), human(number(chain["safe_head_lag"]["max"])),
+                     human(number(chain["finalized_head_lag"]["max"])));
+  const auto& forced = chain["forced_inclusion"];
+  if (forced["forced"].get<size_t>() > 0)
+    out += fmt::format("  {:<30} {} censored, {} forced through the parent, delay p50 {} max {}\n", "forced inclusion",
+                       forced["censored"].get<size_t>(), forced["forced"].get<size_t>(),
+                       human(number(forced["delay"]["p50"])), human(number(forced["delay"]["max"])));
+  if (chain.contains("roots")) {
+    const auto& r = chain["roots"];
+    out += fmt::format("  {:<30} {} posted, {} invalid, {} challenged, {} defeated, {} settled, {} invalid settled\n",
+                       "output roots", r["posted"].get<size_t>(), r["invalid"].get<size_t>(), r["challenged"].get<size_t>(),
+                       r["defeated"].get<size_t>(), r["settled_valid"].get<size_t>(), r["settled_invalid"].get<size_t>());
+  }
+  if (chain.contains("proofs")) {
+    const auto& p = chain["proofs"];
+    out += fmt::format("  {:<30} {} committed, {} proven, {} verified, {} executed; proving p50 {}, queue wait max {}\n",
+                       "batches and proofs", p["batches_committed"].get<size_t>(), p["proven"].get<size_t>(),
+                       p["verified"].get<size_t>(), p["executed"].get<size_t>(),
+                       human(number(p["proving_time"]["p50"])), human(number(p["queue_wait"]["max"])));
+  }
+  size_t violations = chain["safety_violations"].get<size_t>();
+  out += fmt::format("  {:<30} {}\n", "safety", violations == 0 ? std::string("no invalid state settled")
+                                                                  : fmt::format("{} VIOLATIONS", violations));
+  for (const auto& v : chain["safety"])
+    out += fmt::format("    root {} settled at {}: {}\n", v["root"].get<size_t>(), human(number(v["settled"])),
+                       v["reason"].get<std::string>());
   return out;
 }
 

@@ -73,7 +73,7 @@ public:
 
   const std::string& name() const override { return common_.name; }
   std::string protocol() const override { return protocol_; }
-  int sequencer() const override { return first_node_; }
+  int deposit_node() const override { return first_node_; }
   void on_withdrawal(WithdrawalListener listener) override { withdrawal_listeners_.push_back(std::move(listener)); }
   void withdrawal_claimed(uint64_t id, double time) override;
   nlohmann::json summary() const override;
@@ -168,6 +168,9 @@ private:
 /// The figures every rollup reports (summary()), plus what the engine adds to each child chain.
 Metrics rollup_metrics();
 
+/// A rollup's section of the summary table: heads, latency per stage, withdrawals, roots or proofs.
+std::string rollup_table(const std::string& name, const nlohmann::json& chain);
+
 template <class P, class Chain> class RollupFactory : public ChildProtocolFactory {
 public:
   RollupFactory(std::string name, std::string description, std::string default_name)
@@ -187,6 +190,10 @@ public:
   void document(std::vector<std::string>& lines, const std::string& prefix) const override
   {
     document_params<P>(lines, prefix);
+  }
+  std::string table(const std::string& name, const nlohmann::json& chain) const override
+  {
+    return rollup_table(name, chain);
   }
   double events_per_second(const Scenario&, const ChildParams& base) const override
   {

@@ -11,6 +11,7 @@
 #include "models/tendermint/validator.hpp"
 #include "models/workload/sources.hpp"
 #include "sim/simulation.hpp"
+#include "sim/table.hpp"
 
 namespace shsim::models::tendermint {
 namespace {
@@ -137,6 +138,15 @@ public:
   bool supports_adversary(const std::string& kind) const override
   {
     return kind == "equivocate" || ParentProtocolFactory::supports_adversary(kind);
+  }
+  std::string table_blocks_label() const override { return "blocks committed"; }
+  std::string table_rows(const nlohmann::json& chain) const override
+  {
+    return table::row("rounds per height",
+                      fmt::format("mean {}, max {} ({} heights needed more than one)",
+                                  table::fixed(table::number(chain["rounds_per_height"]["mean"]), 2),
+                                  table::fixed(table::number(chain["rounds_per_height"]["max"]), 0),
+                                  chain["heights_with_extra_rounds"].get<long long>()));
   }
 
 private:
