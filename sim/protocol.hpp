@@ -31,6 +31,15 @@ public:
   virtual YAML::Node dump() const = 0;
 };
 
+/// A parent chain at run time, owned by the run (one per chain, never by its factory): the state its
+/// nodes share and its own figures.
+class ParentRuntime {
+public:
+  virtual ~ParentRuntime() = default;
+  /// The protocol's own figures, merged into its chain's summary after the run.
+  virtual nlohmann::json summary() const { return nlohmann::json::object(); }
+};
+
 /// Builds one parent-chain protocol.
 class ParentProtocolFactory {
 public:
@@ -43,8 +52,8 @@ public:
   virtual void document(std::vector<std::string>& lines, const std::string& prefix) const = 0;
   /// Warnings about parameters that make results questionable (empty when all is well).
   virtual std::vector<std::string> review(const Scenario& scenario) const = 0;
-  /// Creates the chain's actors inside a running simulation.
-  virtual void build(Simulation& simulation) const = 0;
+  /// Creates the chain's runtime and its nodes inside a running simulation; the run owns the runtime.
+  virtual std::unique_ptr<ParentRuntime> build(Simulation& simulation) const = 0;
   /// Share of stake that must double-sign to break safety (all of it then accountable).
   virtual double safety_threshold() const = 0;
   /// Share of stake whose absence halts the chain.
@@ -55,8 +64,6 @@ public:
   /// Whether the protocol implements an adversary kind that acts through the parent's validators
   /// (AdversaryFactory::implemented_by_parent). The engine's own kinds work under every protocol.
   virtual bool supports_adversary(const std::string& kind) const { return engine_adversary(kind); }
-  /// The protocol's own figures, merged into its chain's summary after the run.
-  virtual nlohmann::json summary() const { return nlohmann::json::object(); }
   /// Rough cost of the scenario's parent, for `shsim check`'s estimate (sim/estimate.hpp): events
   /// (message deliveries and timers) per simulated second, and bytes of state per node.
   virtual double events_per_second(const Scenario& scenario) const = 0;

@@ -572,7 +572,7 @@ RunResult Simulation::run(bool show_progress)
                                            ParentFees{scenario_.parent.economics.fee_per_byte,
                                                       scenario_.parent.economics.fee_per_transaction});
   schedule_lifecycle_adversaries();  // first, so that a crash at t = 0 happens before nodes start
-  factory->build(*this);             // validators: nodes 0 .. count - 1
+  parent_ = factory->build(*this);   // validators: nodes 0 .. count - 1
   build_children_and_bridges();
   attach_adversaries();  // after every role exists: hooks attach to nodes
   start_watchdog(show_progress && isatty(STDERR_FILENO) != 0);
@@ -606,7 +606,7 @@ RunResult Simulation::run(bool show_progress)
                                 {"transports", network_->transports_json()},
                                 {"overlay", overlay_summary(overlay_)}};
   result.summary["chains"] = recorder_->chains_summary(traffic);
-  nlohmann::json protocol_summary = factory->summary();
+  nlohmann::json protocol_summary = parent_->summary();
   for (const auto& [key, value] : protocol_summary.items())
     result.summary["chains"][scenario_.parent.name][key] = value;
   if (!children_.empty() || !bridges_.empty())

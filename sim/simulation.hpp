@@ -114,6 +114,7 @@ private:
   std::unique_ptr<Network> network_;
   std::unique_ptr<Recorder> recorder_;
   std::unique_ptr<ParentLedger> ledger_;
+  std::unique_ptr<ParentRuntime> parent_;
   std::vector<std::unique_ptr<ChildChain>> children_;
   std::vector<std::unique_ptr<BridgeRuntime>> bridges_;
   std::vector<int> child_first_node_, bridge_first_node_;

@@ -54,11 +54,12 @@ public:
   double safety_threshold() const override { return 1.0 / 3; }
   double liveness_threshold() const override { return 1.0 / 3; }
   double events_per_second(const Scenario&) const override { return 0; }
-  void build(Simulation& simulation) const override
+  std::unique_ptr<ParentRuntime> build(Simulation& simulation) const override
   {
     uint64_t bytes = simulation.scenario().workload.empty() ? 1000 : simulation.scenario().workload[0].size.count;
     for (int i = 0; i < simulation.node_count(); ++i)
       simulation.add_node(std::make_unique<ProbeNode>(simulation, i, bytes));
+    return std::make_unique<ParentRuntime>();
   }
 };
 

@@ -771,14 +771,15 @@ public:
                                        i));
     return warnings;
   }
-  void build(Simulation& simulation) const override
+  std::unique_ptr<ParentRuntime> build(Simulation& simulation) const override
   {
     const Scenario& scenario = simulation.scenario();
-    chain_ = std::make_unique<BeaconChain>(simulation, params_of(scenario));
+    auto chain = std::make_unique<BeaconChain>(simulation, params_of(scenario));
     for (int v = 0; v < scenario.parent.validators.count; ++v)
-      simulation.add_node(std::make_unique<BeaconNode>(simulation, v, *chain_));
+      simulation.add_node(std::make_unique<BeaconNode>(simulation, v, *chain));
     start_parent_workload(simulation);
-    chain_->start();
+    chain->start();
+    return chain;
   }
   // Two conflicting finalized checkpoints need 1/3 of the stake to double or surround vote; more than
   // 1/3 absent stops justification (until the leak drains it).
@@ -821,7 +822,6 @@ public:
                                                         chain["validators_hosted"].get<long long>()));
     return out;
   }
-  nlohmann::json summary() const override { return chain_ ? chain_->summary() : nlohmann::json::object(); }
   Metrics metrics() const override
   {
     using namespace metric;
@@ -844,8 +844,6 @@ public:
     return all;
   }
 
-private:
-  mutable std::unique_ptr<BeaconChain> chain_;  // one simulation per process
 };
 
 }  // namespace

@@ -165,14 +165,14 @@ struct Block {
   BlockContent content;
 };
 
-class BeaconChain {
+class BeaconChain : public ParentRuntime {
 public:
   BeaconChain(Simulation& simulation, const Params& params);
   void start();
   BlockRelay& relay() { return *relay_; }
   void attestation_arrived(int aggregator, const Vote& vote, uint32_t aggregate);
   void aggregate_arrived(int node, uint32_t aggregate);
-  nlohmann::json summary() const;
+  nlohmann::json summary() const override;
 
   /// Slashing conditions of the spec (is_slashable_attestation_data): same target epoch with
   /// different data (double vote), or one vote's source-target span strictly inside the other's.

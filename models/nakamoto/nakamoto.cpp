@@ -428,14 +428,15 @@ public:
                                    scenario.where("adversaries")));
     return warnings;
   }
-  void build(Simulation& simulation) const override
+  std::unique_ptr<ParentRuntime> build(Simulation& simulation) const override
   {
     const Scenario& scenario = simulation.scenario();
-    chain_ = std::make_unique<PowChain>(simulation, params_of(scenario));
+    auto chain = std::make_unique<PowChain>(simulation, params_of(scenario));
     for (int v = 0; v < scenario.parent.validators.count; ++v)
-      simulation.add_node(std::make_unique<Miner>(simulation, v, *chain_));
+      simulation.add_node(std::make_unique<Miner>(simulation, v, *chain));
     start_parent_workload(simulation);
-    chain_->start();
+    chain->start();
+    return chain;
   }
   // A majority of hash power rewrites any history; no share of absent miners halts the chain.
   double safety_threshold() const override { return 0.5; }
@@ -472,7 +473,6 @@ public:
     }
     return out;
   }
-  nlohmann::json summary() const override { return chain_ ? chain_->summary() : nlohmann::json::object(); }
   Metrics metrics() const override
   {
     using namespace metric;
@@ -500,8 +500,6 @@ public:
     return all;
   }
 
-private:
-  mutable std::unique_ptr<PowChain> chain_;  // one simulation per process
 };
 
 }  // namespace

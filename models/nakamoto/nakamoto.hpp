@@ -122,12 +122,12 @@ double selfish_revenue(double alpha, double gamma);
 /// Rosenfeld 2014: probability that a double spend by hash share q succeeds after z confirmations.
 double double_spend_success(double q, int z);
 
-class PowChain {
+class PowChain : public ParentRuntime {
 public:
   PowChain(Simulation& simulation, const Params& params);
   void start();
   BlockRelay& relay() { return *relay_; }
-  nlohmann::json summary() const;
+  nlohmann::json summary() const override;
 
 private:
   void schedule_mining();

@@ -99,7 +99,7 @@ public:
     return warnings;
   }
 
-  void build(Simulation& simulation) const override
+  std::unique_ptr<ParentRuntime> build(Simulation& simulation) const override
   {
     const Scenario& scenario = simulation.scenario();
     const Params& params     = params_of(scenario);
@@ -109,10 +109,10 @@ public:
     std::vector<long long> power;
     for (double stake : stakes)
       power.push_back(std::max(1LL, std::llround(stake / largest * 1e6)));
-    chain_ = std::make_unique<ChainState>(scenario.parent.name, params, power, simulation.ledger());
-    chain_->gossip = params.dissemination == "gossip";
-    if (chain_->gossip)
-      chain_->neighbours = neighbour_lists(simulation.overlay());
+    auto chain = std::make_unique<ChainState>(scenario.parent.name, params, power, simulation.ledger());
+    chain->gossip = params.dissemination == "gossip";
+    if (chain->gossip)
+      chain->neighbours = neighbour_lists(simulation.overlay());
     for (size_t i = 0; i < scenario.adversaries.size(); ++i) {
       if (scenario.adversaries[i].kind != "equivocate")
         continue;
@@ -124,11 +124,12 @@ public:
       e.until          = adversary.end();
       e.double_propose = adversary.mode != "vote";
       e.double_vote    = adversary.mode != "propose";
-      chain_->equivocations.push_back(e);
+      chain->equivocations.push_back(e);
     }
     for (int v = 0; v < static_cast<int>(stakes.size()); ++v)
-      simulation.add_node(std::make_unique<Validator>(simulation, v, *chain_));
+      simulation.add_node(std::make_unique<Validator>(simulation, v, *chain));
     start_parent_workload(simulation);
+    return chain;
   }
 
   // More than 1/3 must double-sign for two conflicting commits (each needs > 2/3); more than 1/3
@@ -149,8 +150,6 @@ public:
                                   chain["heights_with_extra_rounds"].get<long long>()));
   }
 
-private:
-  mutable std::unique_ptr<ChainState> chain_;  // one simulation per process
 };
 
 }  // namespace

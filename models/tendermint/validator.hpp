@@ -53,7 +53,7 @@ struct Equivocation {
 };
 
 /// What all validators of one chain share (read-only, but for the ledger).
-struct ChainState {
+struct ChainState : ParentRuntime {
   std::string name;
   Params params;
   std::vector<long long> power;
