@@ -54,7 +54,7 @@ ResourceEstimate estimate_resources(const Scenario& scenario)
   for (const auto& child : scenario.children) {
     if (const auto* factory = registry.find_child(child.kind))
       per_second += factory->events_per_second(scenario, *child.params);
-    nodes += static_cast<double>(child.params->node_regions().size());
+    nodes += static_cast<double>(child.params->placements(scenario.parent.validators.count).size());
   }
   for (const auto& bridge : scenario.bridges) {
     nodes += bridge.relayers;

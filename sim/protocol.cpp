@@ -24,6 +24,14 @@ std::string ChildProtocolFactory::table(const std::string& name, const nlohmann:
   return fmt::format("\nchain {} ({})\n", name, chain["protocol"].get<std::string>());
 }
 
+std::vector<RolePlacement> ChildParams::placements(int) const
+{
+  std::vector<RolePlacement> roles;
+  for (const auto& region : node_regions())
+    roles.push_back({region, -1});
+  return roles;
+}
+
 ProtocolRegistry::ProtocolRegistry() { register_engine_adversaries(*this); }
 
 bool engine_adversary(const std::string& kind) { return kind == "crash" || kind == "parent_censor"; }

@@ -127,12 +127,23 @@ public:
 
 class ChildChain;
 
-/// A child chain's parameters: every child has a name and a region for its operator.
+/// Where one of a chain's roles runs: on a new machine in `region` ("" lets the engine pick), or on
+/// the machine of parent validator `validator`, whose host, region, crashes and partitions it shares.
+struct RolePlacement {
+  std::string region;
+  int validator = -1;
+};
+
+/// A child chain's parameters: every child has a name and says where its roles run.
 class ChildParams : public ProtocolParams {
 public:
   virtual const std::string& chain_name() const = 0;
-  /// Regions of the nodes the chain runs (operator first); "" lets the engine pick.
-  virtual std::vector<std::string> node_regions() const = 0;
+  /// Regions of the new machines the chain's roles run on (operator first); "" lets the engine pick.
+  virtual std::vector<std::string> node_regions() const { return {}; }
+  /// Where each role runs, in node order, given the parent's validator count. Default: one new
+  /// machine per node_regions() entry. A family run by the parent's own validators returns
+  /// {"", v} for each validator v it uses.
+  virtual std::vector<RolePlacement> placements(int validators) const;
 };
 
 /// Builds one kind of child chain: parses its parameters and creates its actors.
@@ -155,7 +166,7 @@ public:
   virtual std::string table(const std::string& name, const nlohmann::json& chain) const;
   /// Events per simulated second the chain causes besides its users' transactions (for the estimate).
   virtual double events_per_second(const Scenario& scenario, const ChildParams& params) const = 0;
-  /// Creates the chain's nodes, with ids first_node, first_node + 1, ... (one per node_regions()).
+  /// Creates the chain's nodes, with ids first_node, first_node + 1, ... (one per placements()).
   virtual std::unique_ptr<ChildChain> build(Simulation& simulation, const ChildParams& params,
                                             int first_node) const = 0;
 };

@@ -213,10 +213,15 @@ void check_children(Scenario& s, const Fail& fail)
       fail({"children", index, child.kind, "name"}, fmt::format("children[{}].{}.name", i, child.kind),
            fmt::format("chain name '{}' is already used", child.name()));
     names.push_back(child.name());
-    for (const auto& region : child.params->node_regions())
-      if (!region.empty() && s.regions.index_of(region) < 0)
+    for (const auto& role : child.params->placements(s.parent.validators.count)) {
+      if (!role.region.empty() && s.regions.index_of(role.region) < 0)
         fail({"children", index, child.kind}, fmt::format("children[{}].{}", i, child.kind),
-             unknown_name("region", region, s.regions.regions));
+             unknown_name("region", role.region, s.regions.regions));
+      if (role.validator >= s.parent.validators.count)
+        fail({"children", index, child.kind}, fmt::format("children[{}].{}", i, child.kind),
+             fmt::format("a role on validator {}'s machine, but the parent has {} validators", role.validator,
+                         s.parent.validators.count));
+    }
   }
   std::vector<std::string> children(names.begin() + 1, names.end());
   for (size_t i = 0; i < s.bridges.size(); ++i) {

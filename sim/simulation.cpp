@@ -218,29 +218,44 @@ std::vector<Placement> Simulation::place_nodes()
     region_of_node.push_back(static_cast<int>(best));
     node_owner_.push_back(scenario_.parent.name);
   }
-  // Child chains' and bridges' nodes follow: in their region, or spread over the regions in turn.
+  // Each validator has its own machine (machine i, node i). Child chains' and bridges' roles follow:
+  // on new machines in their region (or spread over the regions in turn), or on a validator's machine.
+  std::vector<int> machine_regions = region_of_node;
+  machine_of_node_.resize(region_of_node.size());
+  std::iota(machine_of_node_.begin(), machine_of_node_.end(), 0);
   int regions = static_cast<int>(scenario_.regions.regions.size());
   int turn    = 0;
-  auto place  = [&](const std::string& region, const std::string& owner) {
-    region_of_node.push_back(region.empty() ? turn++ % regions : scenario_.regions.index_of(region));
+  auto place  = [&](const RolePlacement& role, const std::string& owner) {
+    if (role.validator >= 0) {
+      machine_of_node_.push_back(role.validator);
+    } else {
+      machine_of_node_.push_back(static_cast<int>(machine_regions.size()));
+      machine_regions.push_back(role.region.empty() ? turn++ % regions : scenario_.regions.index_of(role.region));
+    }
     node_owner_.push_back(owner);
   };
   for (const auto& child : scenario_.children) {
-    child_first_node_.push_back(static_cast<int>(region_of_node.size()));
-    for (const auto& region : child.params->node_regions())
-      place(region, child.name());
+    child_first_node_.push_back(static_cast<int>(machine_of_node_.size()));
+    for (const auto& role : child.params->placements(validators))
+      place(role, child.name());
   }
   for (const auto& bridge : scenario_.bridges) {
-    bridge_first_node_.push_back(static_cast<int>(region_of_node.size()));
+    bridge_first_node_.push_back(static_cast<int>(machine_of_node_.size()));
     for (int r = 0; r < bridge.relayers; ++r)
-      place(bridge.region, bridge.name);
+      place({bridge.region, -1}, bridge.name);
   }
-  std::vector<Placement> placements(region_of_node.size());
-  build_platform(region_of_node, placements);
+  std::vector<Placement> machines(machine_regions.size());
+  build_platform(machine_regions, machines);
+  roles_of_machine_.assign(machines.size(), {});
+  std::vector<Placement> placements;
+  for (size_t node = 0; node < machine_of_node_.size(); ++node) {
+    placements.push_back(machines[static_cast<size_t>(machine_of_node_[node])]);
+    roles_of_machine_[static_cast<size_t>(machine_of_node_[node])].push_back(static_cast<int>(node));
+  }
   return placements;
 }
 
-void Simulation::build_platform(const std::vector<int>& region_of_node, std::vector<Placement>& placements)
+void Simulation::build_platform(const std::vector<int>& region_of_machine, std::vector<Placement>& placements)
 {
   const auto& net = scenario_.network;
   if (!net.platform_file.empty()) {
@@ -269,7 +284,7 @@ void Simulation::build_platform(const std::vector<int>& region_of_node, std::vec
     zones[r]->add_route(routers[r], nullptr, nullptr, nullptr, {}, true);
   }
   for (size_t i = 0; i < placements.size(); ++i) {
-    int r         = region_of_node[i];
+    int r         = region_of_machine[i];
     auto* zone    = zones[r];
     auto* host    = zone->create_host("node-" + std::to_string(i), 1e9);
     // Half the intra-region latency sits on each end so that a route within the region adds it once.
@@ -487,20 +502,18 @@ void Simulation::schedule_lifecycle_adversaries()
     const AdversaryChoice& adversary = scenario_.adversaries[i];
     double until = adversary.end();
     if (adversary.kind == "crash") {
+      // A crash takes the validator's machine down, with every role on it.
       std::vector<int> who = select_validators(adversary.as<CrashAdversary>().who, i);
-      actions.push_back({adversary.from(), order++, [this, who]() {
-                           for (int v : who) {
-                             nodes_[v]->set_online(false);
-                             recorder_->event(now(), scenario_.parent.name, v, "crash");
-                           }
-                         }});
+      auto set_machines    = [this, who](bool online, const char* what) {
+        for (int v : who)
+          for (int node : roles_of_machine_[static_cast<size_t>(v)]) {
+            nodes_[node]->set_online(online);
+            recorder_->event(now(), node_owner_[node], node, what);
+          }
+      };
+      actions.push_back({adversary.from(), order++, [set_machines]() { set_machines(false, "crash"); }});
       if (until < scenario_.duration.seconds)
-        actions.push_back({until, order++, [this, who]() {
-                             for (int v : who) {
-                               nodes_[v]->set_online(true);
-                               recorder_->event(now(), scenario_.parent.name, v, "recover");
-                             }
-                           }});
+        actions.push_back({until, order++, [set_machines]() { set_machines(true, "recover"); }});
     } else if (adversary.kind == "partition") {
       YAML::Emitter flow;
       flow << YAML::Flow << YAML::Node(adversary.as<PartitionAdversary>().groups);

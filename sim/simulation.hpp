@@ -81,6 +81,13 @@ public:
   EventQueue& events() { return *queue_; }
   const OverlayGraph& overlay() const { return overlay_; }
   Node& node(int id) { return *nodes_[id]; }
+  /// The machine a node (a role) runs on: validator i's machine is machine i; roles placed on a
+  /// validator's machine share its number (ChildParams::placements).
+  int machine_of(int node) const { return machine_of_node_[static_cast<size_t>(node)]; }
+  /// The nodes (roles) on a machine, in node order.
+  const std::vector<int>& roles_on_machine(int machine) const { return roles_of_machine_[static_cast<size_t>(machine)]; }
+  /// The region (index into the latency matrix) a node's machine is in.
+  int region_of(int node) const { return placements_[static_cast<size_t>(node)].region; }
   int node_count() const { return static_cast<int>(placements_.size()); }
   /// Registers the node with id nodes_.size() and starts its actor on its host.
   void add_node(std::unique_ptr<Node> node);
@@ -119,6 +126,8 @@ private:
   std::vector<std::unique_ptr<BridgeRuntime>> bridges_;
   std::vector<int> child_first_node_, bridge_first_node_;
   std::vector<std::string> node_owner_;  // chain or bridge of each node
+  std::vector<int> machine_of_node_;                // machine of each node (role)
+  std::vector<std::vector<int>> roles_of_machine_;  // nodes of each machine
   struct Censor {
     size_t adversary;
     CensorRule rule;
