@@ -1,4 +1,4 @@
-// shsim: the command line. Subcommands run, check, config, metrics and schema; SimGrid's own --cfg=... and
+// shsim: the command line. Subcommands run, check, config, metrics, events and schema; SimGrid's own --cfg=... and
 // --log=... options pass through to the engine. Exit codes: 0 success, 1 an expectation failed,
 // 2 bad input (scenario, a file it names, the command line; nothing is written), 3 internal error,
 // 130 / 143 interrupted by SIGINT / SIGTERM (nothing new is written).
@@ -156,6 +156,9 @@ int main(int argc, char** argv)
   add_common(metrics_command);
   metrics_command->add_flag("--json", options.json, "print JSON instead of a table");
   auto* schema_command = app.add_subcommand("schema", "list every scenario key with its default and meaning");
+  auto* events_command =
+      app.add_subcommand("events", "list every event kind of the event log with its fields (the log's dictionary)");
+  events_command->add_flag("--json", options.json, "print JSON instead of text");
 
   shsim::install_interrupt_handlers();
   std::signal(SIGABRT, engine_aborted);
@@ -182,6 +185,10 @@ int main(int argc, char** argv)
     if (schema_command->parsed()) {
       for (const auto& line : shsim::document_schema())
         std::cout << line << "\n";
+      return exit_ok;
+    }
+    if (events_command->parsed()) {
+      std::cout << shsim::format_event_dictionary(options.json);
       return exit_ok;
     }
     if (check_command->parsed()) {

@@ -5,6 +5,7 @@
 
 #include <fmt/ranges.h>
 
+#include "sim/recorder.hpp"
 #include "sim/table.hpp"
 
 namespace shsim {
@@ -32,7 +33,11 @@ std::vector<RolePlacement> ChildParams::placements(int) const
   return roles;
 }
 
-ProtocolRegistry::ProtocolRegistry() { register_engine_adversaries(*this); }
+ProtocolRegistry::ProtocolRegistry()
+{
+  register_engine_adversaries(*this);
+  declare_engine_events();
+}
 
 bool engine_adversary(const std::string& kind) { return kind == "crash" || kind == "parent_censor"; }
 

@@ -12,11 +12,39 @@ void Recorder::add_chain(ChainInfo info)
   chains_[name].info = std::move(info);
 }
 
+void declare_engine_events()
+{
+  const std::vector<EventField> commit_fields{{"block", FieldType::hex, "", "the decided block's id"},
+                                              {"proposer", FieldType::integer, "", "node that proposed it"},
+                                              {"txs", FieldType::integer, "transactions", "transactions in it"},
+                                              {"bytes", FieldType::integer, "bytes", "its size"}};
+  declare_event({"commit", "a node decided a block", "the block's height", "the round it was decided in", commit_fields});
+  declare_event({"commit_catchup", "a node that had fallen behind decided a block from a peer's certificate",
+                 "the block's height", "the round it was decided in", commit_fields});
+  declare_event({"safety_violation", "a safety detector fired: two blocks final at one height, or a wrong state "
+                                     "accepted", "the height or the state root's index", "the round or the dispute's moves",
+                 {{"what", FieldType::text, "", "what conflicted, and who is accountable"}}});
+  declare_event({"crash", "a machine went down with every role on it (crash adversary)", "", "", {}});
+  declare_event({"recover", "a crashed machine came back; its roles catch up", "", "", {}});
+  const std::vector<EventField> groups{{"groups", FieldType::text, "", "the groups of regions cut from each other"}};
+  declare_event({"partition_start", "messages between groups of regions start being dropped", "", "", groups});
+  declare_event({"partition_end", "the partition heals", "", "", groups});
+  declare_event({"block_propagated", "a relayed block reached every node", "the block's id", "",
+                 {{"bytes", FieldType::integer, "bytes", "the block's size"},
+                  {"to_50", FieldType::real, "s", "from its creation to half the nodes", 6},
+                  {"to_90", FieldType::real, "s", "to 90% of the nodes", 6},
+                  {"to_100", FieldType::real, "s", "to every node", 6}}});
+}
+
 void Recorder::event(double time, const std::string& chain, int node, const std::string& event, long long height,
-                     int round, std::string detail)
+                     int round, const std::vector<FieldValue>& values)
 {
   if (!keep_events_)
     return;
+  const EventKindSpec* spec = find_event(event);
+  if (spec == nullptr)
+    throw std::logic_error("event kind '" + event + "' was never declared (declare_event)");
+  std::string detail = format_detail(*spec, values);
   if (log_)
     log_->write({time, chain, node, event, height, round, std::move(detail)});
   else
@@ -41,8 +69,8 @@ void Recorder::commit(double time, const CommitRecord& record)
           violation.accountable.insert(signer);
       chain.violations.push_back(violation);
       event(time, record.chain, record.node, "safety_violation", record.height, record.round,
-            fmt::format("conflicting blocks {:016x} and {:016x}; {} validators signed both",
-                        violation.blocks[0], violation.blocks[1], violation.accountable.size()));
+            {fmt::format("conflicting blocks {:016x} and {:016x}; {} validators signed both", violation.blocks[0],
+                         violation.blocks[1], violation.accountable.size())});
     }
   }
   // Liveness detector input: the first time any node decided this height.
@@ -55,8 +83,7 @@ void Recorder::commit(double time, const CommitRecord& record)
   else
     chain.commit_latency.add(time - record.proposal_time);
   event(time, record.chain, record.node, record.via_catchup ? "commit_catchup" : "commit", record.height, record.round,
-        fmt::format("block={:016x} proposer={} txs={} bytes={}", record.block_id, record.proposer,
-                    record.transactions, record.bytes));
+        {record.block_id, record.proposer, record.transactions, record.bytes});
 }
 
 void Recorder::transaction_committed(const std::string& chain, double submitted, double time)

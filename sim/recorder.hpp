@@ -51,6 +51,9 @@ struct ChainInfo {
   std::vector<double> stake;  // per validator
 };
 
+/// Declares the engine's own event kinds (commits, detectors, crashes, partitions, block relay).
+void declare_engine_events();
+
 class Recorder {
 public:
   Recorder(double stall_threshold, double end_time) : stall_threshold_(stall_threshold), end_time_(end_time) {}
@@ -66,8 +69,9 @@ public:
     if (log_)
       log_->close();
   }
+  /// Records an event of a declared kind (sim/event_log.hpp) with its fields' values, in order.
   void event(double time, const std::string& chain, int node, const std::string& event, long long height = -1,
-             int round = -1, std::string detail = "");
+             int round = -1, const std::vector<FieldValue>& values = {});
   /// A node decided a block. Feeds the safety and liveness detectors.
   void commit(double time, const CommitRecord& record);
   /// A transaction submitted at `submitted` was first committed at `time`.

@@ -196,8 +196,7 @@ void BlockRelay::received(int node, uint64_t id)
     to_100_.add(elapsed);
     simulation_.recorder().event(simulation_.now(), simulation_.scenario().parent.name, -1, "block_propagated",
                                  static_cast<long long>(id), -1,
-                                 fmt::format("bytes={} to_50={:.6f} to_90={:.6f} to_100={:.6f}", b.bytes, b.to_50,
-                                             b.to_90, elapsed));
+                                 {b.bytes, b.to_50, b.to_90, elapsed});
     b.state.clear();
     b.state.shrink_to_fit();
   }

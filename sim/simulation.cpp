@@ -519,11 +519,11 @@ void Simulation::schedule_lifecycle_adversaries()
       flow << YAML::Flow << YAML::Node(adversary.as<PartitionAdversary>().groups);
       std::string groups = flow.c_str();
       actions.push_back({adversary.from(), order++, [this, groups]() {
-                           recorder_->event(now(), "network", -1, "partition_start", -1, -1, groups);
+                           recorder_->event(now(), "network", -1, "partition_start", -1, -1, {groups});
                          }});
       if (until < scenario_.duration.seconds)
         actions.push_back({until, order++, [this, groups]() {
-                             recorder_->event(now(), "network", -1, "partition_end", -1, -1, groups);
+                             recorder_->event(now(), "network", -1, "partition_end", -1, -1, {groups});
                            }});
     }
   }

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "models/gasper/gasper.hpp"
+#include "models/registry.hpp"
 #include "tests/support.hpp"
 
 using shsim::testing::simulate;
@@ -42,16 +43,15 @@ std::string gasper_lab(const std::string& duration, int slots_per_epoch, const s
                      duration, lab_matrix(), slots_per_epoch, validators, rest);
 }
 
-/// The key=value fields of an "epoch" event.
-std::map<std::string, double> fields(const std::string& detail)
+/// An event's numeric fields, read through the event dictionary (sim/event_log.hpp, `shsim events`).
+std::map<std::string, double> fields(const shsim::EventRecord& event)
 {
+  shsim::models::register_all();  // the dictionary is filled by registration
   std::map<std::string, double> out;
-  std::istringstream in(detail);
-  std::string item;
-  while (in >> item) {
-    auto eq = item.find('=');
-    out[item.substr(0, eq)] = std::stod(item.substr(eq + 1));
-  }
+  const nlohmann::json parsed = shsim::parse_detail(*shsim::find_event(event.event), event.detail);
+  for (auto field = parsed.begin(); field != parsed.end(); ++field)
+    if (field->is_number())
+      out[field.key()] = field->get<double>();
   return out;
 }
 
@@ -77,7 +77,7 @@ TEST_CASE("with full participation every checkpoint finalizes exactly 2 epochs a
   size_t propagated = 0;
   for (const auto& e : run.events)
     if (e.event == "block_propagated") {
-      auto f = fields(e.detail);
+      auto f = fields(e);
       CHECK(f["to_50"] <= f["to_90"]);
       CHECK(f["to_90"] <= f["to_100"]);
       ++propagated;
@@ -145,7 +145,7 @@ TEST_CASE("the inactivity leak drains absent validators by the spec's rules unti
       first_finalized_after_leak = static_cast<long long>(event.time / epoch_secs);
     if (event.event != "epoch" || !expected.count(event.height))
       continue;
-    auto f = fields(event.detail);
+    auto f = fields(event);
     INFO("epoch " << event.height);
     CHECK(f["balance_min"] == Approx(expected[event.height]).margin(1e-8));
     CHECK(f["balance_max"] == 32.0);
@@ -221,7 +221,7 @@ TEST_CASE("with half the stake offline the leak drains it to the ejection balanc
   CHECK(chain["active_validators"].get<long long>() == 5);
   long long ejected_at = -1;
   for (const auto& e : run.events)
-    if (e.event == "epoch" && ejected_at < 0 && fields(e.detail)["active_balance"] < 5 * 32 + 1)  // only the online half left
+    if (e.event == "epoch" && ejected_at < 0 && fields(e)["active_balance"] < 5 * 32 + 1)  // only the online half left
       ejected_at = e.height;
   INFO("ejected at epoch " << ejected_at);
   double t = static_cast<double>(ejected_at - 5);

@@ -65,8 +65,10 @@ public:
 
 double arrival(const std::string& mode, const std::string& size, const std::string& model = "CM02")
 {
-  if (!ProtocolRegistry::instance().find_parent("probe"))
+  if (!ProtocolRegistry::instance().find_parent("probe")) {
     ProtocolRegistry::instance().add_parent(std::make_unique<ProbeFactory>());
+    declare_event({"arrive", "test-only: the probe message arrived", "", "", {}});
+  }
   std::string scenario = "name: probe\nduration: 1m\n"
                          "network:\n  model: " + model + "\n  latency_matrix: " +
                          testing::source_path("platforms/regions/simblock-2019.yaml") +
@@ -117,8 +119,10 @@ TEST_CASE("concurrent flows into one receiver share its download link; the laten
   // 20 Mbps download is the bottleneck (uploads are 100 Mbps): max-min fair sharing gives each flow
   // 20/3 Mbps, so all three arrive after 15 ms + 1 MB x 8 / (20/3 Mbps) = 1.215 s. The latency
   // transport, which does not model contention, delivers each as if alone: 15 ms + 0.4 s.
-  if (!ProtocolRegistry::instance().find_parent("probe"))
+  if (!ProtocolRegistry::instance().find_parent("probe")) {
     ProtocolRegistry::instance().add_parent(std::make_unique<ProbeFactory>());
+    declare_event({"arrive", "test-only: the probe message arrived", "", "", {}});
+  }
   auto run_with = [](const std::string& mode) {
     return testing::simulate(
         "name: contention\nduration: 1m\nnetwork:\n  latency_matrix: " +

@@ -230,7 +230,7 @@ private:
       }
       ++double_deliveries_;
       simulation_.recorder().event(time, config_.name, first_node_ + relayer, "double_delivery", static_cast<long long>(id),
-                                   -1, what);
+                                   -1, {what});
       return;
     }
     if (m.source_final == not_yet) {
@@ -241,7 +241,7 @@ private:
       }
       ++unfinalized_deliveries_;
       simulation_.recorder().event(time, config_.name, first_node_ + relayer, "unfinalized_delivery",
-                                   static_cast<long long>(id), -1, what);
+                                   static_cast<long long>(id), -1, {what});
     }
     m.delivered = time;
     simulation_.recorder().event(time, config_.name, first_node_ + relayer, is_deposit ? "deposit_credited" : "withdrawal_claimed",
@@ -287,6 +287,16 @@ std::string bridge_table(const std::string& name, const nlohmann::json& bridge)
 void register_bridge(ProtocolRegistry& registry)
 {
   registry.set_bridge_table(bridge_table);
+  const std::vector<EventField> what{{"message", FieldType::text, "", "deposit or withdrawal"}};
+  declare_event({"double_delivery", "a message was delivered a second time (replay protection off)",
+                 "the message's id", "", what});
+  declare_event({"unfinalized_delivery", "a message was delivered before it was final at its source (finality "
+                                         "check off)",
+                 "the message's id", "", what});
+  declare_event({"deposit_credited", "the child's sequencer credited a relayed deposit", "the deposit's id", "", {}});
+  declare_event({"withdrawal_claimed", "a withdrawal's claim was accepted on the parent", "the withdrawal's id", "",
+                 {}});
+  declare_outage_events("relayer", "relayer");
   registry.add_adversary(
       std::make_unique<AdversaryKind<RelayerFault>>("relayer_fault", "relayers of a bridge misbehave", false));
   registry.add_parent_transaction_kinds({"deposit", "claim"});

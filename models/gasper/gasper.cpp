@@ -265,7 +265,7 @@ void BeaconChain::propose(long long slot, int proposer, bool twin)
       pending_slashings_.push_back(proposer);
       slashings_.push_back({proposer, "double proposal"});
       simulation_.recorder().event(simulation_.now(), simulation_.scenario().parent.name, proposer, "slashing", slot,
-                                   -1, "double proposal");
+                                   -1, {"double proposal"});
     }
   } else if (b.number > ledger_.included_height()) {
     ledger_.include(b.number, b.content, simulation_.now());
@@ -421,7 +421,7 @@ void BeaconChain::record_votes(const Aggregate& aggregate)
       pending_slashings_.push_back(v.node);
       slashings_.push_back({v.node, offence});
       simulation_.recorder().event(simulation_.now(), simulation_.scenario().parent.name, v.node, "slashing", v.slot,
-                                   -1, offence);
+                                   -1, {offence});
     }
     if (last[1].target_epoch != v.target.epoch || last[1].head != v.head) {
       last[0] = last[1];
@@ -648,10 +648,8 @@ void BeaconChain::process_epoch(Block& block, uint32_t parent, long long e, std:
         high = std::max(high, groups[i].balance);
       }
     simulation_.recorder().event(simulation_.now(), simulation_.scenario().parent.name, -1, "epoch", e, -1,
-                                 fmt::format("justified={} finalized={} previous_target_participation={:.4f} leak={} "
-                                             "balance_min={:.9f} balance_max={:.9f} active_balance={:.3f}",
-                                             block.justified.epoch, block.finalized.epoch, participation,
-                                             in_leak ? 1 : 0, low, high, registry->total_active(validators_of_)));
+                                 {block.justified.epoch, block.finalized.epoch, participation, in_leak ? 1 : 0, low,
+                                  high, registry->total_active(validators_of_)});
   }
   if (!justified_at_.count(block.justified.epoch))
     justified_at_[block.justified.epoch] = simulation_.now();
@@ -665,7 +663,7 @@ void BeaconChain::report_finality(const Block& block)
   finalized_ = block.finalized;
   finalized_at_[finalized_.epoch] = now;
   simulation_.recorder().event(now, simulation_.scenario().parent.name, -1, "finalized", finalized_.epoch, -1,
-                               fmt::format("checkpoint epoch {} root block {}", finalized_.epoch, finalized_.root));
+                               {finalized_.root});
   // The newly final blocks, oldest first. A finalized root that does not descend from the last one
   // conflicts with it: the recorder's safety detector sees two blocks final at one height.
   std::vector<uint32_t> fresh;
@@ -852,6 +850,20 @@ void register_protocol(ProtocolRegistry& registry)
 {
   registry.add_parent(std::make_unique<Factory>());
   register_equivocate(registry);
+  declare_event({"slashing", "a node's validators were slashed for a provable offence", "the offence's slot", "",
+                 {{"offence", FieldType::text, "", "double proposal, double vote or surround vote"}}});
+  declare_event({"epoch", "an epoch's boundary was processed (justification, finalization, rewards, leak)",
+                 "the epoch", "",
+                 {{"justified", FieldType::integer, "epochs", "latest justified checkpoint"},
+                  {"finalized", FieldType::integer, "epochs", "latest finalized checkpoint"},
+                  {"previous_target_participation", FieldType::real, "1", "share of active balance that attested "
+                                                                          "to the previous epoch's target", 4},
+                  {"leak", FieldType::integer, "", "1 while the inactivity leak runs"},
+                  {"balance_min", FieldType::real, "ETH", "lowest effective balance of an active validator", 9},
+                  {"balance_max", FieldType::real, "ETH", "highest effective balance of an active validator", 9},
+                  {"active_balance", FieldType::real, "ETH", "total active balance", 3}}});
+  declare_event({"finalized", "a new checkpoint was finalized", "its epoch", "",
+                 {{"root_block", FieldType::integer, "", "the checkpoint's block (index)"}}});
 }
 
 }  // namespace shsim::models::gasper

@@ -344,7 +344,7 @@ void PowChain::spender_check()
     ++s.successes;
     simulation_.recorder().event(simulation_.now(), simulation_.scenario().parent.name, -1, "double_spend_success",
                                  blocks_[s.private_tip].height, -1,
-                                 fmt::format("fork of {} blocks against {} honest", attacker, honest));
+                                 {attacker, honest});
   } else if (honest - attacker >= s.give_up_deficit) {  // catching up is now below one in a million
     s.attacking = false;
     ++s.failures;
@@ -507,6 +507,11 @@ public:
 void register_protocol(ProtocolRegistry& registry)
 {
   registry.add_parent(std::make_unique<Factory>());
+  declare_event({"double_spend_success", "the attacker published a private fork that overtook the honest chain "
+                                         "after the merchant's confirmations",
+                 "the fork's tip height", "",
+                 {{"attacker_blocks", FieldType::integer, "blocks", "blocks of the private fork"},
+                  {"honest_blocks", FieldType::integer, "blocks", "honest blocks it replaced"}}});
   registry.add_adversary(std::make_unique<AdversaryKind<SelfishMiningAdversary>>(
       "selfish_mining",
       "proof-of-work miners that pool their hash power and follow Eyal and Sirer's selfish-mining strategy "

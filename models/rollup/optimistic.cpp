@@ -170,7 +170,7 @@ private:
       r.available.push_back(availability_.bernoulli(params_.challengers.availability.value) ? 1 : 0);
     mark_posted(r.block, time);
     simulation_.recorder().event(time, name(), first_node_, "root_posted", static_cast<long long>(index), -1,
-                                 fmt::format("blocks={} parent_height={} valid={}", r.block, height, !r.invalid));
+                                 {r.block, height, !r.invalid});
     simulation_.events().call_at(r.deadline, [this, index]() { window_closed(index); });
     for (int c = 0; c < params_.challengers.count; ++c)
       consider(c, index);
@@ -235,7 +235,7 @@ private:
     r.moves      = move;
     r.turn_start = time;
     simulation_.recorder().event(time, name(), -1, "dispute_move", static_cast<long long>(index), move,
-                                 side_of(move) == challenger ? "challenger" : "defender");
+                                 {side_of(move) == challenger ? "challenger" : "defender"});
     if (move == params_.dispute.depth + 1) {
       resolve(index, challenger, time, "one-step proof");
       return;
@@ -287,7 +287,7 @@ private:
     if (winner == challenger) {
       r.outcome = "defeated";
       ++defeated_;
-      simulation_.recorder().event(time, name(), -1, "root_defeated", static_cast<long long>(index), r.moves, how);
+      simulation_.recorder().event(time, name(), -1, "root_defeated", static_cast<long long>(index), r.moves, {how});
       return;
     }
     if (!r.invalid) {  // honest challengers never dispute a valid root; kept for completeness
@@ -306,7 +306,7 @@ private:
     ++safety_violations_;
     safety_.push_back({{"root", index}, {"blocks", r.block}, {"posted", r.posted}, {"settled", time}, {"reason", reason}});
     simulation_.recorder().event(time, name(), -1, "safety_violation", static_cast<long long>(index), r.moves,
-                                 "invalid state root settled: " + reason);
+                                 {"invalid state root settled: " + reason});
   }
 
   OptimisticParams params_;
@@ -347,6 +347,18 @@ void register_optimistic(ProtocolRegistry& registry)
 {
   registry.add_child(std::make_unique<Factory>());
   register_rollup_adversaries(registry);
+  declare_rollup_events();
+  declare_event({"root_posted", "the proposer posted an output root on the parent", "the root's index", "",
+                 {{"blocks", FieldType::integer, "blocks", "child blocks the root covers"},
+                  {"parent_height", FieldType::integer, "", "parent block that included it"},
+                  {"valid", FieldType::flag, "", "whether the root is correct"}}});
+  declare_event({"dispute_move", "a move of a dispute game was included on the parent", "the root's index",
+                 "the move's number", {{"side", FieldType::text, "", "challenger or defender"}}});
+  declare_event({"root_settled", "a root's challenge window closed without a successful challenge", "the root's index",
+                 "", {}});
+  declare_event({"root_defeated", "a dispute game removed a root", "the root's index", "the moves played",
+                 {{"how", FieldType::text, "", "how the game ended"}}});
+  declare_outage_events("challenger", "challenger");
   register_adversary<InvalidRoot>(registry, "the optimistic rollup's proposer posts wrong state roots");
   register_adversary<ChallengersOffline>(registry, "challengers of an optimistic rollup are offline");
   register_adversary<ChallengersLate>(registry, "challengers react to a posted root only after a delay");

@@ -134,7 +134,7 @@ void Rollup::include_block(std::vector<uint32_t> txs, bool derived, double time)
   if (derived)
     block.included = block.final = time;  // derived from the parent block that closed the window
   simulation_.recorder().event(time, common_.name, derived ? -1 : first_node_, derived ? "derived_block" : "block",
-                               number, -1, fmt::format("txs={} bytes={}", block.txs.size(), block.bytes));
+                               number, -1, {block.txs.size(), block.bytes});
   blocks_.push_back(std::move(block));
   advance_heads();
   double safe_time  = safe_head_ > 0 ? blocks_[safe_head_ - 1].produced : blocks_.front().produced;
@@ -199,7 +199,7 @@ void Rollup::forced_included(uint32_t tx, long long height, double time)
 {
   txs_[tx].forced = true;
   simulation_.recorder().event(time, common_.name, -1, "forced_in_parent", tx, -1,
-                               fmt::format("parent_height={}", height));
+                               {height});
   // The sequencer must take it once its L1 origin passes this block; a censoring sequencer holds
   // its origin back as long as the drift rule lets it. Past the sequencing window derivation itself
   // includes it.
@@ -419,6 +419,19 @@ std::string rollup_table(const std::string& name, const nlohmann::json& chain)
     out += fmt::format("    root {} settled at {}: {}\n", v["root"].get<size_t>(), human(number(v["settled"])),
                        v["reason"].get<std::string>());
   return out;
+}
+
+void declare_rollup_events()
+{
+  const std::vector<EventField> block{{"txs", FieldType::integer, "transactions", "transactions in the block"},
+                                      {"bytes", FieldType::integer, "bytes", "the block's size"}};
+  declare_event({"block", "the sequencer made a child block", "the block's number", "", block});
+  declare_event({"derived_block", "a child block derived from the parent after the sequencing window", "the block's number",
+                 "", block});
+  declare_event({"forced_in_parent", "a user forced a censored transaction in through the parent",
+                 "the transaction's index", "",
+                 {{"parent_height", FieldType::integer, "", "parent block that included it"}}});
+  declare_outage_events("sequencer", "sequencer");
 }
 
 }  // namespace shsim::models::rollup

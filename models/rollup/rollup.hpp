@@ -168,6 +168,9 @@ private:
 /// The figures every rollup reports (summary()), plus what the engine adds to each child chain.
 Metrics rollup_metrics();
 
+/// Declares the events every rollup records (blocks, forced inclusion, sequencer outages).
+void declare_rollup_events();
+
 /// A rollup's section of the summary table: heads, latency per stage, withdrawals, roots or proofs.
 std::string rollup_table(const std::string& name, const nlohmann::json& chain);
 

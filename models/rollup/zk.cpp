@@ -269,6 +269,8 @@ void register_zk(ProtocolRegistry& registry)
 {
   registry.add_child(std::make_unique<Factory>());
   register_rollup_adversaries(registry);
+  declare_rollup_events();
+  declare_outage_events("prover", "prover");
   register_adversary<ProverOutage>(registry, "a ZK rollup's provers stop proving");
   registry.add_parent_transaction_kinds({"commit", "proof", "execute", "forced_transaction"});
 }

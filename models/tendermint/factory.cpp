@@ -158,6 +158,21 @@ void register_protocol(ProtocolRegistry& registry)
 {
   registry.add_parent(std::make_unique<Factory>());
   register_equivocate(registry);
+  const char* height = "the height being decided";
+  const char* round  = "the round";
+  declare_event({"round", "a validator entered a new round of a height", height, round, {}});
+  declare_event({"timeout_propose", "no proposal arrived in time: the validator prevotes nil", height, round, {}});
+  declare_event({"timeout_prevote", "prevotes for no single value reached 2/3 in time: precommit nil", height, round, {}});
+  declare_event({"timeout_precommit", "precommits for no single value reached 2/3 in time: next round", height, round,
+                 {}});
+  declare_event({"propose", "the round's proposer sent its proposal", height, round,
+                 {{"block", FieldType::hex, "", "the proposed block's id"},
+                  {"txs", FieldType::integer, "transactions", "transactions in it"}}});
+  declare_event({"equivocate", "an equivocating validator sent conflicting messages to two halves of the network",
+                 height, round,
+                 {{"first", FieldType::hex, "", "the block id sent to the first half"},
+                  {"second", FieldType::hex, "", "the block id sent to the second half"},
+                  {"message", FieldType::text, "", "proposal, prevote or precommit"}}});
 }
 
 }  // namespace shsim::models::tendermint

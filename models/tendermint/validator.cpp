@@ -566,7 +566,7 @@ void Validator::broadcast_proposal(int round, BlockPtr block, int valid_round)
     return p;
   };
   simulation().recorder().event(now(), chain_.name, id(), "propose", height_, round,
-                                fmt::format("block={:016x} txs={}", block->id, block->transactions.size()));
+                                {block->id, block->transactions.size()});
   const Equivocation* e = chain_.equivocation_of(id(), now());
   if (e == nullptr || !e->double_propose) {
     send_to_group(make(block), -1, round);
@@ -579,7 +579,7 @@ void Validator::broadcast_proposal(int round, BlockPtr block, int valid_round)
   send_to_group(make(block), 0, round);
   send_to_group(make(twin), 1, round);
   simulation().recorder().event(now(), chain_.name, id(), "equivocate", height_, round,
-                                fmt::format("double proposal {:016x} / {:016x}", block->id, twin->id));
+                                {block->id, twin->id, "proposal"});
 }
 
 void Validator::broadcast_vote(VoteType type, int round, uint64_t block)
@@ -613,8 +613,7 @@ void Validator::broadcast_vote(VoteType type, int round, uint64_t block)
   send_to_group(make(for_a), 0, round);
   send_to_group(make(for_b), 1, round);
   simulation().recorder().event(now(), chain_.name, id(), "equivocate", height_, round,
-                                fmt::format("double {} {:016x} / {:016x}", type == VoteType::prevote ? "prevote" : "precommit",
-                                            for_a, for_b));
+                                {for_a, for_b, type == VoteType::prevote ? "prevote" : "precommit"});
 }
 
 // ---- catch-up ------------------------------------------------------------------------------------------
