@@ -137,7 +137,7 @@ double Network::draw_latency(int from, int to)
 
 void Network::send(int from, int to, const MessagePtr& message)
 {
-  if (!simulation_.node(from).lets_send(to, *message))  // an adversary's hook held it back
+  if (hooks_ && !simulation_.node(from).lets_send(to, *message))  // an adversary's hook held it back
     return;
   double now = sg4::Engine::get_clock();
   ++messages_sent_[from];

@@ -40,6 +40,8 @@ struct Placement {
 class Network {
 public:
   enum class Transport { latency, flow, queued };
+  /// A node got an adversary's hook (Node::add_hook): from now on each send asks the sender's hooks.
+  void hooks_attached() { hooks_ = true; }
 
   Network(Simulation& simulation, std::vector<Placement> placements);
 
@@ -83,6 +85,7 @@ private:
   enum class Mode { automatic, latency, flow, queued } mode_;
   enum class JitterKind { none, uniform, exponential, pareto, simblock } jitter_kind_;
   std::vector<double> upload_bps_, download_bps_;  // per region
+  bool hooks_ = false;  // some node has an adversary's hook: ask the sender's before each send
   std::vector<double> upload_free_at_;             // per node: when its upload queue empties (queued transport)
   // Partitions: for each window, the group of every region.
   struct PartitionWindow {

@@ -68,6 +68,12 @@ void Node::fire_timer(const TimerEvent& timer, unsigned epoch)
     on_timer(timer);
 }
 
+void Node::add_hook(std::shared_ptr<NodeHook> hook)
+{
+  hooks_.push_back(std::move(hook));
+  simulation_.network().hooks_attached();
+}
+
 bool Node::hooks_let_send(int to, const Message& message) const
 {
   for (const auto& hook : hooks_)

@@ -51,7 +51,7 @@ public:
   void fire_timer(const TimerEvent& timer, unsigned epoch);
   void set_online(bool online);
   /// Attaches an adversary's hook (before the run starts, or during it).
-  void add_hook(std::shared_ptr<NodeHook> hook) { hooks_.push_back(std::move(hook)); }
+  void add_hook(std::shared_ptr<NodeHook> hook);
   /// Whether the attached hooks let a message leave (the network asks for every send, whoever makes it).
   bool lets_send(int to, const Message& message) const { return hooks_.empty() || hooks_let_send(to, message); }
   /// The actor body: starts the node (on_start) unless it is offline at that moment.
