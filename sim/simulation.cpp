@@ -632,7 +632,10 @@ RunResult Simulation::run(bool show_progress)
       c["messages_per_node"] = found->second.first.to_json();
       c["bytes_per_node"]    = found->second.second.to_json();
     }
-    result.summary["chains"][child->name()] = c;
+    // A child that runs a consensus of its own (Recorder::add_chain) already has the common figures.
+    auto& entry = result.summary["chains"][child->name()];
+    for (const auto& [key, value] : c.items())
+      entry[key] = value;
   }
   for (const auto& bridge : bridges_)
     result.summary["bridges"][bridge->name()] = bridge->summary();

@@ -126,8 +126,8 @@ public:
       e.double_vote    = adversary.mode != "propose";
       chain->equivocations.push_back(e);
     }
-    for (int v = 0; v < static_cast<int>(stakes.size()); ++v)
-      simulation.add_node(std::make_unique<Validator>(simulation, v, *chain));
+    chain->parent_of = &simulation;
+    add_validators(simulation, *chain);
     start_parent_workload(simulation);
     return chain;
   }

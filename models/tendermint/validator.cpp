@@ -105,7 +105,21 @@ long long Validator::VoteSet::power_for(uint64_t block) const
 
 // ---- lifecycle -----------------------------------------------------------------------------------------
 
-Validator::Validator(Simulation& simulation, int id, ChainState& chain) : Node(simulation, id), chain_(chain) {}
+Validator::Validator(Simulation& simulation, int index, ChainState& chain)
+    : Node(simulation, chain.node_of(index)), chain_(chain), index_(index)
+{
+}
+
+void add_validators(Simulation& simulation, ChainState& chain)
+{
+  for (int v = 0; v < chain.members(); ++v)
+    simulation.add_node(std::make_unique<Validator>(simulation, v, chain));
+}
+
+const CensorRule* ChainState::censor(int proposer, long long height, double time) const
+{
+  return parent_of != nullptr ? parent_of->censorship(proposer, height, time) : nullptr;
+}
 
 void Validator::on_start()
 {
@@ -121,8 +135,8 @@ void Validator::on_recover()
   // peers what was decided meanwhile and, failing news, move on to the next round.
   log_at(spdlog::level::info, id(), "recovers at height {} round {}", height_, round_);
   for (int peer = 0; peer < chain_.members(); ++peer)
-    if (peer != id())
-      ask_to_catch_up(peer);
+    if (peer != index_)
+      ask_to_catch_up(chain_.node_of(peer));
   if (step_ == Step::new_height)
     set_timer(chain_.params.timeout_commit.seconds, {timeout_commit, height_, 0});
   else
@@ -141,13 +155,13 @@ void Validator::start_round(int round)
     simulation().recorder().event(now(), chain_.name, id(), "round", height_, round);
     log_at(spdlog::level::info, id(), "height {} enters round {}", height_, round);
   }
-  if (chain_.schedule.proposer(height_, round) == id()) {
+  if (chain_.schedule.proposer(height_, round) == index_) {
     BlockPtr block = valid_value_;
     if (!block) {
-      auto fresh = std::make_shared<Block>(Block{block_id(height_, round, id(), 0), height_, round, id(), now(),
+      auto fresh = std::make_shared<Block>(Block{block_id(height_, round, index_, 0), height_, round, index_, now(),
                                                  chain_.ledger.select(chain_.params.max_block_bytes.count -
                                                                           chain_.params.block_header_bytes.count,
-                                                                      simulation().censorship(id(), height_, now()))});
+                                                                      chain_.censor(index_, height_, now()))});
       block      = fresh;
     }
     broadcast_proposal(round, block, valid_round_);
@@ -231,9 +245,9 @@ void Validator::forward(int from, const Message& message)
   if (!chain_.gossip)
     return;
   MessagePtr shared(&message);
-  for (int peer : chain_.neighbours[id()])
-    if (peer != from)
-      send(peer, shared);
+  for (int peer : chain_.neighbours[index_])
+    if (chain_.node_of(peer) != from)
+      send(chain_.node_of(peer), shared);
 }
 
 bool Validator::handle_proposal(const Proposal& proposal)
@@ -362,11 +376,11 @@ void Validator::try_decide(int round)
     int signer           = -1;
     const uint64_t wanted = block;  // a structured binding cannot be captured in C++20
     state.precommits.for_each([&](int validator, uint64_t id_voted) {
-      if (id_voted == wanted && validator != id() && signer < 0)
+      if (id_voted == wanted && validator != index_ && signer < 0)
         signer = validator;
     });
     if (signer >= 0)
-      ask_to_catch_up(signer);
+      ask_to_catch_up(chain_.node_of(signer));
   }
 }
 
@@ -486,13 +500,13 @@ void Validator::broadcast(const MessagePtr& message)
 {
   send(id(), message);  // its own vote counts like anyone's
   if (chain_.gossip) {
-    for (int peer : chain_.neighbours[id()])
-      send(peer, message);
+    for (int peer : chain_.neighbours[index_])
+      send(chain_.node_of(peer), message);
     return;
   }
   for (int peer = 0; peer < chain_.members(); ++peer)
-    if (peer != id())
-      send(peer, message);
+    if (peer != index_)
+      send(chain_.node_of(peer), message);
 }
 
 void Validator::send_to_group(const MessagePtr& message, int group, int round)
@@ -502,27 +516,27 @@ void Validator::send_to_group(const MessagePtr& message, int group, int round)
     broadcast(message);
     return;
   }
-  const Equivocation* e = chain_.equivocation_of(id(), now());
+  const Equivocation* e = chain_.equivocation_of(index_, now());
   auto halves           = split_honest_halves(*e);
   for (int peer : group == 0 ? halves.first : halves.second)
-    send(peer, message);
+    send(chain_.node_of(peer), message);
 }
 
 void Validator::resend_current_round(int only_to)
 {
   if (chain_.gossip && only_to < 0) {
     // Gossip: give the neighbours every message of the round we hold; they forward what is new.
-    for (int peer : chain_.neighbours[id()]) {
+    for (int peer : chain_.neighbours[index_]) {
       for (const auto& sent : sent_this_height_)
         if (sent.round == round_)
-          send(peer, sent.message);
+          send(chain_.node_of(peer), sent.message);
       for (const auto& [message, round] : relayed_this_height_)
         if (round == round_)
-          send(peer, message);
+          send(chain_.node_of(peer), message);
     }
     return;
   }
-  const Equivocation* e = chain_.equivocation_of(id(), now());
+  const Equivocation* e = chain_.equivocation_of(index_, now());
   std::pair<std::vector<int>, std::vector<int>> halves;
   if (e != nullptr)
     halves = split_honest_halves(*e);
@@ -530,13 +544,13 @@ void Validator::resend_current_round(int only_to)
     if (sent.round != round_)
       continue;
     for (int peer = 0; peer < chain_.members(); ++peer) {
-      if (peer == id() || (only_to >= 0 && peer != only_to))
+      if (peer == index_ || (only_to >= 0 && chain_.node_of(peer) != only_to))
         continue;
       bool in_group = sent.group < 0 || e == nullptr ||
                       std::count((sent.group == 0 ? halves.first : halves.second).begin(),
                                  (sent.group == 0 ? halves.first : halves.second).end(), peer) > 0;
       if (in_group)
-        send(peer, sent.message);
+        send(chain_.node_of(peer), sent.message);
     }
   }
 }
@@ -560,21 +574,21 @@ void Validator::broadcast_proposal(int round, BlockPtr block, int valid_round)
     p->round       = round;
     p->block       = std::move(b);
     p->valid_round = valid_round;
-    p->proposer    = id();
+    p->proposer    = index_;
     p->sent_at     = now();
     p->bytes       = chain_.params.block_header_bytes.count + p->block->transactions.bytes;
     return p;
   };
   simulation().recorder().event(now(), chain_.name, id(), "propose", height_, round,
                                 {block->id, block->transactions.size()});
-  const Equivocation* e = chain_.equivocation_of(id(), now());
+  const Equivocation* e = chain_.equivocation_of(index_, now());
   if (e == nullptr || !e->double_propose) {
     send_to_group(make(block), -1, round);
     return;
   }
   // Double proposal: half A sees `block`, half B a conflicting twin.
   auto twin = std::make_shared<Block>(*block);
-  twin->id  = block_id(height_, round, id(), 1);
+  twin->id  = block_id(height_, round, index_, 1);
   chain_.double_proposals[{height_, round}] = {block->id, twin->id};
   send_to_group(make(block), 0, round);
   send_to_group(make(twin), 1, round);
@@ -590,11 +604,11 @@ void Validator::broadcast_vote(VoteType type, int round, uint64_t block)
     v->height    = height_;
     v->round     = round;
     v->block_id  = id_voted;
-    v->validator = id();
+    v->validator = index_;
     v->bytes     = chain_.params.vote_bytes.count;
     return v;
   };
-  const Equivocation* e = chain_.equivocation_of(id(), now());
+  const Equivocation* e = chain_.equivocation_of(index_, now());
   if (e == nullptr || !e->double_vote) {
     send_to_group(make(block), -1, round);
     return;

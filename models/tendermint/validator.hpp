@@ -63,6 +63,11 @@ struct ChainState : ParentRuntime {
   std::vector<Equivocation> equivocations;
   std::vector<std::vector<int>> neighbours;  // overlay, used when dissemination is gossip
   bool gossip = false;
+  /// Its validators are nodes first_node .. first_node + members() - 1: the parent's are 0 .. n-1; a
+  /// consumer chain's are roles on some parent validators' machines.
+  int first_node = 0;
+  /// The run, when the chain is the parent (its proposers obey parent_censor adversaries).
+  Simulation* parent_of = nullptr;
   /// Double proposals made by colluding proposers: (height, round) -> (value for half A, for half B).
   std::map<std::pair<long long, int>, std::pair<uint64_t, uint64_t>> double_proposals;
 
@@ -72,14 +77,21 @@ struct ChainState : ParentRuntime {
   /// More than 1/3 (the paper's f + 1).
   bool is_one_third(long long power_sum) const { return 3 * power_sum > total_power; }
   const Equivocation* equivocation_of(int validator, double now) const;
-  /// The chain's members are its validators, nodes 0 .. members() - 1: protocol messages go to
-  /// them only, never to the run's other nodes (sequencers, provers, relayers).
+  /// The chain's members are its validators, nodes first_node .. first_node + members() - 1: protocol
+  /// messages go to them only, never to the run's other nodes (sequencers, provers, relayers).
   int members() const { return static_cast<int>(power.size()); }
+  int node_of(int validator) const { return first_node + validator; }
+  /// What validator `proposer` leaves out of its block at `height` (parent_censor; the parent only).
+  const CensorRule* censor(int proposer, long long height, double time) const;
 };
+
+/// Creates the chain's validators as nodes chain.node_of(0) .. (they must be the next node ids).
+void add_validators(Simulation& simulation, ChainState& chain);
 
 class Validator : public Node {
 public:
-  Validator(Simulation& simulation, int id, ChainState& chain);
+  /// Validator `index` of the chain, as node chain.node_of(index).
+  Validator(Simulation& simulation, int index, ChainState& chain);
 
 protected:
   void on_start() override;
@@ -167,6 +179,7 @@ private:
   std::vector<int> signers_for(const VoteSet& set, uint64_t block_id) const;
 
   ChainState& chain_;
+  int index_;  // validator number in the chain (the node is chain_.node_of(index_))
   long long height_ = 1;
   int round_        = 0;
   Step step_        = Step::new_height;
