@@ -171,6 +171,45 @@ public:
                                             int first_node) const = 0;
 };
 
+/// A child family whose parameters are `Choice` (a ChildParams holding a `params` struct with
+/// describe()), without review warnings or an estimate of its own: parse, document and metrics come
+/// from the arguments, build from a function. Small families (and the toy families of the tests)
+/// register with one line: `registry.add_child(std::make_unique<SimpleChildFactory<Choice>>(...))`.
+template <class Choice> class SimpleChildFactory : public ChildProtocolFactory {
+public:
+  using Build = std::function<std::unique_ptr<ChildChain>(Simulation&, const Choice&, int first_node)>;
+  SimpleChildFactory(std::string name, std::string description, Metrics metrics, Build build)
+      : name_(std::move(name)), description_(std::move(description)), metrics_(std::move(metrics)),
+        build_(std::move(build))
+  {
+  }
+  std::string name() const override { return name_; }
+  std::string description() const override { return description_; }
+  std::shared_ptr<ChildParams> parse(const YAML::Node& node, const std::string& path,
+                                     const SourceContext& context) const override
+  {
+    auto typed = std::make_shared<Choice>();
+    read_params(node, path, context, typed->params);
+    return typed;
+  }
+  void document(std::vector<std::string>& lines, const std::string& prefix) const override
+  {
+    document_params<decltype(Choice::params)>(lines, prefix);
+  }
+  std::vector<std::string> review(const Scenario&, const ChildParams&) const override { return {}; }
+  Metrics metrics() const override { return metrics_; }
+  double events_per_second(const Scenario&, const ChildParams&) const override { return 0; }
+  std::unique_ptr<ChildChain> build(Simulation& simulation, const ChildParams& params, int first_node) const override
+  {
+    return build_(simulation, dynamic_cast<const Choice&>(params), first_node);
+  }
+
+private:
+  std::string name_, description_;
+  Metrics metrics_;
+  Build build_;
+};
+
 class BridgeRuntime;
 struct BridgeConfig;
 /// Builds a bridge's relayers (models/bridge/), with node ids from first_node.

@@ -77,37 +77,17 @@ private:
   std::unique_ptr<tm::ChainState> chain_;
 };
 
-class ConsumerFactory : public shsim::ChildProtocolFactory {
-public:
-  std::string name() const override { return "consumer"; }
-  std::string description() const override { return "test-only: a Tendermint chain on some parent validators' machines"; }
-  std::shared_ptr<shsim::ChildParams> parse(const YAML::Node& node, const std::string& path,
-                                            const shsim::SourceContext& context) const override
-  {
-    auto typed = std::make_shared<ConsumerChoice>();
-    shsim::read_params(node, path, context, typed->params);
-    return typed;
-  }
-  void document(std::vector<std::string>& lines, const std::string& prefix) const override
-  {
-    shsim::document_params<ConsumerParams>(lines, prefix);
-  }
-  std::vector<std::string> review(const shsim::Scenario&, const shsim::ChildParams&) const override { return {}; }
-  shsim::Metrics metrics() const override { return shsim::child_engine_metrics(); }
-  double events_per_second(const shsim::Scenario&, const shsim::ChildParams&) const override { return 0; }
-  std::unique_ptr<shsim::ChildChain> build(shsim::Simulation& simulation, const shsim::ChildParams& params,
-                                           int first_node) const override
-  {
-    return std::make_unique<Consumer>(simulation, dynamic_cast<const ConsumerChoice&>(params).params, first_node);
-  }
-};
 
 void register_consumer()
 {
   shsim::models::register_all();
   auto& registry = shsim::ProtocolRegistry::instance();
   if (registry.find_child("consumer") == nullptr)
-    registry.add_child(std::make_unique<ConsumerFactory>());
+    registry.add_child(std::make_unique<shsim::SimpleChildFactory<ConsumerChoice>>(
+        "consumer", "test-only: a Tendermint chain on some parent validators' machines", shsim::child_engine_metrics(),
+        [](shsim::Simulation& simulation, const ConsumerChoice& choice, int first_node) {
+          return std::make_unique<Consumer>(simulation, choice.params, first_node);
+        }));
 }
 
 std::vector<double> commits_of(const shsim::testing::Run& run, const std::string& chain, int first, int last)

@@ -125,37 +125,17 @@ private:
   Tally tally_;
 };
 
-class CheckerFactory : public shsim::ChildProtocolFactory {
-public:
-  std::string name() const override { return "checker"; }
-  std::string description() const override { return "test-only: a role on every parent validator's machine"; }
-  std::shared_ptr<shsim::ChildParams> parse(const YAML::Node& node, const std::string& path,
-                                            const shsim::SourceContext& context) const override
-  {
-    auto typed = std::make_shared<CheckerChoice>();
-    shsim::read_params(node, path, context, typed->params);
-    return typed;
-  }
-  void document(std::vector<std::string>& lines, const std::string& prefix) const override
-  {
-    shsim::document_params<CheckerParams>(lines, prefix);
-  }
-  std::vector<std::string> review(const shsim::Scenario&, const shsim::ChildParams&) const override { return {}; }
-  shsim::Metrics metrics() const override { return shsim::child_engine_metrics(); }
-  double events_per_second(const shsim::Scenario&, const shsim::ChildParams&) const override { return 0; }
-  std::unique_ptr<shsim::ChildChain> build(shsim::Simulation& simulation, const shsim::ChildParams& params,
-                                           int first_node) const override
-  {
-    return std::make_unique<Checkers>(simulation, dynamic_cast<const CheckerChoice&>(params).params, first_node);
-  }
-};
 
 void register_checker()
 {
   shsim::models::register_all();
   auto& registry = shsim::ProtocolRegistry::instance();
   if (registry.find_child("checker") == nullptr)
-    registry.add_child(std::make_unique<CheckerFactory>());
+    registry.add_child(std::make_unique<shsim::SimpleChildFactory<CheckerChoice>>(
+        "checker", "test-only: a role on every parent validator's machine", shsim::child_engine_metrics(),
+        [](shsim::Simulation& simulation, const CheckerChoice& choice, int first_node) {
+          return std::make_unique<Checkers>(simulation, choice.params, first_node);
+        }));
 }
 
 const std::string parent = "parent:\n  protocol: tendermint\n  validators:\n    count: 4\n"

@@ -83,41 +83,21 @@ private:
   std::map<std::string, long long> heard_;
 };
 
-class ListenerFactory : public shsim::ChildProtocolFactory {
-public:
-  std::string name() const override { return "listener"; }
-  std::string description() const override { return "test-only: nodes that count what they receive"; }
-  std::shared_ptr<shsim::ChildParams> parse(const YAML::Node& node, const std::string& path,
-                                            const shsim::SourceContext& context) const override
-  {
-    auto typed = std::make_shared<ListenerChoice>();
-    shsim::read_params(node, path, context, typed->params);
-    return typed;
-  }
-  void document(std::vector<std::string>& lines, const std::string& prefix) const override
-  {
-    shsim::document_params<ListenerParams>(lines, prefix);
-  }
-  std::vector<std::string> review(const shsim::Scenario&, const shsim::ChildParams&) const override { return {}; }
-  shsim::Metrics metrics() const override
-  {
-    shsim::Metrics all{shsim::metric::count("messages_received", "messages", "messages the listeners received")};
-    shsim::append(all, shsim::child_engine_metrics());
-    return all;
-  }
-  double events_per_second(const shsim::Scenario&, const shsim::ChildParams&) const override { return 0; }
-  std::unique_ptr<shsim::ChildChain> build(shsim::Simulation& simulation, const shsim::ChildParams& params,
-                                           int first_node) const override
-  {
-    return std::make_unique<Ears>(simulation, dynamic_cast<const ListenerChoice&>(params).params, first_node);
-  }
-};
-
 void register_listener()
 {
   auto& registry = shsim::ProtocolRegistry::instance();
   if (registry.find_child("listener") == nullptr)
-    registry.add_child(std::make_unique<ListenerFactory>());
+    registry.add_child(std::make_unique<shsim::SimpleChildFactory<ListenerChoice>>(
+        "listener", "test-only: nodes that count what they receive",
+        [] {
+          shsim::Metrics all{
+              shsim::metric::count("messages_received", "messages", "messages the listeners received")};
+          shsim::append(all, shsim::child_engine_metrics());
+          return all;
+        }(),
+        [](shsim::Simulation& simulation, const ListenerChoice& choice, int first_node) {
+          return std::make_unique<Ears>(simulation, choice.params, first_node);
+        }));
   shsim::models::register_all();
 }
 
