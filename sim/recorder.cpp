@@ -39,7 +39,7 @@ void declare_engine_events()
 void Recorder::event(double time, const std::string& chain, int node, const std::string& event, long long height,
                      int round, const std::vector<FieldValue>& values)
 {
-  if (!keep_events_)
+  if (!keep_events_ || (!only_events_.empty() && only_events_.count(event) == 0))
     return;
   const EventKindSpec* spec = find_event(event);
   if (spec == nullptr)

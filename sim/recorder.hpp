@@ -61,6 +61,8 @@ public:
   void add_chain(ChainInfo info);
   /// Whether the event log is kept (false when the scenario writes none: memory for long runs).
   void keep_events(bool keep) { keep_events_ = keep; }
+  /// Records only these kinds (empty: every kind).
+  void only_events(const std::vector<std::string>& kinds) { only_events_ = std::set<std::string>(kinds.begin(), kinds.end()); }
   /// Writes events to `log` as they come instead of keeping them (`shsim run`).
   void stream_events(std::unique_ptr<EventLog> log) { log_ = std::move(log); }
   /// Closes the streamed log (flushed and synced); throws InputError on a write error.
@@ -127,6 +129,7 @@ private:
   std::map<std::string, ChainState> chains_;
   std::vector<EventRecord> events_;
   bool keep_events_ = true;
+  std::set<std::string> only_events_;
   std::unique_ptr<EventLog> log_;
   std::vector<TimelineRow> timelines_;
   bool keep_timelines_ = true;

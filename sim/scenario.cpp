@@ -9,6 +9,7 @@
 
 #include <fmt/ranges.h>
 
+#include "sim/event_log.hpp"
 #include "sim/expect.hpp"
 #include "sim/ledger.hpp"
 #include "sim/overlay.hpp"
@@ -353,6 +354,13 @@ void check_references(Scenario& s, const YAML::Node& root, const SourceContext& 
            fmt::format("deposits into '{}' need a bridge to it (bridges: - {{child: {}}})", w.chain, w.chain));
   }
 
+  std::vector<std::string> kinds;
+  for (const EventKindSpec* kind : event_kinds())
+    kinds.push_back(kind->name);
+  for (size_t i = 0; i < s.output.event_kinds.size(); ++i)
+    if (find_event(s.output.event_kinds[i]) == nullptr)
+      fail({"output", "event_kinds", std::to_string(i)}, fmt::format("output.event_kinds[{}]", i),
+           unknown_name("event kind", s.output.event_kinds[i], kinds));
   for (size_t i = 0; i < s.expect.size(); ++i)
     if (auto parsed = parse_expectation(s.expect[i]); !parsed.value)
       fail({"expect", std::to_string(i)}, fmt::format("expect[{}]", i), parsed.reason);

@@ -236,9 +236,12 @@ struct Detectors {
 struct Output {
   std::string events    = "csv";  // csv | jsonl | none
   std::string timelines = "csv";  // csv | none
+  std::vector<std::string> event_kinds;  // empty: every kind
   template <class V> void describe(V& v)
   {
     v.field("events", events, "event log format: csv, jsonl or none", one_of({"csv", "jsonl", "none"}));
+    v.field("event_kinds", event_kinds,
+            "record only these event kinds (`shsim events` lists them with their fields; empty: every kind)");
     v.field("timelines", timelines,
             "child-chain transaction timelines (timelines.csv: one row per transaction, one column per stage "
             "in seconds since submission): csv or none",

@@ -578,6 +578,7 @@ RunResult Simulation::run(bool show_progress)
                                                    scenario_.duration.seconds);
   recorder_->add_chain({scenario_.parent.name, scenario_.parent.protocol.kind, stakes_});
   recorder_->keep_events(scenario_.output.events != "none");
+  recorder_->only_events(scenario_.output.event_kinds);
   if (!event_log_path_.empty() && scenario_.output.events != "none")
     recorder_->stream_events(std::make_unique<EventLog>(event_log_path_, scenario_.output.events));
   recorder_->keep_timelines(scenario_.output.timelines != "none");

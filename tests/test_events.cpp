@@ -118,3 +118,19 @@ TEST_CASE("every event a run writes is declared and reads back through the dicti
     CHECK(seen.size() >= 3);
   }
 }
+
+TEST_CASE("a scenario records only the event kinds it names", "[events]")
+{
+  models::register_all();
+  auto run = testing::simulate(testing::read_file(testing::source_path("scenarios/quickstart.yaml")),
+                               {"duration=2m", "expect=[]", "output.event_kinds=[commit]"});
+  std::set<std::string> seen;
+  for (const auto& event : run.events)
+    seen.insert(event.event);
+  CHECK(seen == std::set<std::string>{"commit"});
+  // The figures do not depend on what is logged.
+  auto all = testing::simulate(testing::read_file(testing::source_path("scenarios/quickstart.yaml")),
+                               {"duration=2m", "expect=[]"});
+  CHECK(all.events.size() > run.events.size());
+  CHECK(all.summary == run.summary);
+}
