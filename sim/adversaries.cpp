@@ -70,7 +70,7 @@ const BridgeConfig& AdversaryCheck::bridge(const std::string& name, const std::s
 {
   std::vector<std::string> names;
   for (const auto& b : scenario_.bridges)
-    names.push_back(b.name.empty() ? b.child + "-bridge" : b.name);
+    names.push_back(b.name);  // check_children() gave every bridge its name before adversaries are checked
   auto found = std::find(names.begin(), names.end(), name);
   if (found == names.end())
     fail({key}, unknown_name("bridge", name, names));
@@ -94,12 +94,7 @@ void AdversaryChoice::read_from(const YAML::Node& node, const std::string& path,
   params = factory->parse(params_node, path + "." + kind, context);
 }
 
-YAML::Node AdversaryChoice::to_yaml() const
-{
-  YAML::Node node(YAML::NodeType::Map);
-  node[kind] = params ? params->dump() : YAML::Node(YAML::NodeType::Map);
-  return node;
-}
+YAML::Node AdversaryChoice::to_yaml() const { return choice_to_yaml(kind, params); }
 
 void PartitionAdversary::check(const AdversaryCheck& check) const
 {

@@ -132,12 +132,7 @@ void ChildChoice::read_from(const YAML::Node& node, const std::string& path, con
   params = factory->parse(params_node, path + "." + kind, context);
 }
 
-YAML::Node ChildChoice::to_yaml() const
-{
-  YAML::Node node(YAML::NodeType::Map);
-  node[kind] = params ? params->dump() : YAML::Node(YAML::NodeType::Map);
-  return node;
-}
+YAML::Node ChildChoice::to_yaml() const { return choice_to_yaml(kind, params); }
 
 void ProtocolChoice::read_from(const YAML::Node& node, const std::string& path, const SourceContext& context)
 {

@@ -82,8 +82,9 @@ void Recorder::commit(double time, const CommitRecord& record)
     ++chain.catchup_commits;
   else
     chain.commit_latency.add(time - record.proposal_time);
-  event(time, record.chain, record.node, record.via_catchup ? "commit_catchup" : "commit", record.height, record.round,
-        {record.block_id, record.proposer, record.transactions, record.bytes});
+  if (keep_events_)  // one per node and height: build its values only when they are logged
+    event(time, record.chain, record.node, record.via_catchup ? "commit_catchup" : "commit", record.height,
+          record.round, {record.block_id, record.proposer, record.transactions, record.bytes});
 }
 
 void Recorder::transaction_committed(const std::string& chain, double submitted, double time)

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -60,6 +61,13 @@ struct SourceContext {
 /// when absent); anything else is an error.
 std::pair<std::string, YAML::Node> split_choice(const YAML::Node& node, const std::string& path,
                                                 const SourceContext& context);
+/// `{kind: params}`, the form split_choice() reads back; `params` dumps itself (null: an empty map).
+template <class P> YAML::Node choice_to_yaml(const std::string& kind, const std::shared_ptr<P>& params)
+{
+  YAML::Node node(YAML::NodeType::Map);
+  node[kind] = params ? params->dump() : YAML::Node(YAML::NodeType::Map);
+  return node;
+}
 
 /// Closest candidate by edit distance, when close enough to be a likely typo.
 std::optional<std::string> did_you_mean(const std::string& word, const std::vector<std::string>& candidates);

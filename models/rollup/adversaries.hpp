@@ -9,20 +9,21 @@
 
 namespace shsim::models::rollup {
 
-/// An adversary aimed at one child chain, named by `chain`.
+/// An adversary aimed at one child chain, named by `chain`; kinds with no other field describe
+/// themselves with describe().
 struct ChildAdversary : Window {
   std::string chain;
   template <class V> void describe_chain(V& o) { o.field("chain", chain, "the child chain"); }
-};
-
-/// The sequencer is offline.
-struct SequencerDown : ChildAdversary {
-  static constexpr const char* kind = "sequencer_down";
   template <class V> void describe(V& o)
   {
     describe_chain(o);
     describe_window(o);
   }
+};
+
+/// The sequencer is offline.
+struct SequencerDown : ChildAdversary {
+  static constexpr const char* kind = "sequencer_down";
   void check(const AdversaryCheck& check) const { check.child(chain); }
 };
 
@@ -42,11 +43,6 @@ struct SequencerCensor : ChildAdversary {
 /// The optimistic rollup's proposer posts wrong state roots.
 struct InvalidRoot : ChildAdversary {
   static constexpr const char* kind = "invalid_root";
-  template <class V> void describe(V& o)
-  {
-    describe_chain(o);
-    describe_window(o);
-  }
   void check(const AdversaryCheck& check) const { check.child(chain, {"optimistic_rollup"}); }
 };
 
@@ -79,11 +75,6 @@ struct ChallengersLate : ChildAdversary {
 /// A ZK rollup's provers stop proving.
 struct ProverOutage : ChildAdversary {
   static constexpr const char* kind = "prover_outage";
-  template <class V> void describe(V& o)
-  {
-    describe_chain(o);
-    describe_window(o);
-  }
   void check(const AdversaryCheck& check) const { check.child(chain, {"zk_rollup"}); }
 };
 
