@@ -199,6 +199,7 @@ struct CrashAdversary : Window {
     describe_window(o);
   }
   void check(const AdversaryCheck& check) const { check.validators(who); }
+  void attach(Simulation& simulation, size_t index) const;  // sim/director.cpp, like the two below
 };
 
 /// `partition`: messages between groups of regions are dropped.
@@ -210,6 +211,7 @@ struct PartitionAdversary : Window {
     describe_window(o);
   }
   void check(const AdversaryCheck& check) const;
+  void attach(Simulation& simulation, size_t index) const;
 };
 
 /// `parent_censor`: parent proposers leave out chosen transactions.
@@ -230,6 +232,7 @@ struct ParentCensorAdversary : Window {
     describe_window(o);
   }
   void check(const AdversaryCheck& check) const;
+  void attach(Simulation& simulation, size_t index) const;
   /// Censors a share of blocks rather than named proposers.
   bool by_share() const { return who.validators.empty() && who.stake.value == 0; }
 };

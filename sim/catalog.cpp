@@ -10,7 +10,7 @@
 #include "sim/expect.hpp"
 #include "sim/protocol.hpp"
 #include "sim/recorder.hpp"
-#include "sim/simulation.hpp"
+#include "sim/report.hpp"
 
 namespace shsim {
 

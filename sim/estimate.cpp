@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 
 #include "sim/scenario.hpp"
-#include "sim/simulation.hpp"
+#include "sim/platform.hpp"
 
 namespace shsim {
 

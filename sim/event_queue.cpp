@@ -6,7 +6,7 @@
 #include <simgrid/s4u/Engine.hpp>
 
 #include "sim/node.hpp"
-#include "sim/simulation.hpp"
+#include "sim/world.hpp"
 
 namespace shsim {
 
@@ -61,7 +61,7 @@ void EventQueue::arm()
 
 void EventQueue::run_due()
 {
-  if (simulation_.stopped())
+  if (world_.stopped())
     return;
   running_   = true;
   double now = simgrid::s4u::Engine::get_clock();
@@ -73,13 +73,13 @@ void EventQueue::run_due()
       auto slot                   = static_cast<size_t>(event.timer.first);
       std::function<void()> action = std::move(actions_[slot]);
       free_actions_.push_back(slot);
-      simulation_.count_event();
+      world_.count_event();
       action();
     } else if (event.message)
       event.target->deliver(event.from, *event.message);
     else
       event.target->fire_timer(event.timer, event.epoch);
-    if (simulation_.stopped())
+    if (world_.stopped())
       break;
   }
   running_ = false;

@@ -20,11 +20,11 @@ class Timer;
 namespace shsim {
 
 class Node;
-class Simulation;
+class World;
 
 class EventQueue {
 public:
-  explicit EventQueue(Simulation& simulation) : simulation_(simulation) {}
+  explicit EventQueue(World& world) : world_(world) {}
 
   /// Delivers `message` from `from` to `target` at `time`.
   void deliver_at(double time, Node* target, int from, MessagePtr message);
@@ -53,7 +53,7 @@ private:
   void arm();
   void run_due();
 
-  Simulation& simulation_;
+  World& world_;
   std::vector<Event> heap_;
   std::vector<std::function<void()>> actions_;  // call_at events: target null, timer.first = index
   std::vector<size_t> free_actions_;

@@ -24,7 +24,7 @@
 #include "sim/output.hpp"
 #include "sim/scenario.hpp"
 #include "sim/simulation.hpp"
-#include "sim/table.hpp"
+#include "sim/summary_table.hpp"
 
 namespace {
 
@@ -87,7 +87,7 @@ int run(const Options& options, const std::vector<std::string>& engine_args)
   std::string out_dir = options.out_dir.empty() ? "results/" + scenario.name : options.out_dir;
   shsim::check_output_directory(out_dir);
 
-  shsim::Simulation::check_engine_options(engine_args);
+  shsim::Platform::check_engine_options(engine_args);
   shsim::Simulation simulation(scenario, engine_args);
   // The event log streams into the next output set's staging folder; the rest joins it at the end
   // and the set is swapped in whole (a killed run leaves only a staging folder, removed next time).

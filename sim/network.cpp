@@ -5,16 +5,16 @@
 
 
 #include "sim/node.hpp"
-#include "sim/simulation.hpp"
+#include "sim/world.hpp"
 
 namespace shsim {
 
-Network::Network(Simulation& simulation, std::vector<Placement> placements)
-    : simulation_(simulation)
-    , scenario_(simulation.scenario())
+Network::Network(World& world, std::vector<Placement> placements)
+    : world_(world)
+    , scenario_(world.scenario())
     , placements_(std::move(placements))
-    , jitter_stream_(static_cast<uint64_t>(simulation.scenario().seed), "network.jitter")
-    , uses_platform_file_(!simulation.scenario().network.platform_file.empty())
+    , jitter_stream_(static_cast<uint64_t>(world.scenario().seed), "network.jitter")
+    , uses_platform_file_(!world.scenario().network.platform_file.empty())
     , messages_sent_(placements_.size(), 0)
     , bytes_sent_(placements_.size(), 0)
 {
@@ -24,7 +24,7 @@ Network::Network(Simulation& simulation, std::vector<Placement> placements)
           : mode == "queued" ? Mode::queued
                              : Mode::automatic;
   const auto& access = scenario_.network.access;
-  const RegionMatrix& regions = simulation.regions();
+  const RegionMatrix& regions = world.regions();
   for (size_t r = 0; r < regions.regions.size(); ++r) {
     upload_bps_.push_back(access.regional_bandwidth ? regions.upload_bps[r] : access.upload.bits_per_second);
     download_bps_.push_back(access.regional_bandwidth ? regions.download_bps[r] : access.download.bits_per_second);
@@ -36,19 +36,11 @@ Network::Network(Simulation& simulation, std::vector<Placement> placements)
                  : jitter == "pareto"      ? JitterKind::pareto
                  : jitter == "simblock"    ? JitterKind::simblock
                                            : JitterKind::none;
-  const RegionMatrix& matrix = simulation.regions();
-  for (const AdversaryChoice& choice : scenario_.adversaries) {
-    if (choice.kind != "partition")
-      continue;
-    const auto& adversary = choice.as<PartitionAdversary>();
-    PartitionWindow window{adversary.from.seconds,
-                           adversary.end(),
-                           std::vector<int>(matrix.regions.size(), static_cast<int>(adversary.groups.size()))};
-    for (size_t g = 0; g < adversary.groups.size(); ++g)
-      for (const auto& region : adversary.groups[g])
-        window.group_of_region[matrix.index_of(region)] = static_cast<int>(g);
-    partitions_.push_back(window);
-  }
+}
+
+void Network::add_partition(double from, double until, std::vector<int> group_of_region)
+{
+  partitions_.push_back({from, until, std::move(group_of_region)});
 }
 
 Network::PathInfo Network::path(int from, int to) const
@@ -70,7 +62,7 @@ Network::PathInfo Network::path(int from, int to) const
     return route_cache_[key] = {latency, bandwidth};
   }
   const auto& access = scenario_.network.access;
-  double latency     = 2 * access.latency.seconds + simulation_.regions().latency(a.region, b.region);
+  double latency     = 2 * access.latency.seconds + world_.regions().latency(a.region, b.region);
   double bandwidth   = std::min(upload_bps_[a.region], download_bps_[b.region]);
   if (a.region != b.region)
     bandwidth = std::min(bandwidth, scenario_.network.backbone.bits_per_second);
@@ -137,7 +129,7 @@ double Network::draw_latency(int from, int to)
 
 void Network::send(int from, int to, const MessagePtr& message)
 {
-  if (hooks_ && !simulation_.node(from).lets_send(to, *message))  // an adversary's hook held it back
+  if (hooks_ && !world_.node(from).lets_send(to, *message))  // an adversary's hook held it back
     return;
   double now = sg4::Engine::get_clock();
   ++messages_sent_[from];
@@ -176,13 +168,13 @@ void Network::send(int from, int to, const MessagePtr& message)
     if (jitter > 0)
       deliver_later(from, to, message, jitter);
     else
-      simulation_.node(to).deliver(from, *message);
+      world_.node(to).deliver(from, *message);
   });
 }
 
 void Network::deliver_later(int from, int to, const MessagePtr& message, double delay)
 {
-  simulation_.events().deliver_at(sg4::Engine::get_clock() + delay, &simulation_.node(to), from, message);
+  world_.events().deliver_at(sg4::Engine::get_clock() + delay, &world_.node(to), from, message);
 }
 
 std::array<uint64_t, 4>& Network::class_counters(MessageKind kind)

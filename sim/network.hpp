@@ -22,6 +22,7 @@
 #include <simgrid/s4u.hpp>
 
 #include "sim/message.hpp"
+#include "sim/platform.hpp"
 #include "sim/rng.hpp"
 #include "sim/scenario.hpp"
 #include "sim/stats.hpp"
@@ -29,13 +30,7 @@
 namespace shsim {
 
 namespace sg4 = simgrid::s4u;
-class Simulation;
-
-/// Where a node sits: its region (index into the matrix) and its SimGrid host.
-struct Placement {
-  int region = 0;
-  sg4::Host* host = nullptr;
-};
+class World;
 
 class Network {
 public:
@@ -43,7 +38,7 @@ public:
   /// A node got an adversary's hook (Node::add_hook): from now on each send asks the sender's hooks.
   void hooks_attached() { hooks_ = true; }
 
-  Network(Simulation& simulation, std::vector<Placement> placements);
+  Network(World& world, std::vector<Placement> placements);
 
   void send(int from, int to, const MessagePtr& message);
 
@@ -53,6 +48,8 @@ public:
   double serialization_time(int from, int to, uint64_t bytes) const;
   Transport transport_for(uint64_t bytes) const;
   bool partitioned(int from, int to, double time) const;
+  /// Drops messages between regions of different groups from `from` to `until` (a partition adversary).
+  void add_partition(double from, double until, std::vector<int> group_of_region);
   /// Draws the jitter of one message.
   double draw_jitter();
   /// The delay of one message over the path's latency: its jitter, or with SimBlock's latency
@@ -77,7 +74,7 @@ private:
   PathInfo path(int from, int to) const;
   void deliver_later(int from, int to, const MessagePtr& message, double delay);
 
-  Simulation& simulation_;
+  World& world_;
   const Scenario& scenario_;
   std::vector<Placement> placements_;
   RandomStream jitter_stream_;

@@ -1,15 +1,15 @@
 #include "sim/node.hpp"
 
 #include "sim/network.hpp"
-#include "sim/simulation.hpp"
+#include "sim/world.hpp"
 
 namespace shsim {
 
 void Node::deliver(int from, const Message& message)
 {
-  if (simulation_.stopped())
+  if (world_.stopped())
     return;
-  simulation_.count_event();
+  world_.count_event();
   if (!online_)
     return;
   for (const auto& hook : hooks_)
@@ -17,7 +17,7 @@ void Node::deliver(int from, const Message& message)
       return;
   if (message.kind() == ParentSubmission::kind_id) {  // a validator takes a transaction into the pool
     const auto& submission = static_cast<const ParentSubmission&>(message);
-    simulation_.ledger().accept(submission.ticket, now(), submission.tx);
+    world_.ledger().accept(submission.ticket, now(), submission.tx);
     return;
   }
   on_message(from, message);
@@ -25,7 +25,7 @@ void Node::deliver(int from, const Message& message)
 
 void Node::set_online(bool online)
 {
-  simulation_.count_event();
+  world_.count_event();
   if (online == online_)
     return;
   online_ = online;
@@ -52,17 +52,17 @@ void Node::run()
 void Node::send(int to, const MessagePtr& message)
 {
   if (online_)
-    simulation_.network().send(id_, to, message);
+    world_.network().send(id_, to, message);
 }
 
 void Node::set_timer(double delay, const TimerEvent& timer)
 {
-  simulation_.events().timer_at(now() + delay, this, timer, epoch_);
+  world_.events().timer_at(now() + delay, this, timer, epoch_);
 }
 
 void Node::fire_timer(const TimerEvent& timer, unsigned epoch)
 {
-  simulation_.count_event();
+  world_.count_event();
   // A timer set before a crash died with the process that set it.
   if (online_ && epoch == epoch_)
     on_timer(timer);
@@ -71,7 +71,7 @@ void Node::fire_timer(const TimerEvent& timer, unsigned epoch)
 void Node::add_hook(std::shared_ptr<NodeHook> hook)
 {
   hooks_.push_back(std::move(hook));
-  simulation_.network().hooks_attached();
+  world_.network().hooks_attached();
 }
 
 bool Node::hooks_let_send(int to, const Message& message) const

@@ -21,7 +21,7 @@
 namespace shsim {
 
 namespace sg4 = simgrid::s4u;
-class Simulation;
+class World;
 class Node;
 
 /// An adversary attached to a node (sim/adversary.hpp, AdversaryFactory::attach): it sees the node's
@@ -37,7 +37,7 @@ public:
 
 class Node {
 public:
-  Node(Simulation& simulation, int id) : simulation_(simulation), id_(id) {}
+  Node(World& world, int id) : world_(world), id_(id) {}
   virtual ~Node() = default;
   Node(const Node&)            = delete;
   Node& operator=(const Node&) = delete;
@@ -69,12 +69,12 @@ protected:
   /// Fires `timer` after `delay` seconds unless the node crashes meanwhile.
   void set_timer(double delay, const TimerEvent& timer);
   double now() const;
-  Simulation& simulation() const { return simulation_; }
+  World& world() const { return world_; }
 
 private:
   bool hooks_let_send(int to, const Message& message) const;
 
-  Simulation& simulation_;
+  World& world_;
   int id_;
   bool online_    = true;
   bool started_   = false;  // on_start() runs when the actor starts online, or at the first recovery

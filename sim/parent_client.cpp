@@ -2,13 +2,13 @@
 
 #include <limits>
 
-#include "sim/simulation.hpp"
+#include "sim/world.hpp"
 
 namespace shsim {
 
 void ParentClient::submit_to_parent(ParentTransaction tx)
 {
-  uint64_t ticket = simulation().ledger().new_ticket();
+  uint64_t ticket = world().ledger().new_ticket();
   unconfirmed_.emplace(ticket, std::move(tx));
   send_submission(ticket);
 }
@@ -18,10 +18,10 @@ int ParentClient::gateway() const
   // The nearest validator that is online and on our side of any partition.
   int best          = -1;
   double best_delay = std::numeric_limits<double>::infinity();
-  const int validators = simulation().scenario().parent.validators.count;
-  Network& network     = simulation().network();
+  const int validators = world().scenario().parent.validators.count;
+  Network& network     = world().network();
   for (int v = 0; v < validators; ++v) {
-    if (!simulation().node(v).online() || network.partitioned(id(), v, now()))
+    if (!world().node(v).online() || network.partitioned(id(), v, now()))
       continue;
     double delay = network.path_latency(id(), v);
     if (delay < best_delay) {
@@ -54,7 +54,7 @@ void ParentClient::on_timer(const TimerEvent& timer)
   auto ticket = static_cast<uint64_t>(timer.first);
   if (!unconfirmed_.count(ticket))
     return;
-  if (simulation().ledger().accepted(ticket))
+  if (world().ledger().accepted(ticket))
     unconfirmed_.erase(ticket);
   else
     send_submission(ticket);
@@ -63,7 +63,7 @@ void ParentClient::on_timer(const TimerEvent& timer)
 void ParentClient::on_recover()
 {
   for (auto it = unconfirmed_.begin(); it != unconfirmed_.end();) {
-    if (simulation().ledger().accepted(it->first)) {
+    if (world().ledger().accepted(it->first)) {
       it = unconfirmed_.erase(it);
     } else {
       send_submission(it->first);

@@ -48,7 +48,7 @@ public:
     std::function<void(int, const Message&)> message;
     std::function<void(const TimerEvent&)> timer;
   };
-  Agent(Simulation& simulation, int id, Handlers handlers) : ParentClient(simulation, id), handlers_(std::move(handlers)) {}
+  Agent(World& world, int id, Handlers handlers) : ParentClient(world, id), handlers_(std::move(handlers)) {}
 
   void post(ParentTransaction tx) { submit_to_parent(std::move(tx)); }
   void after(double delay, int kind, long long first = 0, long long second = 0) { set_timer(delay, {kind, first, second}); }

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "sim/simulation.hpp"
+#include "sim/world.hpp"
 
 namespace shsim {
 
@@ -44,16 +44,16 @@ bool RelayMessage::is(const Message& message)
   return std::find(std::begin(step_kinds), std::end(step_kinds), kind) != std::end(step_kinds);
 }
 
-BlockRelay::BlockRelay(Simulation& simulation, RelayParams params, std::vector<std::vector<int>> neighbours)
-    : simulation_(simulation)
+BlockRelay::BlockRelay(World& world, RelayParams params, std::vector<std::vector<int>> neighbours)
+    : world_(world)
     , params_(std::move(params))
     , neighbours_(std::move(neighbours))
     , nodes_(static_cast<int>(neighbours_.size()))
-    , rebuild_stream_(simulation.stream("relay.compact_rebuild"))
+    , rebuild_stream_(world.stream("relay.compact_rebuild"))
     , cpu_free_at_(neighbours_.size(), 0)
 {
   // Which nodes speak compact blocks is drawn once per node from its own stream.
-  RandomStream capable = simulation.stream("relay.compact_capable");
+  RandomStream capable = world.stream("relay.compact_capable");
   for (int n = 0; n < nodes_; ++n)
     compact_capable_.push_back(params_.mode == "compact" && capable.bernoulli(params_.compact_share.value));
 }
@@ -79,14 +79,14 @@ bool BlockRelay::has(int node, uint64_t id) const
 void BlockRelay::created(int origin, uint64_t id, uint64_t bytes)
 {
   Block& b  = block(id);
-  b.created = simulation_.now();
+  b.created = world_.now();
   b.bytes   = bytes;
   received(origin, id);
 }
 
 void BlockRelay::send(int from, int to, RelayMessage::Step step, uint64_t id)
 {
-  if (!simulation_.node(from).online())
+  if (!world_.node(from).online())
     return;
   Block& b = blocks_[id];
   if (!b.messages[step]) {
@@ -98,7 +98,7 @@ void BlockRelay::send(int from, int to, RelayMessage::Step step, uint64_t id)
                                                            : params_.announcement_bytes.count;
     b.messages[step] = message;
   }
-  simulation_.network().send(from, to, b.messages[step]);
+  world_.network().send(from, to, b.messages[step]);
 }
 
 void BlockRelay::announce(int node, uint64_t id)
@@ -158,7 +158,7 @@ bool BlockRelay::handle(int self, int from, const Message& message)
       }
       b.state[self] = have;  // no second copy is fetched while this one is validated
       // Validation: one block at a time per node.
-      double start = std::max(simulation_.now(), cpu_free_at_[self]);
+      double start = std::max(world_.now(), cpu_free_at_[self]);
       cpu_free_at_[self] = start + params_.validation.seconds;
       if (params_.validation.seconds == 0) {
         received(self, id);
@@ -167,7 +167,7 @@ bool BlockRelay::handle(int self, int from, const Message& message)
       auto done   = make_message<RelayMessage>();
       done->step  = RelayMessage::validated;
       done->id    = id;
-      simulation_.events().deliver_at(cpu_free_at_[self], &simulation_.node(self), self, done);
+      world_.events().deliver_at(cpu_free_at_[self], &world_.node(self), self, done);
       return true;
     }
     case RelayMessage::validated:
@@ -182,7 +182,7 @@ void BlockRelay::received(int node, uint64_t id)
   Block& b = block(id);
   b.state[node] = have;
   ++b.holders;
-  double elapsed = simulation_.now() - b.created;
+  double elapsed = world_.now() - b.created;
   // Receptions come in time order, so each threshold is crossed once, at its time.
   if (2 * b.holders >= static_cast<uint32_t>(nodes_) && 2 * (b.holders - 1) < static_cast<uint32_t>(nodes_)) {
     to_50_.add(elapsed);
@@ -194,7 +194,7 @@ void BlockRelay::received(int node, uint64_t id)
   }
   if (b.holders == static_cast<uint32_t>(nodes_)) {
     to_100_.add(elapsed);
-    simulation_.recorder().event(simulation_.now(), simulation_.scenario().parent.name, -1, "block_propagated",
+    world_.recorder().event(world_.now(), world_.scenario().parent.name, -1, "block_propagated",
                                  static_cast<long long>(id), -1,
                                  {b.bytes, b.to_50, b.to_90, elapsed});
     b.state.clear();

@@ -31,7 +31,7 @@
 
 namespace shsim {
 
-class Simulation;
+class World;
 class Node;
 struct Scenario;
 
@@ -78,7 +78,7 @@ struct RelayMessage : Message {
 class BlockRelay {
 public:
   /// `nodes` nodes, ids 0 .. nodes - 1, with these overlay neighbours.
-  BlockRelay(Simulation& simulation, RelayParams params, std::vector<std::vector<int>> neighbours);
+  BlockRelay(World& world, RelayParams params, std::vector<std::vector<int>> neighbours);
 
   /// A new block of `bytes` bytes created by `origin` now: the origin has it (propagation clock starts).
   void created(int origin, uint64_t id, uint64_t bytes);
@@ -113,7 +113,7 @@ private:
   void send(int from, int to, RelayMessage::Step step, uint64_t id);
   void received(int node, uint64_t id);
 
-  Simulation& simulation_;
+  World& world_;
   RelayParams params_;
   std::vector<std::vector<int>> neighbours_;
   int nodes_;

@@ -1,7 +1,8 @@
-// The readable table `shsim run` prints at the end. The engine writes what every chain has (blocks,
-// latencies, transactions, safety, liveness, traffic, economic security); each model writes the rows
-// of its own figures through its factory (ParentProtocolFactory::table_rows, ChildProtocolFactory::
-// table, the bridge's table), with the helpers below so that every row reads alike.
+// Helpers for the rows of the table `shsim run` prints at the end (sim/summary_table.cpp). The
+// engine writes what every chain has (blocks, latencies, transactions, safety, liveness, traffic,
+// economic security); each model writes the rows of its own figures through its factory
+// (ParentProtocolFactory::table_rows, ChildProtocolFactory::table, the bridge's table), with these
+// helpers so that every row reads alike.
 #pragma once
 
 #include <string>
@@ -10,8 +11,6 @@
 
 namespace shsim {
 
-struct Scenario;
-struct RunResult;
 
 namespace table {
 /// A figure of the summary; NaN for null (a distribution with no samples).
@@ -32,7 +31,5 @@ std::string row(const std::string& label, const std::string& text);
 std::string propagation(const nlohmann::json& chain);
 }  // namespace table
 
-/// The readable table printed at the end of `shsim run`.
-std::string format_summary_table(const Scenario& scenario, const RunResult& result);
 
 }  // namespace shsim

@@ -21,16 +21,16 @@ public:
   ProbeNode(Simulation& simulation, int id, uint64_t bytes) : Node(simulation, id), bytes_(bytes) {}
   void on_start() override
   {
-    if (id() < simulation().node_count() - 1)
+    if (id() < world().node_count() - 1)
       set_timer(1.0, {});
   }
   void on_timer(const TimerEvent&) override
   {
     auto probe   = make_message<Probe>();
     probe->bytes = bytes_;
-    send(simulation().node_count() - 1, probe);
+    send(world().node_count() - 1, probe);
   }
-  void on_message(int, const Message&) override { simulation().recorder().event(now(), "parent", id(), "arrive"); }
+  void on_message(int, const Message&) override { world().recorder().event(now(), "parent", id(), "arrive"); }
 
 private:
   uint64_t bytes_;

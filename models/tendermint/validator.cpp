@@ -152,7 +152,7 @@ void Validator::start_round(int round)
   round_ = round;
   step_  = Step::propose;
   if (round > 0) {
-    simulation().recorder().event(now(), chain_.name, id(), "round", height_, round);
+    world().recorder().event(now(), chain_.name, id(), "round", height_, round);
     log_at(spdlog::level::info, id(), "height {} enters round {}", height_, round);
   }
   if (chain_.schedule.proposer(height_, round) == index_) {
@@ -407,7 +407,7 @@ void Validator::decide(BlockPtr block, int round, const std::vector<int>& signer
   decided_.push_back({block, round, signers});
   log_at(spdlog::level::debug, id(), "commits height {} round {} block {:016x} ({} signers)", height_, round, block->id,
          signers.size());
-  simulation().recorder().commit(now(), CommitRecord{chain_.name, id(), height_, round, block->id, block->proposer,
+  world().recorder().commit(now(), CommitRecord{chain_.name, id(), height_, round, block->id, block->proposer,
                                                      proposal_time, block->transactions.size(),
                                                      block->transactions.bytes, signers, via_catchup});
   chain_.ledger.include(height_, block->transactions, now());
@@ -469,7 +469,7 @@ void Validator::on_timer(const TimerEvent& timer)
       break;
     case timeout_propose:  // line 57
       if (round == round_ && step_ == Step::propose) {
-        simulation().recorder().event(now(), chain_.name, id(), "timeout_propose", height_, round_);
+        world().recorder().event(now(), chain_.name, id(), "timeout_propose", height_, round_);
         broadcast_vote(VoteType::prevote, round_, nil);
         step_ = Step::prevote;
         evaluate_rules(round_);
@@ -477,7 +477,7 @@ void Validator::on_timer(const TimerEvent& timer)
       break;
     case timeout_prevote:  // line 61
       if (round == round_ && step_ == Step::prevote) {
-        simulation().recorder().event(now(), chain_.name, id(), "timeout_prevote", height_, round_);
+        world().recorder().event(now(), chain_.name, id(), "timeout_prevote", height_, round_);
         broadcast_vote(VoteType::precommit, round_, nil);
         step_ = Step::precommit;
         evaluate_rules(round_);
@@ -485,7 +485,7 @@ void Validator::on_timer(const TimerEvent& timer)
       break;
     case timeout_precommit:  // line 65
       if (round == round_ && step_ != Step::new_height) {
-        simulation().recorder().event(now(), chain_.name, id(), "timeout_precommit", height_, round_);
+        world().recorder().event(now(), chain_.name, id(), "timeout_precommit", height_, round_);
         start_round(round_ + 1);
       }
       break;
@@ -579,7 +579,7 @@ void Validator::broadcast_proposal(int round, BlockPtr block, int valid_round)
     p->bytes       = chain_.params.block_header_bytes.count + p->block->transactions.bytes;
     return p;
   };
-  simulation().recorder().event(now(), chain_.name, id(), "propose", height_, round,
+  world().recorder().event(now(), chain_.name, id(), "propose", height_, round,
                                 {block->id, block->transactions.size()});
   const Equivocation* e = chain_.equivocation_of(index_, now());
   if (e == nullptr || !e->double_propose) {
@@ -592,7 +592,7 @@ void Validator::broadcast_proposal(int round, BlockPtr block, int valid_round)
   chain_.double_proposals[{height_, round}] = {block->id, twin->id};
   send_to_group(make(block), 0, round);
   send_to_group(make(twin), 1, round);
-  simulation().recorder().event(now(), chain_.name, id(), "equivocate", height_, round,
+  world().recorder().event(now(), chain_.name, id(), "equivocate", height_, round,
                                 {block->id, twin->id, "proposal"});
 }
 
@@ -626,7 +626,7 @@ void Validator::broadcast_vote(VoteType type, int round, uint64_t block)
   }
   send_to_group(make(for_a), 0, round);
   send_to_group(make(for_b), 1, round);
-  simulation().recorder().event(now(), chain_.name, id(), "equivocate", height_, round,
+  world().recorder().event(now(), chain_.name, id(), "equivocate", height_, round,
                                 {for_a, for_b, type == VoteType::prevote ? "prevote" : "precommit"});
 }
 
@@ -683,7 +683,7 @@ void Validator::handle_decision(int from, const Decision& decision)
     return;
   proposal_sent_at_.clear();  // a decision learnt from a peer is not a consensus commit of ours
   decided_.push_back({decision.block, decision.round, decision.signers});
-  simulation().recorder().commit(now(), CommitRecord{chain_.name, id(), height_, decision.round, decision.block->id,
+  world().recorder().commit(now(), CommitRecord{chain_.name, id(), height_, decision.round, decision.block->id,
                                                      decision.block->proposer, decision.block->proposed_at,
                                                      decision.block->transactions.size(),
                                                      decision.block->transactions.bytes, decision.signers, true});

@@ -1,0 +1,43 @@
+// Who is in a run and where: the parent validators' stakes, the machines (each in a region), and the
+// roles (nodes) on them. Validator i has machine i and node i; each child chain's roles, then each
+// bridge's relayers, follow, on new machines or on a validator's machine (ChildParams::placements).
+// Pure data drawn from the scenario and its seed: no SimGrid, no actor.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/adversary.hpp"
+#include "sim/regions.hpp"
+#include "sim/scenario.hpp"
+
+namespace shsim {
+
+struct Population {
+  uint64_t seed = 0;
+  std::vector<double> stakes;                    // stake of each parent validator
+  std::vector<int> region_of_machine;            // index into the latency matrix
+  std::vector<int> machine_of_node;              // the machine each node (role) runs on
+  std::vector<std::vector<int>> roles_of_machine;  // the nodes of each machine, in node order
+  std::vector<std::string> owner;                // the chain or bridge of each node
+  std::vector<int> child_first_node, bridge_first_node;  // first node of each child and bridge, scenario order
+
+  /// Draws the stakes and places every role of the scenario (deterministic for a seed).
+  static Population of(const Scenario& scenario);
+  int node_count() const { return static_cast<int>(machine_of_node.size()); }
+  int machine_count() const { return static_cast<int>(region_of_machine.size()); }
+  /// The validators an adversary entry names, explicitly or by stake share.
+  std::vector<int> select_validators(const ValidatorSelection& selection, size_t adversary_index) const;
+};
+
+/// Draws the validators' stakes from the scenario (deterministic for a seed).
+std::vector<double> draw_stakes(const Validators& validators, uint64_t seed);
+/// The validators an adversary entry names: explicitly, or the smallest set in `pick` order whose
+/// stake reaches the share.
+std::vector<int> select_validators(const ValidatorSelection& selection, const std::vector<double>& stakes,
+                                   uint64_t seed, size_t adversary_index);
+/// How many validators go to each region: largest remainder of count x share.
+std::vector<int> region_counts(const Validators& validators, const RegionMatrix& regions);
+
+}  // namespace shsim

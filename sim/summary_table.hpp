@@ -1,0 +1,14 @@
+// The readable table `shsim run` prints at the end (sim/summary_table.cpp).
+#pragma once
+
+#include <string>
+
+namespace shsim {
+
+struct Scenario;
+struct RunResult;
+
+/// The readable table printed at the end of `shsim run`.
+std::string format_summary_table(const Scenario& scenario, const RunResult& result);
+
+}  // namespace shsim
