@@ -29,7 +29,7 @@ Network::Network(World& world, std::vector<Placement> placements)
     upload_bps_.push_back(access.regional_bandwidth ? regions.upload_bps[r] : access.upload.bits_per_second);
     download_bps_.push_back(access.regional_bandwidth ? regions.download_bps[r] : access.download.bits_per_second);
   }
-  upload_free_at_.assign(placements_.size(), 0);
+  upload_free_at_.assign(static_cast<size_t>(world.population().machine_count()), 0);
   const std::string& jitter = scenario_.network.jitter.kind;
   jitter_kind_ = jitter == "uniform"       ? JitterKind::uniform
                  : jitter == "exponential" ? JitterKind::exponential
@@ -142,7 +142,8 @@ void Network::send(int from, int to, const MessagePtr& message)
     ++dropped_;
     return;
   }
-  if (from == to) {  // a node's message to itself does not touch the network
+  const int machine = world_.machine_of(from);
+  if (machine == world_.machine_of(to)) {  // to itself, or to a role on its own machine: no network
     deliver_later(from, to, message, 0);
     return;
   }
@@ -153,9 +154,10 @@ void Network::send(int from, int to, const MessagePtr& message)
   if (transport == Transport::queued) {
     // One large message at a time leaves each node: wait for the upload queue, then transfer at the
     // narrower of the two ends.
-    double start    = std::max(now, upload_free_at_[from]);
+    // One upload queue per machine: the roles on it share its link.
+    double start    = std::max(now, upload_free_at_[static_cast<size_t>(machine)]);
     double transfer = static_cast<double>(message->bytes) * 8 / std::min(upload_bps(from), download_bps(to));
-    upload_free_at_[from] = start + transfer;
+    upload_free_at_[static_cast<size_t>(machine)] = start + transfer;
     deliver_later(from, to, message, start + transfer - now + draw_latency(from, to));
     return;
   }

@@ -6,10 +6,11 @@
 //    flows by the network model), carried by a short-lived actor on the sender's host.
 // Both see the same links, so an uncontended message takes the same time on either (tested).
 //  - queued transport (network.transport.mode: queued): a large message waits for its sender's
-//    upload queue (one large message at a time per node) and goes at min(sender upload, receiver
+//    machine's upload queue (one large message at a time per machine, whichever of its roles sends it) and goes at min(sender upload, receiver
 //    download), then takes the path latency (SimBlock's model); no SimGrid comm, so it costs what the
 //    latency transport costs and scales to 10 000 nodes. Small messages take the latency transport.
-// Partitions drop messages between groups of regions while they are active.
+// A message to the sender itself or to another role on its machine does not touch the network: it
+// arrives at once. Partitions drop messages between groups of regions while they are active.
 #pragma once
 
 #include <array>
@@ -83,7 +84,7 @@ private:
   enum class JitterKind { none, uniform, exponential, pareto, simblock } jitter_kind_;
   std::vector<double> upload_bps_, download_bps_;  // per region
   bool hooks_ = false;  // some node has an adversary's hook: ask the sender's before each send
-  std::vector<double> upload_free_at_;             // per node: when its upload queue empties (queued transport)
+  std::vector<double> upload_free_at_;             // per machine: when its upload queue empties (queued transport)
   // Partitions: for each window, the group of every region.
   struct PartitionWindow {
     double from, until;

@@ -72,7 +72,7 @@ protected:
   }
   void on_message(int from, const shsim::Message&) override
   {
-    if (simulation().region_of(from) == simulation().region_of(id()))
+    if (world().region_of(from) == world().region_of(id()))
       return;
     bool cut = now() >= tally_.partition_from && now() < tally_.partition_until;
     ++(cut ? tally_.cross_region_during_partition : tally_.cross_region_outside);
@@ -176,4 +176,124 @@ TEST_CASE("a partition cuts every role on the machines it separates", "[machines
   // The parent's validators, on the same machines, were cut too: nothing committed meanwhile.
   auto commits = run.times_of("commit");
   CHECK(std::none_of(commits.begin(), commits.end(), [](double t) { return t > 65 && t < 180; }));
+}
+
+// ---- Roles that share a machine share its network: two roles on validator 0's machine and one on a
+// machine of its own. At t = 1 s both co-located roles send the remote one a 1 MB message over the
+// queued transport, and the first also pings its neighbour on the same machine. SimBlock's queued
+// model sends one large message at a time per upload link (../shared/peers: the sender's queue frees
+// when a transfer ends), so the second message leaves when the first is through: it arrives exactly
+// one transfer time, 8 Mbit / 100 Mbit/s = 80 ms, after the first. The ping never leaves the machine.
+
+namespace {
+
+struct PairParams {
+  std::string name = "pair";
+  template <class V> void describe(V& v) { v.field("name", name, "chain name"); }
+};
+
+class PairChoice : public shsim::ChildParams {
+public:
+  PairParams params;
+  YAML::Node dump() const override { return shsim::SchemaWriter::write(params); }
+  const std::string& chain_name() const override { return params.name; }
+  std::vector<shsim::RolePlacement> placements(int) const override { return {{"", 0}, {"", 0}, {"europe", -1}}; }
+};
+
+struct Bulk : shsim::Message {
+  static inline const shsim::MessageKind kind_id{"test_bulk"};
+  shsim::MessageKind kind() const override { return kind_id; }
+};
+
+struct Arrivals {
+  double ping = -1;
+  std::vector<double> bulk;
+};
+
+class PairRole : public shsim::Node {
+public:
+  PairRole(shsim::Simulation& simulation, int id, int index, int first, Arrivals& arrivals)
+      : Node(simulation, id), index_(index), first_(first), arrivals_(arrivals)
+  {
+  }
+
+protected:
+  void on_start() override
+  {
+    if (index_ < 2)
+      set_timer(1, {1, 0, 0});
+  }
+  void on_timer(const shsim::TimerEvent&) override
+  {
+    auto bulk   = shsim::make_message<Bulk>();
+    bulk->bytes = 1000000;
+    send(first_ + 2, bulk);
+    if (index_ == 0)
+      send(first_ + 1, shsim::make_message<Ping>());
+  }
+  void on_message(int, const shsim::Message& message) override
+  {
+    if (message.kind() == Ping::kind_id)
+      arrivals_.ping = now();
+    else
+      arrivals_.bulk.push_back(now());
+  }
+
+private:
+  int index_, first_;
+  Arrivals& arrivals_;
+};
+
+class Pair : public shsim::ChildChain {
+public:
+  Pair(shsim::Simulation& simulation, const PairParams& params, int first_node)
+      : simulation_(simulation), name_(params.name), first_node_(first_node)
+  {
+    for (int i = 0; i < 3; ++i)
+      simulation.add_node(std::make_unique<PairRole>(simulation, first_node + i, i, first_node, arrivals_));
+  }
+  const std::string& name() const override { return name_; }
+  std::string protocol() const override { return "pair"; }
+  int deposit_node() const override { return first_node_; }
+  void on_withdrawal(WithdrawalListener) override {}
+  void withdrawal_claimed(uint64_t, double) override {}
+  shsim::SecurityFacts security() const override { return {}; }
+  nlohmann::json summary() const override
+  {
+    return {{"protocol", "pair"},
+            {"co_located", simulation_.machine_of(first_node_) == simulation_.machine_of(first_node_ + 1) &&
+                               simulation_.machine_of(first_node_) == simulation_.machine_of(0)},
+            {"ping_at", arrivals_.ping},
+            {"bulk_at", arrivals_.bulk}};
+  }
+
+private:
+  shsim::Simulation& simulation_;
+  std::string name_;
+  int first_node_;
+  Arrivals arrivals_;
+};
+
+}  // namespace
+
+TEST_CASE("roles on one machine share its upload queue and reach each other without the network", "[machines]")
+{
+  shsim::models::register_all();
+  auto& registry = shsim::ProtocolRegistry::instance();
+  if (registry.find_child("pair") == nullptr)
+    registry.add_child(std::make_unique<shsim::SimpleChildFactory<PairChoice>>(
+        "pair", "test-only: two roles on validator 0's machine and one elsewhere", shsim::child_engine_metrics(),
+        [](shsim::Simulation& simulation, const PairChoice& choice, int first_node) {
+          return std::make_unique<Pair>(simulation, choice.params, first_node);
+        }));
+  shsim::testing::Run run = shsim::testing::simulate(
+      "name: machines\nseed: 2\nduration: 10s\n" + parent +
+      "network: { jitter: none, transport: { mode: queued } }\nchildren:\n  - pair: {}\nexpect: []\n");
+  const auto& pair = run.chain("pair");
+  CHECK(pair["co_located"].get<bool>());
+  CHECK(pair["ping_at"].get<double>() == Approx(1.0).margin(1e-12));
+  auto bulk = pair["bulk_at"].get<std::vector<double>>();
+  REQUIRE(bulk.size() == 2);
+  CHECK(bulk[1] - bulk[0] == Approx(8e6 / 100e6).margin(1e-9));
+  CHECK(bulk[0] > 1.08);  // the first transfer, then the path latency
 }
