@@ -26,6 +26,8 @@ std::vector<double> draw_stakes(const Validators& validators, uint64_t seed)
   return stakes;
 }
 
+namespace {
+/// How many validators go to each region: largest remainder of count x share.
 std::vector<int> region_counts(const Validators& validators, const RegionMatrix& regions)
 {
   size_t n = regions.regions.size();
@@ -50,6 +52,7 @@ std::vector<int> region_counts(const Validators& validators, const RegionMatrix&
     ++counts[remainders[i % n].second];
   return counts;
 }
+}  // namespace
 
 std::vector<int> select_validators(const ValidatorSelection& selection, const std::vector<double>& stakes,
                                    uint64_t seed, size_t adversary_index)

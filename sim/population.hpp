@@ -37,7 +37,5 @@ std::vector<double> draw_stakes(const Validators& validators, uint64_t seed);
 /// stake reaches the share.
 std::vector<int> select_validators(const ValidatorSelection& selection, const std::vector<double>& stakes,
                                    uint64_t seed, size_t adversary_index);
-/// How many validators go to each region: largest remainder of count x share.
-std::vector<int> region_counts(const Validators& validators, const RegionMatrix& regions);
 
 }  // namespace shsim

@@ -64,11 +64,6 @@ public:
   int first_node_of_child(size_t index) const { return population_.child_first_node[index]; }
   int first_node_of_bridge(size_t index) const { return population_.bridge_first_node[index]; }
   const OverlayGraph& overlay() const { return overlay_; }
-  /// The validators an adversary entry names, explicitly or by stake share.
-  std::vector<int> select_validators(const ValidatorSelection& selection, size_t adversary_index) const
-  {
-    return population_.select_validators(selection, adversary_index);
-  }
 
   // ---- for the report ----
   const Platform& platform() const { return *platform_; }

@@ -51,6 +51,11 @@ public:
   int region_of(int node) const { return placements_[static_cast<size_t>(node)].region; }
   /// Stake of each parent validator (node i is validator i).
   const std::vector<double>& stakes() const { return population_.stakes; }
+  /// The validators an adversary entry names, explicitly or by stake share.
+  std::vector<int> select_validators(const ValidatorSelection& selection, size_t adversary_index) const
+  {
+    return population_.select_validators(selection, adversary_index);
+  }
   /// Registers the node with id nodes_.size() and starts its actor on its machine's host.
   void add_node(std::unique_ptr<Node> node);
   RandomStream stream(std::string_view purpose, uint64_t index = 0) const
