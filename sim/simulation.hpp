@@ -68,6 +68,8 @@ public:
   // ---- for the report ----
   const Platform& platform() const { return *platform_; }
   const ParentRuntime& parent_runtime() const { return *parent_; }
+  /// The parent's runtime, for an adversary's attach() that hooks into the protocol's own roles.
+  ParentRuntime& parent_runtime() { return *parent_; }
   const std::vector<std::unique_ptr<ChildChain>>& children() const { return children_; }
   const std::vector<std::unique_ptr<BridgeRuntime>>& bridges() const { return bridges_; }
   const std::string& event_log_path() const { return event_log_path_; }

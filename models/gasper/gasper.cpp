@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "models/common/equivocate.hpp"
+#include "models/gasper/equivocate.hpp"
 #include "models/registry.hpp"
 #include "sim/estimate.hpp"
 #include "models/workload/sources.hpp"
@@ -143,18 +144,17 @@ BeaconChain::BeaconChain(Simulation& simulation, const Params& params)
       continue;
     const auto& a = adversaries[i].as<EquivocateAdversary>();
     auto members  = simulation.select_validators(a.who, i);
-    equivocators_.push_back({std::set<int>(members.begin(), members.end()), a.from.seconds, a.end(), a.mode});
+    add_hook(std::make_shared<EquivocationHook>(std::set<int>(members.begin(), members.end()), a, a.mode));
   }
 }
 
-bool BeaconChain::equivocating(int node, const char* what) const
+DutyHook* BeaconChain::hook_of(int node) const
 {
   double now = simulation_.now();
-  for (const auto& e : equivocators_)
-    if (e.nodes.count(node) && now >= e.from && now < e.until &&
-        (e.mode == what || (e.mode == "both" && std::string(what) != "surround")))
-      return true;
-  return false;
+  for (const auto& hook : hooks_)
+    if (hook->acts_on(node, now))
+      return hook.get();
+  return nullptr;
 }
 
 void BeaconChain::start()
@@ -195,8 +195,8 @@ void BeaconChain::slot_start(long long slot)
   int proposer = draw_proposer(slot);
   if (proposer >= 0 && simulation_.node(proposer).online()) {
     propose(slot, proposer, false);
-    if (equivocating(proposer, "propose"))
-      propose(slot, proposer, true);
+    if (DutyHook* hook = hook_of(proposer))
+      hook->on_propose(*this, slot, proposer);
   } else {
     ++missed_slots_;
   }
@@ -327,8 +327,6 @@ void BeaconChain::attest(long long slot)
     vote.source     = blocks_[head].justified;
     vote.validators = count;
     vote.weight     = count * registry.groups[i].effective;
-    if (equivocating(i, "surround") && epoch % 2 == 0)
-      vote.source = Checkpoint{};  // from genesis: surrounds the vote of the previous epoch
     // The node's aggregator; if it is down, the next one (Ethereum has 16 aggregators per committee
     // listening on the subnet, so some aggregator hears every attestation).
     size_t k = static_cast<size_t>(i) % aggregators.size();
@@ -337,11 +335,8 @@ void BeaconChain::attest(long long slot)
     int aggregator     = aggregators[k];
     uint32_t aggregate = open_aggregates_[k];
     std::vector<Vote> votes{vote};
-    if (equivocating(i, "vote") && head != 0) {
-      Vote twin = vote;  // a second vote for the same target epoch with another head: a double vote
-      twin.head = blocks_[head].parent;
-      votes.push_back(twin);
-    }
+    if (DutyHook* hook = hook_of(i))
+      hook->on_vote(*this, epoch, votes);
     for (const Vote& v : votes) {
       if (aggregator == i) {
         attestation_arrived(i, v, aggregate);

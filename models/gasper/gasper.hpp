@@ -42,6 +42,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "models/gasper/hooks.hpp"
 #include "sim/ledger.hpp"
 #include "sim/node.hpp"
 #include "sim/protocol.hpp"
@@ -174,6 +175,13 @@ public:
   void aggregate_arrived(int node, uint32_t aggregate);
   nlohmann::json summary() const override;
 
+  // ---- for duty hooks (hooks.hpp) ----
+  /// Attaches a hook; the first acting on a node decides its conduct.
+  void add_hook(std::shared_ptr<DutyHook> hook) { hooks_.push_back(std::move(hook)); }
+  /// A second block by `proposer` for `slot` on the same head, without transactions: a double proposal.
+  void propose_twin(long long slot, int proposer) { propose(slot, proposer, true); }
+  uint32_t parent_of(uint32_t block) const { return blocks_[block].parent; }
+
   /// Slashing conditions of the spec (is_slashable_attestation_data): same target epoch with
   /// different data (double vote), or one vote's source-target span strictly inside the other's.
   static bool double_vote(const Vote& a, const Vote& b);
@@ -201,7 +209,7 @@ private:
   void process_epoch(Block& block, uint32_t parent, long long ending_epoch, std::shared_ptr<Registry>& registry);
   void record_votes(const Aggregate& aggregate);
   void report_finality(const Block& block);
-  bool equivocating(int node, const char* what) const;
+  DutyHook* hook_of(int node) const;
   int draw_proposer(long long slot);
   void set_latest_registry(std::shared_ptr<const Registry> registry, long long epoch);
   bool known(int node, uint32_t id) const { return id == 0 || relay_->has(node, id); }
@@ -246,12 +254,7 @@ private:
   long long leak_epochs_ = 0;
   std::set<long long> epochs_reported_;
   uint64_t proposals_ = 0, missed_slots_ = 0;
-  struct Equivocator {
-    std::set<int> nodes;
-    double from, until;
-    std::string mode;
-  };
-  std::vector<Equivocator> equivocators_;
+  std::vector<std::shared_ptr<DutyHook>> hooks_;
 };
 
 }  // namespace shsim::models::gasper

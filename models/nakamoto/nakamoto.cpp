@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "models/nakamoto/strategies.hpp"
 #include "models/registry.hpp"
 #include "sim/estimate.hpp"
 #include "models/workload/sources.hpp"
@@ -69,34 +70,22 @@ PowChain::PowChain(Simulation& simulation, const Params& params)
   double total = 0;
   for (double power : simulation.stakes())
     cumulative_power_.push_back(total += power);
+  // Selfish pools act before double spenders when one miner is in both.
   const auto& adversaries = simulation.scenario().adversaries;
-  for (size_t i = 0; i < adversaries.size(); ++i) {
-    const AdversaryChoice& choice = adversaries[i];
-    if (choice.kind == "selfish_mining") {
-      const auto& a  = choice.as<SelfishMiningAdversary>();
-      auto members   = simulation.select_validators(a.who, i);
-      double until   = a.end();
-      pool_          = std::make_unique<SelfishPool>();
-      pool_->members = std::set<int>(members.begin(), members.end());
-      pool_->gamma   = a.gamma.value;
-      pool_->from    = a.from.seconds;
-      pool_->until   = until;
-    } else if (choice.kind == "double_spend") {
-      const auto& a           = choice.as<DoubleSpendAdversary>();
-      auto members            = simulation.select_validators(a.who, i);
-      double until            = a.end();
-      spender_                = std::make_unique<DoubleSpender>();
-      spender_->members       = std::set<int>(members.begin(), members.end());
-      spender_->confirmations = a.confirmations;
-      spender_->from          = a.from.seconds;
-      spender_->until         = until;
-      // The attacker knows its hash share q: it gives up once catching up from the deficit, (q/p)^(d+1)
-      // (Nakamoto 2008, section 11), is below one in a million.
-      double q = hash_share(spender_->members);
-      spender_->give_up_deficit =
-          q < 0.5 ? std::max(1, static_cast<int>(std::ceil(std::log(1e-6) / std::log(q / (1 - q))))) : 1 << 30;
+  for (size_t i = 0; i < adversaries.size(); ++i)
+    if (adversaries[i].kind == "selfish_mining") {
+      const auto& a = adversaries[i].as<SelfishMiningAdversary>();
+      auto members  = simulation.select_validators(a.who, i);
+      hooks_.push_back(selfish_pool(std::set<int>(members.begin(), members.end()), a.gamma.value, a));
     }
-  }
+  for (size_t i = 0; i < adversaries.size(); ++i)
+    if (adversaries[i].kind == "double_spend") {
+      const auto& a = adversaries[i].as<DoubleSpendAdversary>();
+      auto members  = simulation.select_validators(a.who, i);
+      std::set<int> set(members.begin(), members.end());
+      double share = hash_share(set);
+      hooks_.push_back(double_spender(std::move(set), a.confirmations, a, share));
+    }
 }
 
 void PowChain::start() { schedule_mining(); }
@@ -127,22 +116,27 @@ void PowChain::mine()
   miner = std::min(miner, static_cast<int>(cumulative_power_.size()) - 1);
   if (!simulation_.node(miner).online())
     return;  // an offline miner's hash power finds nothing
-  double now = simulation_.now();
-  if (pool_ && pool_->members.count(miner) && now >= pool_->from && now < pool_->until)
-    return pool_mined(miner);
-  if (spender_ && spender_->members.count(miner) && now >= spender_->from && now < spender_->until)
-    return spender_mined(miner);
+  if (MiningHook* hook = hook_of(miner, simulation_.now()))
+    return hook->on_mined(*this, miner);
   publish(miner, new_block(tip_[miner], miner, false));
 }
 
-long long PowChain::new_block(long long parent, int miner, bool by_pool)
+MiningHook* PowChain::hook_of(int miner, double now) const
+{
+  for (const auto& hook : hooks_)
+    if (hook->member(miner) && hook->active(now))
+      return hook.get();
+  return nullptr;
+}
+
+long long PowChain::new_block(long long parent, int miner, bool by_hook)
 {
   Block block;
   block.parent  = parent;
   block.height  = blocks_[parent].height + 1;
   block.miner   = miner;
   block.mined   = simulation_.now();
-  block.by_pool = by_pool;
+  block.by_hook = by_hook;
   block.content = ledger_.select(params_.block_bytes.count,
                                  simulation_.censorship(miner, block.height, simulation_.now()));
   blocks_.push_back(std::move(block));
@@ -168,14 +162,11 @@ bool PowChain::adopt(int node, long long id) const
   const Block& tip   = blocks_[tip_[node]];
   if (block.height != tip.height)
     return block.height > tip.height;
-  // A tie between the selfish pool's block and an honest one: Eyal and Sirer's gamma decides, drawn
-  // once per node and height so that the order of arrival does not matter.
-  if (pool_ && block.by_pool != tip.by_pool && !pool_->members.count(node)) {
-    uint64_t x = mix64(seed_ ^ (static_cast<uint64_t>(node) << 32) ^
-                       static_cast<uint64_t>(block.height) * golden_gamma);
-    bool choose_pool = static_cast<double>(x >> 11) * 0x1.0p-53 < pool_->gamma;
-    return choose_pool == block.by_pool;
-  }
+  // A tie between a hook's block and an honest one: the hooks may settle it (a selfish pool's gamma).
+  if (block.by_hook != tip.by_hook)
+    for (const auto& hook : hooks_)
+      if (std::optional<bool> switches = hook->on_tie(*this, node, block, tip))
+        return *switches;
   return false;  // first seen wins
 }
 
@@ -196,10 +187,10 @@ void PowChain::validated(int node, long long id)
     tip_[node] = id;
     relay_->announce(node, static_cast<uint64_t>(id));
   }
-  if (pool_ && pool_->members.count(node) && !block.by_pool)
-    pool_saw(id);
-  if (spender_ && spender_->members.count(node) && !block.by_pool)
-    spender_saw(id);
+  if (!block.by_hook)
+    for (const auto& hook : hooks_)
+      if (hook->member(node))
+        hook->on_seen(*this, id);
   auto waiting = orphans_.find(id);
   if (waiting != orphans_.end()) {
     std::vector<std::pair<int, long long>> children;
@@ -252,111 +243,10 @@ void PowChain::best_changed(long long id)
   }
 }
 
-// ---- Selfish mining: Eyal and Sirer 2014, Algorithm 1 ----
-
-void PowChain::pool_publish(size_t count)
-{
-  for (size_t i = 0; i < count && !pool_->unpublished.empty(); ++i) {
-    long long b = pool_->unpublished.front();
-    pool_->unpublished.pop_front();
-    if (blocks_[b].height > blocks_[pool_->public_tip].height)
-      pool_->public_tip = b;
-    publish(blocks_[b].miner, b);
-  }
-}
-
-void PowChain::pool_mined(int miner)
-{
-  // "on my pool found a block": extend the private chain; publish it all if that wins a tie.
-  long long delta_prev = blocks_[pool_->private_tip].height - blocks_[pool_->public_tip].height;
-  long long b          = new_block(pool_->private_tip, miner, true);
-  pool_->private_tip   = b;
-  ++pool_->private_branch;
-  pool_->unpublished.push_back(b);
-  if (delta_prev == 0 && pool_->private_branch == 2) {
-    pool_publish(pool_->unpublished.size());
-    pool_->private_branch = 0;
-  }
-}
-
-void PowChain::pool_saw(long long id)
-{
-  // "on others found a block": the pool learns of it when the first of its members validates it.
-  if (blocks_[id].height <= blocks_[pool_->public_tip].height)
-    return;
-  long long delta_prev = blocks_[pool_->private_tip].height - blocks_[pool_->public_tip].height;
-  pool_->public_tip    = id;
-  if (delta_prev <= 0) {  // they win: adopt their chain
-    pool_->private_tip    = id;
-    pool_->private_branch = 0;
-    pool_->unpublished.clear();
-  } else if (delta_prev == 1) {  // now one against one: publish ours and race (gamma decides)
-    pool_publish(pool_->unpublished.size());
-  } else if (delta_prev == 2) {  // we are one ahead of them: publish all and win
-    pool_publish(pool_->unpublished.size());
-    pool_->private_branch = 0;
-  } else {  // well ahead: publish the first unpublished block, stay ahead
-    pool_publish(1);
-  }
-}
-
-// ---- Double spending: Nakamoto 2008 section 11, Rosenfeld 2014 ----
-
-void PowChain::spender_mined(int miner)
-{
-  DoubleSpender& s = *spender_;
-  if (!s.attacking) {
-    // The pre-mined block: the attack starts once the attacker holds one block on the public tip;
-    // the merchant's payment goes into the next honest block on the same parent.
-    s.base        = s.public_tip;
-    s.private_tip = new_block(s.base, miner, true);
-    s.attacking   = true;
-  } else {
-    s.private_tip = new_block(s.private_tip, miner, true);
-  }
-  spender_check();
-}
-
-void PowChain::spender_saw(long long id)
-{
-  DoubleSpender& s = *spender_;
-  if (blocks_[id].height <= blocks_[s.public_tip].height)
-    return;
-  s.public_tip = id;
-  if (s.attacking)
-    spender_check();
-}
-
-void PowChain::spender_check()
-{
-  DoubleSpender& s = *spender_;
-  long long honest   = blocks_[s.public_tip].height - blocks_[s.base].height;
-  long long attacker = blocks_[s.private_tip].height - blocks_[s.base].height;
-  if (honest >= s.confirmations && attacker > honest) {
-    // The merchant has shipped and the private fork is longer: publish it, oldest block first.
-    std::vector<long long> fork;
-    for (long long b = s.private_tip; b != s.base; b = blocks_[b].parent)
-      fork.push_back(b);
-    for (auto it = fork.rbegin(); it != fork.rend(); ++it)
-      publish(blocks_[*it].miner, *it);
-    s.public_tip = s.private_tip;
-    s.attacking  = false;
-    ++s.successes;
-    simulation_.recorder().event(simulation_.now(), simulation_.scenario().parent.name, -1, "double_spend_success",
-                                 blocks_[s.private_tip].height, -1,
-                                 {attacker, honest});
-  } else if (honest - attacker >= s.give_up_deficit) {  // catching up is now below one in a million
-    s.attacking = false;
-    ++s.failures;
-  }
-}
-
 nlohmann::json PowChain::summary() const
 {
-  long long main_blocks = blocks_[best_].height, pool_blocks = 0;
-  for (long long b = best_; b != 0; b = blocks_[b].parent)
-    pool_blocks += blocks_[b].by_pool ? 1 : 0;
-  uint64_t stale = published_ - static_cast<uint64_t>(main_blocks);
+  long long main_blocks = blocks_[best_].height;
+  uint64_t stale        = published_ - static_cast<uint64_t>(main_blocks);
   nlohmann::json out{{"blocks_published", published_},
                      {"main_chain_blocks", main_blocks},
                      {"stale_blocks", stale},
@@ -365,28 +255,8 @@ nlohmann::json PowChain::summary() const
                       main_blocks > 0 ? static_cast<double>(stale) / static_cast<double>(main_blocks) : 0},
                      {"mean_block_interval", main_blocks > 0 ? blocks_[best_].mined / static_cast<double>(main_blocks) : 0},
                      {"propagation", relay_->summary()}};
-  if (pool_) {
-    double alpha          = hash_share(pool_->members);
-    out["selfish_mining"] = {{"hash_share", alpha},
-                             {"gamma", pool_->gamma},
-                             {"pool_blocks_in_main_chain", pool_blocks},
-                             {"relative_revenue", main_blocks > 0 ? static_cast<double>(pool_blocks) /
-                                                                        static_cast<double>(main_blocks)
-                                                                  : 0},
-                             {"eyal_sirer_revenue", selfish_revenue(alpha, pool_->gamma)}};
-  }
-  if (spender_) {
-    double q             = hash_share(spender_->members);
-    long long attempts   = spender_->successes + spender_->failures;
-    out["double_spend"] = {{"hash_share", q},
-                           {"confirmations", spender_->confirmations},
-                           {"attempts", attempts},
-                           {"successes", spender_->successes},
-                           {"success_rate", attempts > 0 ? static_cast<double>(spender_->successes) /
-                                                               static_cast<double>(attempts)
-                                                         : 0},
-                           {"rosenfeld_probability", double_spend_success(q, spender_->confirmations)}};
-  }
+  for (const auto& hook : hooks_)
+    hook->summarize(*this, out);
   return out;
 }
 

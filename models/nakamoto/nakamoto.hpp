@@ -9,7 +9,7 @@
 //  - the ledger (sim/ledger.hpp) sees a block included when it first extends the best published
 //    chain and final once `confirmations` blocks stand on it (itself included). A later reorg of a
 //    final block is reported by the safety detector.
-// Adversaries (Wittgenstein-style: behaviours plugged into ordinary miners):
+// Adversaries, mining hooks plugged into ordinary miners (hooks.hpp, strategies.cpp):
 //  - selfish_mining: Eyal and Sirer, "Majority is not enough", FC 2014, Algorithm 1, with their gamma
 //    as the tie-breaking rule of honest nodes between the pool's and an honest block;
 //  - double_spend: the attack of Nakamoto 2008 section 11 as Rosenfeld analyses it ("Analysis of
@@ -19,13 +19,12 @@
 // parent pool's (sim/ledger.hpp), blocks are `block_bytes` on the wire whatever they carry.
 #pragma once
 
-#include <deque>
-#include <limits>
 #include <map>
 #include <memory>
 #include <set>
 #include <vector>
 
+#include "models/nakamoto/hooks.hpp"
 #include "sim/ledger.hpp"
 #include "sim/node.hpp"
 #include "sim/protocol.hpp"
@@ -91,30 +90,8 @@ struct Block {
   long long height = 0;
   int miner        = -1;
   double mined     = 0;
-  bool by_pool     = false;  // mined by the selfish pool or the double spender
+  bool by_hook     = false;  // mined for a mining hook (the selfish pool, the double spender)
   BlockContent content;
-};
-
-/// Eyal and Sirer's selfish pool: its members act as one miner with a private branch.
-struct SelfishPool {
-  std::set<int> members;
-  double gamma = 0;
-  double from = 0, until = std::numeric_limits<double>::infinity();
-  long long private_tip = 0, public_tip = 0;
-  int private_branch = 0;             // privateBranchLen
-  std::deque<long long> unpublished;  // private blocks not yet published, oldest first
-};
-
-/// The double spender of Nakamoto / Rosenfeld.
-struct DoubleSpender {
-  std::set<int> members;
-  int confirmations = 6;
-  double from = 0, until = std::numeric_limits<double>::infinity();
-  bool attacking = false;
-  long long base = 0, private_tip = 0;  // the fork starts on `base`
-  long long public_tip = 0;
-  long long successes = 0, failures = 0;
-  int give_up_deficit = 30;  // honest blocks ahead at which the attacker gives up
 };
 
 /// Eyal and Sirer 2014: the selfish pool's expected share of the main chain's blocks.
@@ -129,23 +106,26 @@ public:
   BlockRelay& relay() { return *relay_; }
   nlohmann::json summary() const override;
 
+  // ---- for mining hooks (hooks.hpp) ----
+  /// A new block by `miner` on `parent` (not yet published), with transactions from the pool.
+  long long new_block(long long parent, int miner, bool by_hook);
+  /// Announces block `id` from node `origin` to the network.
+  void publish(int origin, long long id);
+  const Block& block(long long id) const { return blocks_[static_cast<size_t>(id)]; }
+  long long best() const { return best_; }
+  /// The share of the hash power that `members` hold.
+  double hash_share(const std::set<int>& members) const;
+  uint64_t seed() const { return seed_; }
+  Simulation& simulation() const { return simulation_; }
+
 private:
   void schedule_mining();
   void mine();
-  long long new_block(long long parent, int miner, bool by_pool);
-  void publish(int origin, long long id);
   void validated(int node, long long id);
   bool adopt(int node, long long id) const;
   void best_changed(long long id);
-  double hash_share(const std::set<int>& members) const;
   bool known(int node, long long id) const { return id == 0 || relay_->has(node, static_cast<uint64_t>(id)); }
-  // Adversaries.
-  void pool_mined(int miner);
-  void pool_saw(long long id);
-  void pool_publish(size_t count);
-  void spender_mined(int miner);
-  void spender_saw(long long id);
-  void spender_check();
+  MiningHook* hook_of(int miner, double now) const;
 
   Simulation& simulation_;
   Params params_;
@@ -160,8 +140,7 @@ private:
   std::vector<long long> final_at_;     // block reported final at each height (index height)
   uint64_t published_ = 0;
   uint64_t seed_;
-  std::unique_ptr<SelfishPool> pool_;
-  std::unique_ptr<DoubleSpender> spender_;
+  std::vector<std::unique_ptr<MiningHook>> hooks_;  // selfish pools first, then double spenders
 };
 
 }  // namespace shsim::models::nakamoto

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "models/common/equivocate.hpp"
+#include "models/tendermint/equivocate.hpp"
 #include "models/registry.hpp"
 #include "sim/estimate.hpp"
 #include "models/tendermint/validator.hpp"
@@ -113,18 +114,15 @@ public:
     chain->gossip = params.dissemination == "gossip";
     if (chain->gossip)
       chain->neighbours = neighbour_lists(simulation.overlay());
+    auto twins = std::make_shared<Twins>();
     for (size_t i = 0; i < scenario.adversaries.size(); ++i) {
       if (scenario.adversaries[i].kind != "equivocate")
         continue;
       const auto& adversary = scenario.adversaries[i].as<EquivocateAdversary>();
-      Equivocation e;
-      auto members     = simulation.select_validators(adversary.who, i);
-      e.members        = std::set<int>(members.begin(), members.end());
-      e.from           = adversary.from.seconds;
-      e.until          = adversary.end();
-      e.double_propose = adversary.mode != "vote";
-      e.double_vote    = adversary.mode != "propose";
-      chain->equivocations.push_back(e);
+      auto members          = simulation.select_validators(adversary.who, i);
+      chain->hooks.push_back(std::make_shared<EquivocationHook>(
+          simulation, std::set<int>(members.begin(), members.end()), adversary, adversary.mode != "vote",
+          adversary.mode != "propose", twins, chain->members()));
     }
     chain->parent_of = &simulation;
     add_validators(simulation, *chain);

@@ -49,22 +49,20 @@ ChainState::ChainState(std::string chain_name, Params p, std::vector<long long> 
     total_power += v;
 }
 
-const Equivocation* ChainState::equivocation_of(int validator, double now) const
+SigningHook* ChainState::hook_of(int validator, double now) const
 {
-  for (const auto& e : equivocations)
-    if (e.members.count(validator) && e.active(now))
-      return &e;
+  for (const auto& hook : hooks)
+    if (hook->acts_on(validator, now))
+      return hook.get();
   return nullptr;
 }
 
-namespace {
 uint64_t block_id(long long height, int round, int proposer, int variant)
 {
   uint64_t x = mix64(static_cast<uint64_t>(height) * golden_gamma ^ static_cast<uint64_t>(round) << 32 ^
                      static_cast<uint64_t>(proposer) << 8 ^ static_cast<uint64_t>(variant));
   return x == nil ? 1 : x;
 }
-}  // namespace
 
 // ---- vote sets -------------------------------------------------------------------------------------------
 
@@ -494,7 +492,7 @@ void Validator::on_timer(const TimerEvent& timer)
   }
 }
 
-// ---- sending, with the equivocation hooks ------------------------------------------------------------
+// ---- sending: honest, unless a signing hook acts ----------------------------------------------------
 
 void Validator::broadcast(const MessagePtr& message)
 {
@@ -516,9 +514,7 @@ void Validator::send_to_group(const MessagePtr& message, int group, int round)
     broadcast(message);
     return;
   }
-  const Equivocation* e = chain_.equivocation_of(index_, now());
-  auto halves           = split_honest_halves(*e);
-  for (int peer : group == 0 ? halves.first : halves.second)
+  for (int peer : chain_.hook_of(index_, now())->group(group))
     send(chain_.node_of(peer), message);
 }
 
@@ -536,98 +532,70 @@ void Validator::resend_current_round(int only_to)
     }
     return;
   }
-  const Equivocation* e = chain_.equivocation_of(index_, now());
-  std::pair<std::vector<int>, std::vector<int>> halves;
-  if (e != nullptr)
-    halves = split_honest_halves(*e);
+  // A message sent to a hook's group goes to that group again while the hook acts, to everyone after.
+  const SigningHook* hook = chain_.hook_of(index_, now());
+  std::map<int, std::vector<char>> in_group;  // group -> member flags
   for (const auto& sent : sent_this_height_) {
     if (sent.round != round_)
       continue;
+    const std::vector<char>* members = nullptr;
+    if (sent.group >= 0 && hook != nullptr) {
+      auto [found, added] = in_group.try_emplace(sent.group);
+      if (added) {
+        found->second.assign(static_cast<size_t>(chain_.members()), 0);
+        for (int peer : hook->group(sent.group))
+          found->second[static_cast<size_t>(peer)] = 1;
+      }
+      members = &found->second;
+    }
     for (int peer = 0; peer < chain_.members(); ++peer) {
       if (peer == index_ || (only_to >= 0 && chain_.node_of(peer) != only_to))
         continue;
-      bool in_group = sent.group < 0 || e == nullptr ||
-                      std::count((sent.group == 0 ? halves.first : halves.second).begin(),
-                                 (sent.group == 0 ? halves.first : halves.second).end(), peer) > 0;
-      if (in_group)
+      if (members == nullptr || (*members)[static_cast<size_t>(peer)])
         send(chain_.node_of(peer), sent.message);
     }
   }
 }
 
-std::pair<std::vector<int>, std::vector<int>> Validator::split_honest_halves(const Equivocation& e) const
+MessagePtr Validator::make_proposal(int round, BlockPtr block, int valid_round) const
 {
-  // Half A: every other honest validator plus the equivocators; half B: the rest.
-  std::vector<int> a(e.members.begin(), e.members.end()), b;
-  int position = 0;
-  for (int peer = 0; peer < chain_.members(); ++peer)
-    if (!e.members.count(peer))
-      (position++ % 2 == 0 ? a : b).push_back(peer);
-  return {a, b};
+  auto p         = make_message<Proposal>();
+  p->height      = height_;
+  p->round       = round;
+  p->valid_round = valid_round;
+  p->proposer    = index_;
+  p->sent_at     = now();
+  p->bytes       = chain_.params.block_header_bytes.count + block->transactions.bytes;
+  p->block       = std::move(block);
+  return p;
+}
+
+MessagePtr Validator::make_vote(VoteType type, int round, uint64_t block) const
+{
+  auto v       = make_message<Vote>();
+  v->type      = type;
+  v->height    = height_;
+  v->round     = round;
+  v->block_id  = block;
+  v->validator = index_;
+  v->bytes     = chain_.params.vote_bytes.count;
+  return v;
 }
 
 void Validator::broadcast_proposal(int round, BlockPtr block, int valid_round)
 {
-  auto make = [&](BlockPtr b) {
-    auto p         = make_message<Proposal>();
-    p->height      = height_;
-    p->round       = round;
-    p->block       = std::move(b);
-    p->valid_round = valid_round;
-    p->proposer    = index_;
-    p->sent_at     = now();
-    p->bytes       = chain_.params.block_header_bytes.count + p->block->transactions.bytes;
-    return p;
-  };
   world().recorder().event(now(), chain_.name, id(), "propose", height_, round,
-                                {block->id, block->transactions.size()});
-  const Equivocation* e = chain_.equivocation_of(index_, now());
-  if (e == nullptr || !e->double_propose) {
-    send_to_group(make(block), -1, round);
-    return;
-  }
-  // Double proposal: half A sees `block`, half B a conflicting twin.
-  auto twin = std::make_shared<Block>(*block);
-  twin->id  = block_id(height_, round, index_, 1);
-  chain_.double_proposals[{height_, round}] = {block->id, twin->id};
-  send_to_group(make(block), 0, round);
-  send_to_group(make(twin), 1, round);
-  world().recorder().event(now(), chain_.name, id(), "equivocate", height_, round,
-                                {block->id, twin->id, "proposal"});
+                           {block->id, block->transactions.size()});
+  SigningHook* hook = chain_.hook_of(index_, now());
+  if (hook == nullptr || !hook->on_propose(*this, round, block, valid_round))
+    send_to_group(make_proposal(round, std::move(block), valid_round), -1, round);
 }
 
 void Validator::broadcast_vote(VoteType type, int round, uint64_t block)
 {
-  auto make = [&](uint64_t id_voted) {
-    auto v       = make_message<Vote>();
-    v->type      = type;
-    v->height    = height_;
-    v->round     = round;
-    v->block_id  = id_voted;
-    v->validator = index_;
-    v->bytes     = chain_.params.vote_bytes.count;
-    return v;
-  };
-  const Equivocation* e = chain_.equivocation_of(index_, now());
-  if (e == nullptr || !e->double_vote) {
-    send_to_group(make(block), -1, round);
-    return;
-  }
-  // Double vote: if the colluding proposer split the round, back each half's value in that half;
-  // otherwise vote for the value in half A and nil in half B.
-  uint64_t for_a = block, for_b = nil;
-  auto twin = chain_.double_proposals.find({height_, round});
-  if (twin != chain_.double_proposals.end()) {
-    for_a = twin->second.first;
-    for_b = twin->second.second;
-  } else if (block == nil) {
-    send_to_group(make(nil), -1, round);
-    return;
-  }
-  send_to_group(make(for_a), 0, round);
-  send_to_group(make(for_b), 1, round);
-  world().recorder().event(now(), chain_.name, id(), "equivocate", height_, round,
-                                {for_a, for_b, type == VoteType::prevote ? "prevote" : "precommit"});
+  SigningHook* hook = chain_.hook_of(index_, now());
+  if (hook == nullptr || !hook->on_vote(*this, type, round, block))
+    send_to_group(make_vote(type, round, block), -1, round);
 }
 
 // ---- catch-up ------------------------------------------------------------------------------------------

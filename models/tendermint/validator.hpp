@@ -22,6 +22,7 @@
 #include <tuple>
 #include <vector>
 
+#include "models/tendermint/hooks.hpp"
 #include "models/tendermint/messages.hpp"
 #include "models/tendermint/params.hpp"
 #include "sim/ledger.hpp"
@@ -43,14 +44,8 @@ private:
   std::vector<int> sequence_;
 };
 
-/// Equivocating validators collude: they split the honest validators into two halves and show each
-/// half a different value (double proposals and/or double votes).
-struct Equivocation {
-  std::set<int> members;
-  double from = 0, until = 0;
-  bool double_propose = false, double_vote = false;
-  bool active(double now) const { return now >= from && now < until; }
-};
+/// The id of the block `proposer` proposes at (height, round); `variant` 1 is an equivocator's twin.
+uint64_t block_id(long long height, int round, int proposer, int variant);
 
 /// What all validators of one chain share (read-only, but for the ledger).
 struct ChainState : ParentRuntime {
@@ -60,7 +55,8 @@ struct ChainState : ParentRuntime {
   long long total_power = 0;
   ProposerSchedule schedule;
   ParentLedger& ledger;
-  std::vector<Equivocation> equivocations;
+  /// Byzantine signing attached by adversaries (hooks.hpp); the first acting on a validator wins.
+  std::vector<std::shared_ptr<SigningHook>> hooks;
   std::vector<std::vector<int>> neighbours;  // overlay, used when dissemination is gossip
   bool gossip = false;
   /// Its validators are nodes first_node .. first_node + members() - 1: the parent's are 0 .. n-1; a
@@ -68,15 +64,14 @@ struct ChainState : ParentRuntime {
   int first_node = 0;
   /// The run, when the chain is the parent (its proposers obey parent_censor adversaries).
   Simulation* parent_of = nullptr;
-  /// Double proposals made by colluding proposers: (height, round) -> (value for half A, for half B).
-  std::map<std::pair<long long, int>, std::pair<uint64_t, uint64_t>> double_proposals;
 
   ChainState(std::string chain_name, Params p, std::vector<long long> voting_power, ParentLedger& parent_ledger);
   /// More than 2/3 of the voting power (the paper's 2f + 1).
   bool is_quorum(long long power_sum) const { return 3 * power_sum > 2 * total_power; }
   /// More than 1/3 (the paper's f + 1).
   bool is_one_third(long long power_sum) const { return 3 * power_sum > total_power; }
-  const Equivocation* equivocation_of(int validator, double now) const;
+  /// The hook acting on `validator` at `now`, or null (it signs honestly).
+  SigningHook* hook_of(int validator, double now) const;
   /// The chain's members are its validators, nodes first_node .. first_node + members() - 1: protocol
   /// messages go to them only, never to the run's other nodes (sequencers, provers, relayers).
   int members() const { return static_cast<int>(power.size()); }
@@ -92,6 +87,17 @@ class Validator : public Node {
 public:
   /// Validator `index` of the chain, as node chain.node_of(index).
   Validator(Simulation& simulation, int index, ChainState& chain);
+
+  // ---- for signing hooks (hooks.hpp) ----
+  int index() const { return index_; }
+  long long height() const { return height_; }
+  const ChainState& chain() const { return chain_; }
+  double time() const { return now(); }
+  MessagePtr make_proposal(int round, BlockPtr block, int valid_round) const;
+  MessagePtr make_vote(VoteType type, int round, uint64_t block) const;
+  /// Sends to every member (group -1) or to the validators of the acting hook's `group`, and keeps
+  /// the message for re-sending while the round is stuck.
+  void send_to_group(const MessagePtr& message, int group, int round);
 
 protected:
   void on_start() override;
@@ -155,15 +161,11 @@ private:
   void decide(BlockPtr block, int round, const std::vector<int>& signers);
   void enter_height(long long height);
 
-  // Sending, with the equivocation hooks.
+  // Sending: one message to every member, unless a signing hook acts on this validator.
   void broadcast_proposal(int round, BlockPtr block, int valid_round);
   void broadcast_vote(VoteType type, int round, uint64_t block_id);
   void broadcast(const MessagePtr& message);
-  /// Sends to everyone (group -1), to half A (0) or half B (1) of an equivocation split, and keeps
-  /// the message for re-sending while the round is stuck.
-  void send_to_group(const MessagePtr& message, int group, int round);
   void resend_current_round(int only_to = -1);
-  std::pair<std::vector<int>, std::vector<int>> split_honest_halves(const Equivocation& e) const;
 
   // Catch-up.
   void handle_catchup_request(int from, const CatchUpRequest& request);
@@ -191,7 +193,7 @@ private:
   std::map<int, double> proposal_sent_at_;  // per round, when the proposal we hold was sent
   struct Sent {
     MessagePtr message;
-    int group;  // -1 everyone, 0 half A, 1 half B
+    int group;  // -1 everyone, else a group of the hook that sent it
     int round;
   };
   std::vector<Sent> sent_this_height_;  // our own proposals and votes, for re-sending
