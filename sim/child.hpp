@@ -55,11 +55,13 @@ struct SecurityFacts {
 /// economic-security summary (declared as ChildProtocolFactory::metrics()).
 Metrics child_engine_metrics();
 
-class ChildChain {
+/// What a bridge (models/bridge/) needs from the child chain it joins to the parent: where deposits
+/// land and when withdrawals become provable and claimable. A family whose chains take a bridge
+/// implements it, returns it from ChildChain::bridge_endpoint() and says so in
+/// ChildProtocolFactory::bridgeable(), so that a bridge to any other chain is refused at check.
+class BridgeEndpoint {
 public:
-  virtual ~ChildChain() = default;
-  virtual const std::string& name() const = 0;
-  virtual std::string protocol() const = 0;
+  virtual ~BridgeEndpoint() = default;
   /// The node bridges deliver deposits to (the chain's block producer).
   virtual int deposit_node() const = 0;
   /// Withdrawals start on the child chain; the bridge hears when each becomes provable and claimable.
@@ -67,6 +69,15 @@ public:
   virtual void on_withdrawal(WithdrawalListener listener) = 0;
   /// The bridge paid withdrawal `id` out on the parent (its claim is in a final parent block).
   virtual void withdrawal_claimed(uint64_t id, double time) = 0;
+};
+
+class ChildChain {
+public:
+  virtual ~ChildChain() = default;
+  virtual const std::string& name() const = 0;
+  virtual std::string protocol() const = 0;
+  /// Its bridge interface, or null when its family takes no bridge.
+  virtual BridgeEndpoint* bridge_endpoint() { return nullptr; }
   virtual SecurityFacts security() const = 0;
   /// Called once when the run ends, before summary().
   virtual void finish() {}

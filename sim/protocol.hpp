@@ -126,6 +126,7 @@ public:
 };
 
 class ChildChain;
+class BridgeEndpoint;
 
 /// Where one of a chain's roles runs: on a new machine in `region` ("" lets the engine pick), or on
 /// the machine of parent validator `validator`, whose host, region, crashes and partitions it shares.
@@ -166,6 +167,8 @@ public:
   virtual std::string table(const std::string& name, const nlohmann::json& chain) const;
   /// Events per simulated second the chain causes besides its users' transactions (for the estimate).
   virtual double events_per_second(const Scenario& scenario, const ChildParams& params) const = 0;
+  /// Whether its chains take a bridge (their ChildChain::bridge_endpoint() is not null).
+  virtual bool bridgeable() const { return false; }
   /// Creates the chain's nodes, with ids first_node, first_node + 1, ... (one per placements()).
   virtual std::unique_ptr<ChildChain> build(Simulation& simulation, const ChildParams& params,
                                             int first_node) const = 0;
@@ -214,7 +217,7 @@ class BridgeRuntime;
 struct BridgeConfig;
 /// Builds a bridge's relayers (models/bridge/), with node ids from first_node.
 using BridgeBuilder = std::function<std::unique_ptr<BridgeRuntime>(Simulation&, const BridgeConfig&, size_t index,
-                                                                    ChildChain&, int first_node)>;
+                                                                    BridgeEndpoint&, int first_node)>;
 
 class ProtocolRegistry {
 public:

@@ -231,6 +231,17 @@ void check_children(Scenario& s, const Fail& fail)
     if (!contains(children, bridge.child))
       fail({"bridges", index, "child"}, fmt::format("bridges[{}].child", i),
            children.empty() ? "no child chain is declared (children: ...)" : unknown_name("child chain", bridge.child, children));
+    const std::string& kind = s.child(bridge.child)->kind;
+    if (!ProtocolRegistry::instance().find_child(kind)->bridgeable()) {
+      std::vector<std::string> bridgeable;
+      for (const ChildChoice& c : s.children)
+        if (ProtocolRegistry::instance().find_child(c.kind)->bridgeable())
+          bridgeable.push_back(c.name());
+      fail({"bridges", index, "child"}, fmt::format("bridges[{}].child", i),
+           fmt::format("'{}' is a {} chain, which takes no bridge{}", bridge.child, kind,
+                       bridgeable.empty() ? std::string()
+                                          : fmt::format(" (chains that do: {})", fmt::join(bridgeable, ", "))));
+    }
     if (bridge.name.empty())
       bridge.name = bridge.child + "-bridge";
     if (contains(names, bridge.name))

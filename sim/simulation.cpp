@@ -1,6 +1,7 @@
 #include "sim/simulation.hpp"
 
 #include <chrono>
+#include <stdexcept>
 
 #include <unistd.h>
 
@@ -32,7 +33,10 @@ void Simulation::build_children_and_bridges()
   }
   for (size_t i = 0; i < scenario_.bridges.size(); ++i) {
     const BridgeConfig& bridge = scenario_.bridges[i];
-    bridges_.push_back(registry.bridge_builder()(*this, bridge, i, *child(bridge.child), first_node_of_bridge(i)));
+    BridgeEndpoint* endpoint   = child(bridge.child)->bridge_endpoint();
+    if (endpoint == nullptr)  // refused at check (check_children in sim/scenario.cpp)
+      throw std::logic_error("bridge '" + bridge.name + "' to a chain that takes no bridge");
+    bridges_.push_back(registry.bridge_builder()(*this, bridge, i, *endpoint, first_node_of_bridge(i)));
   }
 }
 

@@ -101,9 +101,6 @@ public:
   }
   const std::string& name() const override { return name_; }
   std::string protocol() const override { return "checker"; }
-  int deposit_node() const override { return first_node_; }
-  void on_withdrawal(WithdrawalListener) override {}
-  void withdrawal_claimed(uint64_t, double) override {}
   shsim::SecurityFacts security() const override { return {}; }
   nlohmann::json summary() const override
   {
@@ -254,9 +251,6 @@ public:
   }
   const std::string& name() const override { return name_; }
   std::string protocol() const override { return "pair"; }
-  int deposit_node() const override { return first_node_; }
-  void on_withdrawal(WithdrawalListener) override {}
-  void withdrawal_claimed(uint64_t, double) override {}
   shsim::SecurityFacts security() const override { return {}; }
   nlohmann::json summary() const override
   {
@@ -296,4 +290,22 @@ TEST_CASE("roles on one machine share its upload queue and reach each other with
   REQUIRE(bulk.size() == 2);
   CHECK(bulk[1] - bulk[0] == Approx(8e6 / 100e6).margin(1e-9));
   CHECK(bulk[0] > 1.08);  // the first transfer, then the path latency
+}
+
+TEST_CASE("a bridge to a family that takes none is refused at check, naming the chains that do", "[machines][bridge]")
+{
+  // The checker family has no bridge endpoint (ChildProtocolFactory::bridgeable() is false), so a
+  // bridge to it is bad input, refused with its file and key before any simulation.
+  register_checker();
+  std::string path = shsim::testing::write_temporary(
+      "name: machines\nseed: 2\nduration: 5m\n" + parent +
+      "children:\n  - checker: {}\n  - optimistic_rollup: { name: op }\nbridges:\n  - child: checkers\nexpect: []\n");
+  CHECK_THROWS_WITH(shsim::load_scenario(path, {}),
+                    Catch::Contains("bridges[0].child") &&
+                        Catch::Contains("'checkers' is a checker chain, which takes no bridge (chains that do: op)"));
+  // The same bridge to the rollup loads.
+  std::string good = shsim::testing::write_temporary(
+      "name: machines\nseed: 2\nduration: 5m\n" + parent +
+      "children:\n  - checker: {}\n  - optimistic_rollup: { name: op }\nbridges:\n  - child: op\nexpect: []\n");
+  CHECK_NOTHROW(shsim::load_scenario(good, {}));
 }

@@ -65,9 +65,6 @@ public:
   }
   const std::string& name() const override { return name_; }
   std::string protocol() const override { return "listener"; }
-  int deposit_node() const override { return first_node_; }
-  void on_withdrawal(WithdrawalListener) override {}
-  void withdrawal_claimed(uint64_t, double) override {}
   shsim::SecurityFacts security() const override { return {}; }
   nlohmann::json summary() const override
   {

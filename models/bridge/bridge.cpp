@@ -53,7 +53,7 @@ constexpr double not_yet = -1;
 
 class Bridge : public BridgeRuntime, public DepositSink {
 public:
-  Bridge(Simulation& simulation, const BridgeConfig& config, ChildChain& child, int first_node)
+  Bridge(Simulation& simulation, const BridgeConfig& config, BridgeEndpoint& child, int first_node)
       : simulation_(simulation), config_(config), child_(child), first_node_(first_node)
   {
     std::vector<int> all;
@@ -96,7 +96,7 @@ public:
         w.source_final = time;
       }
     });
-    start_sources(simulation, child.name(), "deposit", [this](double time, uint64_t bytes) { deposit(time, bytes); });
+    start_sources(simulation, config.child, "deposit", [this](double time, uint64_t bytes) { deposit(time, bytes); });
   }
 
   const std::string& name() const override { return config_.name; }
@@ -252,7 +252,7 @@ private:
 
   Simulation& simulation_;
   BridgeConfig config_;
-  ChildChain& child_;
+  BridgeEndpoint& child_;
   int first_node_;
   std::vector<Agent*> relayers_;
   std::vector<const RelayerFault*> faults_;
@@ -317,7 +317,7 @@ void register_bridge(ProtocolRegistry& registry)
       count("rejected_unfinalized", "messages", "premature deliveries the bridge refused"),
       count("safety_violations", "messages", "double_deliveries + unfinalized_deliveries"),
   });
-  registry.set_bridge_builder([](Simulation& simulation, const BridgeConfig& config, size_t, ChildChain& child,
+  registry.set_bridge_builder([](Simulation& simulation, const BridgeConfig& config, size_t, BridgeEndpoint& child,
                                  int first_node) -> std::unique_ptr<BridgeRuntime> {
     return std::make_unique<Bridge>(simulation, config, child, first_node);
   });

@@ -66,13 +66,14 @@ struct Batch {
   uint32_t first, last;  // block numbers, inclusive
 };
 
-class Rollup : public ChildChain {
+class Rollup : public ChildChain, public BridgeEndpoint {
 public:
   Rollup(Simulation& simulation, const CommonParams& common, const ForcedInclusion& forced, int first_node,
          std::string protocol);
 
   const std::string& name() const override { return common_.name; }
   std::string protocol() const override { return protocol_; }
+  BridgeEndpoint* bridge_endpoint() override { return this; }
   int deposit_node() const override { return first_node_; }
   void on_withdrawal(WithdrawalListener listener) override { withdrawal_listeners_.push_back(std::move(listener)); }
   void withdrawal_claimed(uint64_t id, double time) override;
@@ -206,6 +207,7 @@ public:
     double workers = p.workers().first;
     return (2.0 + workers) / p.common.block_time.seconds + (10.0 + workers) / p.common.batch_interval.seconds;
   }
+  bool bridgeable() const override { return true; }
   Metrics metrics() const override
   {
     Metrics all = rollup_metrics();
