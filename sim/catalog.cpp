@@ -1,6 +1,8 @@
 #include "sim/catalog.hpp"
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -44,6 +46,65 @@ const ScenarioMetric* find_scenario_metric(const std::vector<ScenarioMetric>& me
         path[m.owner.size()] == '.' && m.metric.has_figure(path.substr(m.owner.size() + 1)))
       return &m;
   return nullptr;
+}
+
+namespace {
+/// Every figure below `node` as a full path: numbers and nulls (a distribution's statistics too).
+void collect_figures(const nlohmann::json& node, const std::string& prefix, std::set<std::string>& out)
+{
+  if (node.is_object()) {
+    for (const auto& [key, value] : node.items())
+      // Breakdowns keyed by name (owner/kind in sim/ledger.cpp, region, message class), not metrics.
+      if (key != "by_owner_and_kind" && key != "nodes_per_region" && key != "classes")
+        collect_figures(value, prefix + "." + key, out);
+  } else if (node.is_number() || node.is_null()) {
+    out.insert(prefix);
+  }
+}
+}  // namespace
+
+std::vector<std::string> summary_disagreements(const nlohmann::json& summary, const std::vector<ScenarioMetric>& metrics)
+{
+  std::set<std::string> reported;
+  for (const char* section : {"chains", "bridges"})
+    if (summary.contains(section))
+      for (const auto& [name, entry] : summary[section].items())
+        collect_figures(entry, name, reported);
+  if (summary.contains("run"))
+    collect_figures(summary["run"], "run", reported);
+  std::vector<std::string> problems;
+  std::set<std::string> declared;
+  // A conditional metric comes with every other of its owner under the same condition, or none.
+  std::map<std::pair<std::string, std::string>, std::pair<std::vector<std::string>, size_t>> conditional;
+  for (const auto& m : metrics) {
+    size_t present = 0;
+    std::vector<std::string> missing;
+    for (const auto& figure : m.metric.figures()) {
+      declared.insert(m.owner + "." + figure);
+      bool found = reported.count(m.owner + "." + figure) > 0;
+      present += found ? 1 : 0;
+      if (!found)
+        missing.push_back(m.owner + "." + figure);
+    }
+    size_t all = m.metric.figures().size();
+    if (m.metric.condition.empty()) {
+      if (present < all)
+        problems.push_back(
+            fmt::format("{} is declared but {} of its {} figures are missing", m.full_path(), all - present, all));
+      continue;
+    }
+    auto& group = conditional[{m.owner, m.metric.condition}];
+    group.first.insert(group.first.end(), missing.begin(), missing.end());
+    group.second += present;
+  }
+  for (const auto& [key, group] : conditional)
+    if (group.second > 0 && !group.first.empty())
+      problems.push_back(fmt::format("{}: figures reported {} are partly missing: {}", key.first, key.second,
+                                     fmt::join(group.first, ", ")));
+  for (const auto& figure : reported)
+    if (!declared.count(figure))
+      problems.push_back(figure + " is reported but no metric declares it");
+  return problems;
 }
 
 void check_expectation_metrics(const Scenario& scenario)

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "sim/metric.hpp"
 #include "sim/scenario.hpp"
 
@@ -22,6 +24,11 @@ struct ScenarioMetric {
 std::vector<ScenarioMetric> scenario_metrics(const Scenario& scenario);
 /// The metric that has the figure `path` ("op.stages.settled.p50"), or null.
 const ScenarioMetric* find_scenario_metric(const std::vector<ScenarioMetric>& metrics, const std::string& path);
+/// Where a run's summary disagrees with the declarations: a figure (a number or null in a chain's or
+/// bridge's entry, or in "run") that no metric declares, a metric reported always whose figures are
+/// missing, a conditional one with some of its figures but not all. Empty when they agree; the run
+/// command refuses to write outputs otherwise (a model's bug, not the user's).
+std::vector<std::string> summary_disagreements(const nlohmann::json& summary, const std::vector<ScenarioMetric>& metrics);
 /// Refuses, before the run, an expectation whose metric the scenario does not report, suggesting
 /// the nearest one. Throws InputError naming the scenario's file and line.
 void check_expectation_metrics(const Scenario& scenario);

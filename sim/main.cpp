@@ -10,10 +10,13 @@
 
 #include <unistd.h>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -102,6 +105,14 @@ int run(const Options& options, const std::vector<std::string>& engine_args)
   if (shsim::interrupt_signal() != 0) {
     shsim::abandon_outputs(out_dir);
     return interrupted();
+  }
+  // summary.json holds exactly the declared metrics (sim/metric.hpp), so that `shsim metrics`,
+  // `expect` and sweeps can rely on them.
+  if (auto problems = shsim::summary_disagreements(result.summary, shsim::scenario_metrics(scenario));
+      !problems.empty()) {
+    shsim::abandon_outputs(out_dir);
+    throw std::logic_error(fmt::format("the summary disagrees with the declared metrics ({} problem{}): {}",
+                                       problems.size(), problems.size() == 1 ? "" : "s", fmt::join(problems, "; ")));
   }
   if (!shsim::write_outputs(out_dir, scenario, result, [] { return shsim::interrupt_signal() != 0; }))
     return interrupted();

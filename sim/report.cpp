@@ -19,6 +19,11 @@ Metrics run_metrics()
       value("simulated_seconds", "s", "simulated time (the scenario's duration)"),
       count("events_processed", "events", "message deliveries and timers handled"),
       count("nodes", "nodes", "nodes of every chain and bridge"),
+      count("overlay.nodes", "nodes", "nodes of the peer-to-peer overlay (the parent's validators)"),
+      count("overlay.edges", "links", "links of the overlay"),
+      count("overlay.components", "components", "connected parts of the overlay (1: connected)"),
+      distribution("overlay.degree", "links", "links per overlay node"),
+      count("transports.messages_dropped_by_partitions", "messages", "messages a partition cut"),
   };
 }
 
