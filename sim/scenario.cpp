@@ -83,8 +83,32 @@ std::vector<PathStep> parse_key_path(const std::string& path, const std::string&
   }
 }
 
-// Applies one "--set a.b.c=value": the value is parsed as YAML so lists and maps work too.
-std::string apply_override(YAML::Node& root, const std::string& assignment)
+// The name of each entry of `children` or `bridges` (defaults filled in, as the scenario will
+// have them), so that a key path can address an entry by name: children.op.challenge_window.
+std::vector<std::string> entry_names(const YAML::Node& list, const std::string& list_key, const std::string& file)
+{
+  std::vector<std::string> names;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node item = list[i];
+    if (list_key == "children") {
+      ChildChoice child;
+      child.read_from(item, fmt::format("children[{}]", i), SourceContext{file, {}});
+      names.push_back(child.name());
+    } else if (item.IsMap() && item["name"] && item["name"].IsScalar()) {
+      names.push_back(item["name"].as<std::string>());
+    } else {
+      names.push_back(item.IsMap() && item["child"] && item["child"].IsScalar()
+                          ? item["child"].as<std::string>() + "-bridge"
+                          : std::string());
+    }
+  }
+  return names;
+}
+
+// Applies one "--set a.b.c=value": the value is parsed as YAML so lists and maps work too. A child
+// chain or a bridge may be named instead of indexed: children.op.x is children[i].<kind>.x for the
+// child named op, bridges.op-bridge.x is bridges[i].x.
+std::string apply_override(YAML::Node& root, const std::string& assignment, const std::string& file)
 {
   size_t equals = assignment.find('=');
   if (equals == std::string::npos || equals == 0)
@@ -92,6 +116,40 @@ std::string apply_override(YAML::Node& root, const std::string& assignment)
   std::string path = assignment.substr(0, equals);
   std::string text = assignment.substr(equals + 1);
   std::vector<PathStep> steps = parse_key_path(path, assignment);
+  // Entries named in place of an index: children.op -> children[i].<kind>, bridges.b -> bridges[i].
+  if (steps.size() >= 2 && !steps[1].index && (steps[0].key == "children" || steps[0].key == "bridges") &&
+      root[steps[0].key].IsSequence()) {
+    YAML::Node list                = root[steps[0].key];
+    std::vector<std::string> names = entry_names(list, steps[0].key, file);
+    auto found                     = std::find(names.begin(), names.end(), steps[1].key);
+    if (found == names.end()) {
+      std::string reason = fmt::format("--set {}: no entry of '{}' is named '{}'", assignment, steps[0].key, steps[1].key);
+      if (auto guess = did_you_mean(steps[1].key, names))
+        reason += fmt::format(" (did you mean '{}'?)", *guess);
+      else
+        reason += fmt::format(" (names: {})", fmt::join(names, ", "));
+      throw InputError(reason);
+    }
+    size_t index = static_cast<size_t>(found - names.begin());
+    std::vector<PathStep> by_index{steps[0], {std::to_string(index), true}};
+    if (steps[0].key == "children") {
+      YAML::Node item = list[index];
+      std::string kind;
+      if (item.IsScalar()) {  // `- optimistic_rollup`: give it a map to set keys in
+        kind = item.as<std::string>();
+        YAML::Node written;
+        written[kind]  = YAML::Node(YAML::NodeType::Map);
+        list[index]    = written;
+      } else {
+        kind = item.begin()->first.as<std::string>();
+        if (!item.begin()->second.IsMap())
+          list[index][kind] = YAML::Node(YAML::NodeType::Map);
+      }
+      by_index.push_back({kind, false});
+    }
+    by_index.insert(by_index.end(), steps.begin() + 2, steps.end());
+    steps = by_index;
+  }
   if (text.find_first_not_of(" \t") == std::string::npos)
     throw InputError(fmt::format("--set {}: no value given (to write an empty list: {}=[])", assignment, path));
   YAML::Node value = load_untrusted_yaml(text, "--set " + assignment, true);
@@ -272,7 +330,10 @@ void check_references(Scenario& s, const YAML::Node& root, const SourceContext& 
   };
   read_untrusted_file(matrix_path, max_yaml_bytes, "latency matrix",
                       where({"network", "latency_matrix"}, "network.latency_matrix"));
-  s.regions                  = load_region_matrix(matrix_path);
+  s.regions = load_region_matrix(matrix_path);
+  for (auto& row : s.regions.one_way_seconds)
+    for (double& latency : row)
+      latency *= s.network.latency_scale;
   const RegionMatrix& matrix = s.regions;
   if (s.network.access.regional_bandwidth && (matrix.upload_bps.empty() || matrix.download_bps.empty()))
     fail({"network", "access", "regional_bandwidth"}, "network.access.regional_bandwidth",
@@ -423,7 +484,7 @@ Scenario load_scenario_text(const std::string& text, const std::string& file, co
   if (!root.IsMap())
     context.fail(root, "", "a scenario is a map of keys (name, seed, duration, network, parent, ...)");
   for (const auto& assignment : overrides) {
-    std::string path = apply_override(root, assignment);
+    std::string path = apply_override(root, assignment, file);
     context.overrides[path] = assignment.substr(assignment.find('=') + 1);
   }
 

@@ -104,6 +104,7 @@ struct AccessLink {
 struct NetworkConfig {
   std::string model = "CM02";
   std::string latency_matrix = "platforms/regions/simblock-2019.yaml";
+  double latency_scale = 1;
   std::string platform_file;
   AccessLink access;
   Bandwidth backbone{10e9};
@@ -117,6 +118,10 @@ struct NetworkConfig {
     v.field("model", model, "SimGrid network model: CM02, or LV08 with its latency/bandwidth factors set to 1",
             one_of({"CM02", "LV08"}));
     v.field("latency_matrix", latency_matrix, "inter-region latency matrix (YAML in platforms/regions/)");
+    v.field("latency_scale", latency_scale,
+            "multiplies every latency of the matrix, within and between regions (0.5: twice as close, 2: twice "
+            "as far; access links unchanged): one axis for studies under latency",
+            between<double>(0.01, 100));
     v.field("platform_file", platform_file,
             "optional SimGrid platform XML; nodes are placed on its hosts in order instead of building regions");
     v.field("access", access, "per-node access link");

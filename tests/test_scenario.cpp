@@ -35,6 +35,17 @@ std::string error_of(const std::string& text, const std::vector<std::string>& ov
   }
   return "";
 }
+
+/// Loads the scenario file with overrides and returns the error message (empty if it loaded).
+std::string error_of_file(const std::string& file, const std::vector<std::string>& overrides)
+{
+  try {
+    load_scenario(file, overrides);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
 }  // namespace
 
 TEST_CASE("a scenario that names only a few keys gets every other default", "[scenario]")
@@ -125,6 +136,30 @@ TEST_CASE("overrides given with --set take any key with the same validation, and
   CHECK_THAT(error_of(minimal(), {"parent.validators.cuont=3"}),
              Catch::Contains("parent.validators.cuont: unknown key 'cuont' (did you mean 'count'?)"));
   CHECK_THAT(error_of(minimal(), {"nonsense"}), Catch::Contains("--set nonsense: expected key.path=value"));
+}
+
+TEST_CASE("overrides address children and bridges by name as well as by index", "[scenario]")
+{
+  // Issue 11: studies vary children.op.challenge_window, not children[0].optimistic_rollup...
+  models::register_all();
+  std::string rollups = source_path("scenarios/rollups.yaml");
+  Scenario by_name    = load_scenario(rollups, {"children.op.challenge_window=2h", "children.zk.batch_interval=3m",
+                                                "bridges.op-bridge.relayers=5"});
+  Scenario by_index   = load_scenario(rollups, {"children[0].optimistic_rollup.challenge_window=2h",
+                                                "children[1].zk_rollup.batch_interval=3m", "bridges[0].relayers=5"});
+  CHECK(dump_scenario(by_name) == dump_scenario(by_index));
+  CHECK(dump_scenario(by_name) != dump_scenario(load_scenario(rollups, {})));
+  CHECK(by_name.bridges[0].relayers == 5);
+  // A misspelt name is refused with a suggestion; a bad value names the override.
+  CHECK_THAT(error_of_file(rollups, {"children.opp.challenge_window=2h"}),
+             Catch::Contains("--set children.opp.challenge_window=2h: no entry of 'children' is named 'opp' "
+                             "(did you mean 'op'?)"));
+  CHECK_THAT(error_of_file(rollups, {"children.op.challenge_window=2"}),
+             Catch::Contains("--set children[0].optimistic_rollup.challenge_window=2"));
+  // A child written by its kind alone, with its default name.
+  std::string bare = write_temporary(minimal("children:\n  - optimistic_rollup\n"));
+  Scenario set     = load_scenario(bare, {"children.optimistic.challenge_window=1h"});
+  CHECK(dump_scenario(set).find("challenge_window: 1h") != std::string::npos);
 }
 
 TEST_CASE("expectations compare a summary metric with a number, with units allowed", "[scenario]")

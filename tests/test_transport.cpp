@@ -2,6 +2,8 @@
 // latency = access + region-to-region latency + access, plus size / narrowest bandwidth.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include "models/registry.hpp"
 #include "sim/node.hpp"
 #include "sim/simulation.hpp"
@@ -63,14 +65,16 @@ public:
   }
 };
 
-double arrival(const std::string& mode, const std::string& size, const std::string& model = "CM02")
+double arrival(const std::string& mode, const std::string& size, const std::string& model = "CM02",
+               const std::string& latency_scale = "1")
 {
   if (!ProtocolRegistry::instance().find_parent("probe")) {
     ProtocolRegistry::instance().add_parent(std::make_unique<ProbeFactory>());
     declare_event({"arrive", "test-only: the probe message arrived", "", "", {}});
   }
   std::string scenario = "name: probe\nduration: 1m\n"
-                         "network:\n  model: " + model + "\n  latency_matrix: " +
+                         "network:\n  model: " + model + "\n  latency_scale: " + latency_scale +
+                         "\n  latency_matrix: " +
                          testing::source_path("platforms/regions/simblock-2019.yaml") +
                          "\n  access: { latency: 2ms, upload: 20Mbps, download: 50Mbps }\n"
                          "  backbone: 1Gbps\n"
@@ -100,6 +104,21 @@ TEST_CASE("an uncontended message takes the same time on the latency and the flo
   double flow_transport    = arrival("flow", size);
   INFO("size " << size << ": latency transport " << latency_transport << " s, flow transport " << flow_transport
                << " s, closed form " << expect << " s");
+  CHECK(latency_transport == Approx(expect).epsilon(1e-9));
+  CHECK(flow_transport == Approx(expect).epsilon(1e-6));
+}
+
+TEST_CASE("network.latency_scale multiplies the matrix's latencies on both transports, not the access links",
+          "[transport]")
+{
+  // The same closed form with the SimBlock 2019 North America - Europe latency (124 ms) scaled.
+  auto scale    = GENERATE(0.5, 2.0, 10.0);
+  double expect = 0.004 + 0.124 * scale + 100e3 * 8 / 20e6;
+  std::string text = fmt::format("{}", scale);
+  double latency_transport = arrival("latency", "100KB", "CM02", text);
+  double flow_transport    = arrival("flow", "100KB", "CM02", text);
+  INFO("scale " << scale << ": latency transport " << latency_transport << " s, flow transport " << flow_transport
+                << " s, closed form " << expect << " s");
   CHECK(latency_transport == Approx(expect).epsilon(1e-9));
   CHECK(flow_transport == Approx(expect).epsilon(1e-6));
 }
