@@ -135,7 +135,7 @@ std::string apply_override(YAML::Node& root, const std::string& assignment, cons
     if (steps[0].key == "children") {
       YAML::Node item = list[index];
       std::string kind;
-      if (item.IsScalar()) {  // `- optimistic_rollup`: give it a map to set keys in
+      if (item.IsScalar()) {  // `- <family>` with no parameters: give it a map to set keys in
         kind = item.as<std::string>();
         YAML::Node written;
         written[kind]  = YAML::Node(YAML::NodeType::Map);

@@ -58,7 +58,7 @@ private:
 class Ears : public shsim::ChildChain {
 public:
   Ears(shsim::Simulation& simulation, const ListenerParams& params, int first_node)
-      : name_(params.name), first_node_(first_node)
+      : name_(params.name)
   {
     for (int i = 0; i < params.nodes; ++i)
       simulation.add_node(std::make_unique<Listener>(simulation, first_node + i, heard_));
@@ -76,7 +76,6 @@ public:
 
 private:
   std::string name_;
-  int first_node_;
   std::map<std::string, long long> heard_;
 };
 
