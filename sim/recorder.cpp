@@ -80,7 +80,7 @@ void Recorder::commit(double time, const CommitRecord& record)
   }
   if (record.via_catchup)
     ++chain.catchup_commits;
-  else
+  else if (!in_warmup(record.proposal_time))
     chain.commit_latency.add(time - record.proposal_time);
   if (keep_events_)  // one per node and height: build its values only when they are logged
     event(time, record.chain, record.node, record.via_catchup ? "commit_catchup" : "commit", record.height,
@@ -89,7 +89,8 @@ void Recorder::commit(double time, const CommitRecord& record)
 
 void Recorder::transaction_committed(const std::string& chain, double submitted, double time)
 {
-  chains_[chain].transaction_latency.add(time - submitted);
+  if (!in_warmup(submitted))
+    chains_[chain].transaction_latency.add(time - submitted);
 }
 
 std::vector<double> Recorder::violations_of(const std::string& chain) const
@@ -116,7 +117,8 @@ nlohmann::json Recorder::chains_summary(const std::map<std::string, std::pair<Sa
   for (const auto& [name, chain] : chains_) {
     Samples interval, rounds, block_bytes, block_txs;
     // Liveness detector: gaps between consecutive first commits, from the start and to the end of the run.
-    double previous = 0, longest_gap = 0;
+    // The detector starts watching at the warm-up's end: a gap counts from there at the earliest.
+    double previous = warmup_, longest_gap = 0;
     size_t stalls   = 0;
     long long expected_height = 1;
     bool gap_in_heights       = false;
@@ -124,8 +126,10 @@ nlohmann::json Recorder::chains_summary(const std::map<std::string, std::pair<Sa
       if (height != expected_height)
         gap_in_heights = true;
       expected_height = height + 1;
-      if (height > 1 && chain.first_commit.count(height - 1))
+      if (height > 1 && chain.first_commit.count(height - 1) && !in_warmup(chain.first_commit.at(height - 1)))
         interval.add(time - chain.first_commit.at(height - 1));
+      if (in_warmup(time))
+        continue;
       longest_gap = std::max(longest_gap, time - previous);
       if (time - previous > stall_threshold_)
         ++stalls;

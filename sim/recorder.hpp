@@ -56,7 +56,15 @@ void declare_engine_events();
 
 class Recorder {
 public:
-  Recorder(double stall_threshold, double end_time) : stall_threshold_(stall_threshold), end_time_(end_time) {}
+  Recorder(double stall_threshold, double end_time, double warmup = 0)
+      : stall_threshold_(stall_threshold), end_time_(end_time), warmup_(warmup)
+  {
+  }
+  /// detectors.warmup: distributions leave out what began before it (a block proposed, a
+  /// transaction submitted, an epoch started), and the liveness detector starts watching at it.
+  double warmup() const { return warmup_; }
+  /// Whether something that began at `start` belongs to the warm-up (left out of distributions).
+  bool in_warmup(double start) const { return start < warmup_; }
 
   void add_chain(ChainInfo info);
   /// Whether the event log is kept (false when the scenario writes none: memory for long runs).
@@ -126,6 +134,7 @@ private:
 
   double stall_threshold_;
   double end_time_;
+  double warmup_;
   std::map<std::string, ChainState> chains_;
   std::vector<EventRecord> events_;
   bool keep_events_ = true;

@@ -183,17 +183,21 @@ void BlockRelay::received(int node, uint64_t id)
   b.state[node] = have;
   ++b.holders;
   double elapsed = world_.now() - b.created;
+  bool sampled   = !world_.recorder().in_warmup(b.created);  // warm-up blocks stay out of the distributions
   // Receptions come in time order, so each threshold is crossed once, at its time.
   if (2 * b.holders >= static_cast<uint32_t>(nodes_) && 2 * (b.holders - 1) < static_cast<uint32_t>(nodes_)) {
-    to_50_.add(elapsed);
+    if (sampled)
+      to_50_.add(elapsed);
     b.to_50 = elapsed;
   }
   if (10 * b.holders >= 9 * static_cast<uint32_t>(nodes_) && 10 * (b.holders - 1) < 9 * static_cast<uint32_t>(nodes_)) {
-    to_90_.add(elapsed);
+    if (sampled)
+      to_90_.add(elapsed);
     b.to_90 = elapsed;
   }
   if (b.holders == static_cast<uint32_t>(nodes_)) {
-    to_100_.add(elapsed);
+    if (sampled)
+      to_100_.add(elapsed);
     world_.recorder().event(world_.now(), world_.scenario().parent.name, -1, "block_propagated",
                                  static_cast<long long>(id), -1,
                                  {b.bytes, b.to_50, b.to_90, elapsed});

@@ -17,6 +17,7 @@ Metrics run_metrics()
   return {
       count("seed", "1", "the master seed"),
       value("simulated_seconds", "s", "simulated time (the scenario's duration)"),
+      value("warmup", "s", "start-up period left out of distributions and of the liveness detector (detectors.warmup)"),
       count("events_processed", "events", "message deliveries and timers handled"),
       count("nodes", "nodes", "nodes of every chain and bridge"),
       count("overlay.nodes", "nodes", "nodes of the peer-to-peer overlay (the parent's validators)"),
@@ -134,6 +135,7 @@ RunResult report(Simulation& simulation, double wall)
   result.summary["scenario"] = scenario.name;
   result.summary["run"]      = {{"seed", scenario.seed},
                                 {"simulated_seconds", scenario.duration.seconds},
+                                {"warmup", scenario.detectors.warmup.seconds},
                                 {"events_processed", events},
                                 {"nodes", simulation.node_count()},
                                 {"nodes_per_region", regions_json},

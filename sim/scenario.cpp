@@ -497,6 +497,10 @@ Scenario load_scenario_text(const std::string& text, const std::string& file, co
   if (!scenario.parent.protocol.params)  // `protocol` left out: the default protocol with its defaults
     scenario.parent.protocol.read_default(context);
   check_references(scenario, root, context);
+  if (scenario.detectors.warmup.seconds >= scenario.duration.seconds)
+    context.fail(node_at(root, {"detectors", "warmup"}), "detectors.warmup",
+                 fmt::format("{} is not shorter than the run ({}): nothing would be measured",
+                             format_duration(scenario.detectors.warmup), format_duration(scenario.duration)));
   for (size_t i = 0; i < scenario.expect.size(); ++i) {
     YAML::Mark mark = node_at(root, {"expect", std::to_string(i)}).Mark();
     scenario.expect_locations.push_back(context.locate(mark, fmt::format("expect[{}]", i)));

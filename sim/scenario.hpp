@@ -231,10 +231,15 @@ struct Workload {
 
 struct Detectors {
   Duration stall_threshold{60};
+  Duration warmup{0};
   template <class V> void describe(V& v)
   {
     v.field("stall_threshold", stall_threshold, "a chain without a commit for longer counts a liveness stall",
             positive<Duration>());
+    v.field("warmup", warmup,
+            "start-up period left out of every distribution (what was proposed, submitted or begun before it) and "
+            "of the liveness detector (which starts watching at its end); counts still cover the whole run",
+            at_least<Duration>(0));
   }
 };
 

@@ -52,7 +52,8 @@ RunResult Simulation::run(bool show_progress)
   overlay_  = build_overlay(scenario_, scenario_.parent.validators.count);
   queue_    = std::make_unique<EventQueue>(*this);
   network_  = std::make_unique<Network>(*this, placements_);
-  recorder_ = std::make_unique<Recorder>(scenario_.detectors.stall_threshold.seconds, scenario_.duration.seconds);
+  recorder_ = std::make_unique<Recorder>(scenario_.detectors.stall_threshold.seconds, scenario_.duration.seconds,
+                                         scenario_.detectors.warmup.seconds);
   recorder_->add_chain({scenario_.parent.name, scenario_.parent.protocol.kind, population_.stakes});
   recorder_->keep_events(scenario_.output.events != "none");
   recorder_->only_events(scenario_.output.event_kinds);

@@ -109,6 +109,8 @@ public:
   {
     Samples included, final, credited, claimable_to_claimed;
     for (const auto& d : deposits_) {
+      if (simulation_.recorder().in_warmup(d.initiated))
+        continue;
       if (d.source_included != not_yet)
         included.add(d.source_included - d.initiated);
       if (d.source_final != not_yet)
@@ -121,7 +123,8 @@ public:
       claimable += w.source_final != not_yet ? 1 : 0;
       if (w.delivered != not_yet) {
         ++claimed;
-        claimable_to_claimed.add(w.delivered - w.source_final);
+        if (!simulation_.recorder().in_warmup(w.source_final))
+          claimable_to_claimed.add(w.delivered - w.source_final);
       }
     }
     return {{"child", config_.child},

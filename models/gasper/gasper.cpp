@@ -682,10 +682,16 @@ void BeaconChain::report_finality(const Block& block)
 nlohmann::json BeaconChain::summary() const
 {
   Samples participation, finalization_delay;
+  auto epoch_start = [&](auto epoch) {
+    return static_cast<double>(epoch * params_.slots_per_epoch) * params_.seconds_per_slot.seconds;
+  };
+  const Recorder& recorder = simulation_.recorder();
   for (const auto& [epoch, share] : epoch_participation_)
-    participation.add(share);
+    if (!recorder.in_warmup(epoch_start(epoch)))
+      participation.add(share);
   for (const auto& [epoch, time] : finalized_at_)
-    finalization_delay.add(time - static_cast<double>(epoch * params_.slots_per_epoch) * params_.seconds_per_slot.seconds);
+    if (!recorder.in_warmup(epoch_start(epoch)))
+      finalization_delay.add(time - epoch_start(epoch));
   const Registry& registry = *latest_registry_;
   Samples balances;
   long long active = 0, ejected = 0;

@@ -283,7 +283,8 @@ private:
   void resolve(size_t index, Side winner, double time, const std::string& how)
   {
     Root& r = roots_[index];
-    game_duration_.add(time - r.posted);
+    if (!simulation_.recorder().in_warmup(r.posted))
+      game_duration_.add(time - r.posted);
     if (winner == challenger) {
       r.outcome = "defeated";
       ++defeated_;

@@ -127,7 +127,7 @@ void Rollup::include_block(std::vector<uint32_t> txs, bool derived, double time)
   for (uint32_t tx : txs) {
     txs_[tx].block = number;
     block.bytes += txs_[tx].bytes;
-    if (txs_[tx].forced)
+    if (txs_[tx].forced && !simulation_.recorder().in_warmup(txs_[tx].submitted))
       forced_delay_.add(time - txs_[tx].submitted);
   }
   block.txs = std::move(txs);
@@ -139,8 +139,10 @@ void Rollup::include_block(std::vector<uint32_t> txs, bool derived, double time)
   advance_heads();
   double safe_time  = safe_head_ > 0 ? blocks_[safe_head_ - 1].produced : blocks_.front().produced;
   double final_time = final_head_ > 0 ? blocks_[final_head_ - 1].produced : blocks_.front().produced;
-  safe_lag_.add(time - safe_time);
-  final_lag_.add(time - final_time);
+  if (!simulation_.recorder().in_warmup(time)) {
+    safe_lag_.add(time - safe_time);
+    final_lag_.add(time - final_time);
+  }
 }
 
 void Rollup::post_batches()
@@ -323,7 +325,7 @@ nlohmann::json Rollup::summary() const
   for (const ChildTx& tx : txs_) {
     bool withdrawal = tx.kind == TxKind::withdrawal;
     ++(withdrawal ? withdrawals : transactions);
-    if (tx.block >= blocks_.size())
+    if (tx.block >= blocks_.size() || simulation_.recorder().in_warmup(tx.submitted))
       continue;
     const ChildBlock& b = blocks_[tx.block];
     auto add            = [&](Samples& s, double t) {

@@ -150,7 +150,8 @@ private:
     double d             = t.kind == "fixed"         ? t.value.seconds
                            : t.kind == "exponential" ? proving_.exponential(t.mean.seconds)
                                                      : proving_.lognormal(t.median.seconds, t.sigma);
-    proving_time_.add(d);
+    if (!simulation_.recorder().in_warmup(simulation_.now()))
+      proving_time_.add(d);
     return d;
   }
 
@@ -166,7 +167,8 @@ private:
       size_t batch = queue_.front();
       queue_.pop_front();
       assigned_[batch] = prover;
-      queue_wait_.add(operator_node().time() - queued_at_[batch]);
+      if (!simulation_.recorder().in_warmup(queued_at_[batch]))
+        queue_wait_.add(operator_node().time() - queued_at_[batch]);
       auto job   = make_message<ProveJob>();
       job->batch = batch;
       job->bytes = 1024;
