@@ -1,4 +1,4 @@
-// shsim: the command line. Subcommands run, check, config, metrics, events and schema; SimGrid's own --cfg=... and
+// shsim: the command line. Subcommands run, sweep, check, config, metrics, events and schema; SimGrid's own --cfg=... and
 // --log=... options pass through to the engine. Exit codes: 0 success, 1 an expectation failed,
 // 2 bad input (scenario, a file it names, the command line; nothing is written), 3 internal error,
 // 130 / 143 interrupted by SIGINT / SIGTERM (nothing new is written).
@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include <unistd.h>
+#include <filesystem>
 #include <iostream>
 #include <stdexcept>
 #include <string>
@@ -27,7 +28,9 @@
 #include "sim/output.hpp"
 #include "sim/scenario.hpp"
 #include "sim/simulation.hpp"
+#include "sim/study.hpp"
 #include "sim/summary_table.hpp"
+#include "sim/sweep.hpp"
 
 namespace {
 
@@ -42,7 +45,77 @@ struct Options {
   bool quiet           = false;
   bool force           = false;
   bool json            = false;
+  int jobs             = 0;
+  bool retry_failed    = false;
+  bool fresh           = false;
 };
+
+struct SweepArguments {
+  std::vector<std::string> files;  // STUDY.yaml, or `merge STUDY.yaml SHARD...`
+  std::vector<std::string> vary;
+  int replications = 1;
+  std::string shard;
+  std::string find, along;
+  double tolerance     = 0;
+  int max_replications = 0;
+  int slurm            = 0;
+  bool quiet           = false;
+};
+
+/// `shsim sweep`: a study file, or a scenario with --vary; merge; --find; --slurm.
+int sweep(const Options& options, const SweepArguments& args)
+{
+  bool merge = !args.files.empty() && args.files[0] == "merge";
+  std::vector<std::string> files(args.files.begin() + (merge ? 1 : 0), args.files.end());
+  if (files.empty())
+    throw shsim::InputError(merge ? "sweep merge: name the study file, then the shard folders"
+                                  : "sweep: name a study file (or a scenario with --vary)");
+  if (!merge && files.size() > 1)
+    throw shsim::InputError(fmt::format("sweep: one study file, not {} (merge takes shard folders)", files.size()));
+  if (merge && files.size() < 2)
+    throw shsim::InputError("sweep merge: name the shard folders after the study file");
+  if (!args.vary.empty() && merge)
+    throw shsim::InputError("sweep merge: --vary belongs to the sweep, not to merge");
+  long long seed = 1;
+  if (!options.seed.empty()) {
+    char* end = nullptr;
+    errno     = 0;
+    seed      = std::strtoll(options.seed.c_str(), &end, 10);
+    if (options.seed[0] == '-' || *end != '\0' || errno == ERANGE)
+      throw shsim::InputError(fmt::format("--seed {}: expected a whole number from 0 to {}", options.seed, LLONG_MAX));
+  }
+  if (args.vary.empty() && (args.replications != 1 || !options.seed.empty() || !options.overrides.empty()))
+    throw shsim::InputError("sweep: --reps, --seed and --set go with --vary; a study file says them itself");
+  shsim::Study study = args.vary.empty()
+                           ? shsim::load_study(files[0])
+                           : shsim::quick_study(files[0], args.vary, args.replications, options.overrides, seed);
+  shsim::SweepOptions sweep_options;
+  sweep_options.out_dir      = options.out_dir;
+  sweep_options.jobs         = options.jobs;
+  sweep_options.retry_failed = options.retry_failed;
+  sweep_options.fresh        = options.fresh;
+  sweep_options.progress     = !args.quiet;
+  sweep_options.executable   = std::filesystem::read_symlink("/proc/self/exe").string();
+  if (!args.shard.empty())
+    sweep_options.shard = shsim::parse_shard(args.shard);
+  if (merge)
+    return shsim::merge_sweeps(study, {files.begin() + 1, files.end()}, sweep_options);
+  if (args.slurm > 0) {
+    std::string script = shsim::write_slurm_script(study, files[0], args.slurm, sweep_options);
+    std::cout << "wrote " << script << ": submit it with sbatch, then merge the shards as its second line says\n";
+    return exit_ok;
+  }
+  if (!args.find.empty() || !args.along.empty()) {
+    if (args.find.empty() || args.along.empty())
+      throw shsim::InputError("sweep: --find and --along go together: --find \"metric < x\" --along path=lo..hi");
+    shsim::FindOptions find    = shsim::parse_find(args.find, study);
+    find.along                 = shsim::parse_along(args.along, study);
+    find.tolerance             = args.tolerance;
+    find.max_replications      = args.max_replications;
+    return shsim::run_find(study, find, sweep_options);
+  }
+  return shsim::run_sweep(study, sweep_options);
+}
 
 shsim::Scenario load(const Options& options)
 {
@@ -158,6 +231,33 @@ int main(int argc, char** argv)
   run_command->add_option("--seed", options.seed, "master seed (overrides the scenario's), 0 to 2^63 - 1");
   run_command->add_option("--out", options.out_dir, "output directory (default results/<scenario name>)");
   run_command->add_flag("--quiet", options.quiet, "print nothing but errors");
+  SweepArguments sweep_args;
+  auto* sweep_command = app.add_subcommand(
+      "sweep", "run a study: every point of its axes, replications each, into results/<study>/ (resumable)");
+  sweep_command->add_option("study", sweep_args.files,
+                            "study file (or a scenario with --vary); `merge STUDY SHARD...` combines shards");
+  sweep_command->add_option("-j,--jobs", options.jobs, "runs at a time (default: every core)")
+      ->check(CLI::Range(1, 4096));
+  sweep_command->add_option("--out", options.out_dir, "output folder (default results/<study name>)");
+  sweep_command->add_option("--vary", sweep_args.vary, "a quick study: path=a,b,c or path=lo..hi:count[:geometric]")
+      ->take_all();
+  sweep_command->add_option("--reps", sweep_args.replications, "replications per point (with --vary)")
+      ->check(CLI::Range(1, 100000));
+  sweep_command->add_option("--seed", options.seed, "study seed (with --vary)");
+  sweep_command->add_option("--set", options.overrides, "fixed overrides (with --vary)")->take_all();
+  sweep_command->add_flag("--retry-failed", options.retry_failed, "run again the runs that failed or timed out");
+  sweep_command->add_flag("--fresh", options.fresh, "discard the folder's results of another study");
+  sweep_command->add_option("--find", sweep_args.find, "locate where \"metric < threshold\" changes along --along");
+  sweep_command->add_option("--along", sweep_args.along, "with --find: path=lo..hi");
+  sweep_command->add_option("--tolerance", sweep_args.tolerance, "with --find: stop when the bracket is this narrow")
+      ->check(CLI::PositiveNumber);
+  sweep_command->add_option("--max-reps", sweep_args.max_replications,
+                            "with --find: most replications at one probe (default 8 x the study's)")
+      ->check(CLI::Range(2, 100000));
+  sweep_command->add_option("--shard", sweep_args.shard, "run only shard i of N (i/N): runs i, i+N, i+2N, ...");
+  sweep_command->add_option("--slurm", sweep_args.slurm, "write a Slurm job array of N shards instead of running")
+      ->check(CLI::Range(1, 100000));
+  sweep_command->add_flag("--quiet", sweep_args.quiet, "no progress bar");
   auto* check_command = app.add_subcommand("check", "validate a scenario without running it");
   add_common(check_command);
   auto* config_command = app.add_subcommand("config", "print the fully resolved scenario (defaults filled)");
@@ -216,6 +316,8 @@ int main(int argc, char** argv)
       std::cout << shsim::format_metrics(shsim::scenario_metrics(load(options)), options.json);
       return exit_ok;
     }
+    if (sweep_command->parsed())
+      return sweep(options, sweep_args);
     if (config_command->parsed()) {
       std::cout << shsim::dump_scenario(load(options));
       return exit_ok;

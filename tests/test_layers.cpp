@@ -27,7 +27,9 @@ const std::vector<std::pair<std::string, std::vector<std::string>>> layers = {
     {"input", {"adversary", "adversaries", "protocol", "child", "regions", "scenario", "overlay"}},
     {"runtime", {"platform", "population", "event_queue", "network", "node", "relay", "parent_client", "world"}},
     {"run", {"director", "simulation", "report"}},
-    {"commands", {"output", "summary_table", "catalog", "estimate", "main"}},
+    {"commands", {"output", "summary_table", "catalog", "estimate"}},
+    {"studies", {"study", "aggregate", "sweep_store", "sweep"}},
+    {"command line", {"main"}},
 };
 
 std::map<std::string, size_t> layer_of_stem()
