@@ -26,6 +26,7 @@
 #include "sim/estimate.hpp"
 #include "sim/interrupt.hpp"
 #include "sim/output.hpp"
+#include "sim/plot.hpp"
 #include "sim/scenario.hpp"
 #include "sim/simulation.hpp"
 #include "sim/study.hpp"
@@ -53,7 +54,7 @@ struct Options {
 struct SweepArguments {
   std::vector<std::string> files;  // STUDY.yaml, or `merge STUDY.yaml SHARD...`
   std::vector<std::string> vary;
-  int replications = 1;
+  int replications = 0;  // 0: the study's own
   std::string shard;
   std::string find, along;
   double tolerance     = 0;
@@ -76,7 +77,7 @@ int sweep(const Options& options, const SweepArguments& args)
     throw shsim::InputError("sweep merge: name the shard folders after the study file");
   if (!args.vary.empty() && merge)
     throw shsim::InputError("sweep merge: --vary belongs to the sweep, not to merge");
-  long long seed = 1;
+  std::optional<long long> seed;
   if (!options.seed.empty()) {
     char* end = nullptr;
     errno     = 0;
@@ -84,11 +85,11 @@ int sweep(const Options& options, const SweepArguments& args)
     if (options.seed[0] == '-' || *end != '\0' || errno == ERANGE)
       throw shsim::InputError(fmt::format("--seed {}: expected a whole number from 0 to {}", options.seed, LLONG_MAX));
   }
-  if (args.vary.empty() && (args.replications != 1 || !options.seed.empty() || !options.overrides.empty()))
-    throw shsim::InputError("sweep: --reps, --seed and --set go with --vary; a study file says them itself");
-  shsim::Study study = args.vary.empty()
-                           ? shsim::load_study(files[0])
-                           : shsim::quick_study(files[0], args.vary, args.replications, options.overrides, seed);
+  // A study file with --reps, --seed or --set is a variant of it (a short one for a test, say).
+  shsim::Study study =
+      args.vary.empty()
+          ? shsim::load_study(files[0], options.overrides, args.replications, seed)
+          : shsim::quick_study(files[0], args.vary, std::max(1, args.replications), options.overrides, seed.value_or(1));
   shsim::SweepOptions sweep_options;
   sweep_options.out_dir      = options.out_dir;
   sweep_options.jobs         = options.jobs;
@@ -241,10 +242,11 @@ int main(int argc, char** argv)
   sweep_command->add_option("--out", options.out_dir, "output folder (default results/<study name>)");
   sweep_command->add_option("--vary", sweep_args.vary, "a quick study: path=a,b,c or path=lo..hi:count[:geometric]")
       ->take_all();
-  sweep_command->add_option("--reps", sweep_args.replications, "replications per point (with --vary)")
+  sweep_command->add_option("--reps", sweep_args.replications, "replications per point (with a study: instead of its own)")
       ->check(CLI::Range(1, 100000));
-  sweep_command->add_option("--seed", options.seed, "study seed (with --vary)");
-  sweep_command->add_option("--set", options.overrides, "fixed overrides (with --vary)")->take_all();
+  sweep_command->add_option("--seed", options.seed, "study seed (with a study: instead of its own)");
+  sweep_command->add_option("--set", options.overrides, "fixed overrides for every run (added to a study's)")
+      ->take_all();
   sweep_command->add_flag("--retry-failed", options.retry_failed, "run again the runs that failed or timed out");
   sweep_command->add_flag("--fresh", options.fresh, "discard the folder's results of another study");
   sweep_command->add_option("--find", sweep_args.find, "locate where \"metric < threshold\" changes along --along");
@@ -258,6 +260,18 @@ int main(int argc, char** argv)
   sweep_command->add_option("--slurm", sweep_args.slurm, "write a Slurm job array of N shards instead of running")
       ->check(CLI::Range(1, 100000));
   sweep_command->add_flag("--quiet", sweep_args.quiet, "no progress bar");
+  std::string plot_target;
+  shsim::PlotRequest plot_request;
+  auto* plot_command = app.add_subcommand(
+      "plot", "draw a study's figures from its results (PNG, SVG and CSV), or a run's per-transaction stage CDFs");
+  plot_command->add_option("target", plot_target, "study file (its results folder: --out), or a run's output folder")
+      ->required();
+  plot_command->add_option("--out", options.out_dir, "the study's results folder (default results/<study name>)");
+  plot_command->add_option("--y", plot_request.y, "instead of the study's plots: this metric...");
+  plot_command->add_option("--x", plot_request.x, "...against this axis (default: the first)");
+  plot_command->add_option("--by", plot_request.by, "...one curve per value of this axis");
+  plot_command->add_flag("--log-x", plot_request.log_x, "logarithmic horizontal scale");
+  plot_command->add_option("--to", plot_request.to, "write the figures here (default <results folder>/figures)");
   auto* check_command = app.add_subcommand("check", "validate a scenario without running it");
   add_common(check_command);
   auto* config_command = app.add_subcommand("config", "print the fully resolved scenario (defaults filled)");
@@ -318,6 +332,19 @@ int main(int argc, char** argv)
     }
     if (sweep_command->parsed())
       return sweep(options, sweep_args);
+    if (plot_command->parsed()) {
+      std::vector<std::string> files;
+      if (std::filesystem::is_directory(plot_target)) {
+        files = shsim::plot_run(plot_target);
+      } else {
+        shsim::SweepOptions sweep_options;
+        sweep_options.out_dir = options.out_dir;
+        files = shsim::plot_study(shsim::load_study(plot_target), sweep_options, plot_request);
+      }
+      for (const auto& file : files)
+        std::cout << file << "\n";
+      return exit_ok;
+    }
     if (config_command->parsed()) {
       std::cout << shsim::dump_scenario(load(options));
       return exit_ok;

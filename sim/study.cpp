@@ -287,6 +287,8 @@ void finish(Study& study, const std::vector<std::string>& requested_metrics, boo
   try {
     base = load_scenario(study.scenario_file, study.set);
   } catch (const InputError& e) {
+    if (study.set.empty())
+      throw;  // the base scenario's own error, located in it
     throw InputError(fmt::format("{}: set: {}", study.file.empty() ? "--set" : study.file, e.what()));
   }
   check_points(study);
@@ -356,6 +358,22 @@ std::string StudyAxis::column() const
   return path;
 }
 
+const StudyAxis* Study::axis(const std::string& path) const
+{
+  for (const auto& a : axes)
+    if (a.path == path)
+      return &a;
+  return nullptr;
+}
+
+std::string Study::metric_unit(const std::string& path) const
+{
+  for (size_t m = 0; m < metrics.size(); ++m)
+    if (metrics[m] == path)
+      return metric_units[m];
+  return "";
+}
+
 StudyPoint Study::point(const std::vector<AxisValue>& values) const
 {
   StudyPoint p{values, ""};
@@ -388,12 +406,17 @@ std::string Study::command(const StudyPoint& point, int replication) const
   return out;
 }
 
-Study load_study(const std::string& file)
+Study load_study(const std::string& file, const std::vector<std::string>& extra_set, int replications,
+                 std::optional<long long> seed)
 {
   SourceContext context{file, {}};
   YAML::Node root = load_untrusted_yaml(read_untrusted_file(file, max_yaml_bytes, "study", ""), file, false);
   if (!root.IsMap())
     context.fail(root, "", "a study is a map of keys (scenario, axes, replications, ...)");
+  if (!root["scenario"] && (root["parent"] || root["network"] || root["duration"]))
+    context.fail(root, "scenario",
+                 "this file is a scenario, not a study: vary it with --vary path=values, or write a study file "
+                 "(scenario: FILE, axes: [...]) that names it");
   StudyConfig config;
   SchemaReader::read(root, "", context, config);
   if (config.scenario.empty())
@@ -416,10 +439,17 @@ Study load_study(const std::string& file)
   study.set               = config.set;
   study.expectations_fail = config.expectations == "fail";
   study.timeout_seconds   = config.timeout.seconds;
+  if (replications > 0)
+    study.replications = replications;
+  if (seed)
+    study.seed = static_cast<uint64_t>(*seed);
+  study.set.insert(study.set.end(), extra_set.begin(), extra_set.end());
   for (size_t i = 0; i < study.set.size(); ++i) {  // each fixed override alone, to name the bad one
     try {
       load_scenario(study.scenario_file, {study.set.begin(), study.set.begin() + static_cast<long>(i) + 1});
     } catch (const InputError& e) {
+      if (i >= config.set.size())
+        throw;  // from the command line: the message names the --set already
       throw InputError(fmt::format("{}: set[{}]: {}", context.locate(root["set"][i].Mark(), "set"), i, e.what()));
     }
   }
@@ -447,6 +477,60 @@ Study load_study(const std::string& file)
   finish(study, config.metrics, config.combine == "zip", [&](size_t i) {
     return fmt::format("{}: metrics[{}]", context.locate(root["metrics"][i].Mark(), "metrics"), i);
   });
+  for (size_t i = 0; i < config.plots.size(); ++i) {
+    const StudyPlotConfig& c = config.plots[i];
+    YAML::Node node          = root["plots"][i];
+    auto fail = [&](const char* key, const std::string& reason) {
+      YAML::Node at = node[key] ? node[key] : node;
+      context.fail(at, fmt::format("plots[{}].{}", i, key), reason);
+    };
+    auto need_axis = [&](const char* key, const std::string& path) {
+      if (!path.empty() && study.axis(path) == nullptr) {
+        std::vector<std::string> paths;
+        for (const auto& a : study.axes)
+          paths.push_back(a.path);
+        fail(key, unknown_name("axis", path, paths));
+      }
+    };
+    auto need_metric = [&](const char* key, const std::string& path) {
+      if (std::find(study.metrics.begin(), study.metrics.end(), path) == study.metrics.end())
+        fail(key, fmt::format("{} (the study collects: {})", unknown_name("metric", path, study.metrics),
+                              study.metrics.size() > 12 ? "see its metrics" : fmt::format("{}", fmt::join(study.metrics, ", "))));
+    };
+    StudyPlot plot{c.frontier.empty() ? "curves" : "frontier", c.title, c.x, c.y, c.by, c.frontier, c.log_x, c.log_y, {}};
+    for (const auto& [path, text] : c.where) {
+      need_axis("where", path);
+      const StudyAxis* axis = study.axis(path);
+      auto found = std::find_if(axis->values.begin(), axis->values.end(), [&](const AxisValue& v) {
+        auto q = parse_quantity(text);
+        return v.text == text || (q && v.number && *v.number == q->number);
+      });
+      if (found == axis->values.end())
+        fail("where", fmt::format("{} takes no value '{}' in this study", path, text));
+      plot.where.emplace_back(path, *found);
+    }
+    if (plot.kind == "frontier") {
+      if (c.frontier.size() != 2)
+        fail("frontier", "name two metrics: [x metric, y metric]");
+      if (!c.x.empty() || !c.y.empty())
+        fail("frontier", "a frontier takes no x or y");
+      need_metric("frontier", c.frontier[0]);
+      need_metric("frontier", c.frontier[1]);
+    } else {
+      if (c.y.empty())
+        fail("y", "missing: the metric to draw");
+      need_metric("y", c.y);
+      if (c.x.empty() && !study.axes.empty())
+        plot.x = study.axes[0].path;
+      if (study.axes.empty())
+        fail("x", "the study varies nothing: there is no axis to draw against");
+      need_axis("x", plot.x);
+    }
+    need_axis("by", c.by);
+    if (!c.by.empty() && c.by == plot.x)
+      fail("by", "the curves' axis is the horizontal one");
+    study.plots.push_back(plot);
+  }
   return study;
 }
 

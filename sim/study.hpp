@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,6 +58,27 @@ struct StudyAxisConfig {
   }
 };
 
+/// A figure of `shsim plot`: a metric against an axis (one curve per value of `by`), or the
+/// frontier of two metrics (one point per study point).
+struct StudyPlotConfig {
+  std::string title;
+  std::string x, y, by;
+  std::vector<std::string> frontier;
+  std::map<std::string, std::string> where;
+  bool log_x = false, log_y = false;
+  template <class V> void describe(V& v)
+  {
+    v.field("title", title, "the figure's title");
+    v.field("where", where, "only the points where these axes have these values ({path: value})");
+    v.field("x", x, "the axis along the horizontal (a path the study varies)");
+    v.field("y", y, "the metric up the vertical (a collected figure: parent.block_interval.p50)");
+    v.field("by", by, "one curve per value of this axis");
+    v.field("frontier", frontier, "instead of x and y: two metrics against each other, one point per study point");
+    v.field("log_x", log_x, "logarithmic horizontal scale");
+    v.field("log_y", log_y, "logarithmic vertical scale");
+  }
+};
+
 /// The study file as written.
 struct StudyConfig {
   std::string name;
@@ -69,6 +91,7 @@ struct StudyConfig {
   std::vector<std::string> metrics;
   std::string expectations = "ignore";
   Duration timeout{3600};
+  std::vector<StudyPlotConfig> plots;
   template <class V> void describe(V& v)
   {
     v.field("name", name, "study name (default: the file's name); the output folder is results/<name>/");
@@ -85,6 +108,7 @@ struct StudyConfig {
             one_of({"ignore", "fail"}));
     v.field("timeout", timeout, "wall-clock limit of one run; a run past it is stopped and recorded as timed out",
             positive<Duration>());
+    v.field("plots", plots, "figures `shsim plot` draws (default: each listed metric against the first axis)");
   }
 };
 
@@ -110,6 +134,16 @@ struct StudyPoint {
   std::string key;
 };
 
+/// A checked figure: every name in it is an axis or a collected metric of the study.
+struct StudyPlot {
+  std::string kind;  // curves or frontier
+  std::string title;
+  std::string x, y, by;  // curves: axis, metric, axis (or "")
+  std::vector<std::string> frontier;  // frontier: two metrics
+  bool log_x = false, log_y = false;
+  std::vector<std::pair<std::string, AxisValue>> where;  // axis path, value
+};
+
 struct Study {
   std::string file;  // the study file ("" for a --vary study)
   std::string name;
@@ -124,6 +158,11 @@ struct Study {
   std::vector<std::string> metric_kinds;  // count, fraction, value, distribution
   bool expectations_fail = false;
   double timeout_seconds = 3600;
+  std::vector<StudyPlot> plots;
+  /// The axis varying `path`, or null.
+  const StudyAxis* axis(const std::string& path) const;
+  /// The unit of a collected metric ("" when it is not collected).
+  std::string metric_unit(const std::string& path) const;
   /// Identity of what the results depend on: the study (timeout aside), the resolved base scenario
   /// and shsim's version. A database of another identity is never mixed with this one.
   std::string identity;
@@ -138,8 +177,10 @@ struct Study {
   std::string command(const StudyPoint& point, int replication) const;
 };
 
-/// Reads and checks a study file. Throws InputError (file:line:col: key: reason).
-Study load_study(const std::string& file);
+/// Reads and checks a study file. Throws InputError (file:line:col: key: reason). The command line
+/// may add fixed overrides (`--set`) and change the replications and the seed (a short variant).
+Study load_study(const std::string& file, const std::vector<std::string>& extra_set = {}, int replications = 0,
+                 std::optional<long long> seed = std::nullopt);
 /// A study from the command line: `--vary path=values` (a list `a,b,c` or a range `lo..hi:N` or
 /// `lo..hi:N:geometric`), `--reps R` on a base scenario.
 Study quick_study(const std::string& scenario_file, const std::vector<std::string>& vary, int replications,

@@ -28,7 +28,7 @@ const std::vector<std::pair<std::string, std::vector<std::string>>> layers = {
     {"runtime", {"platform", "population", "event_queue", "network", "node", "relay", "parent_client", "world"}},
     {"run", {"director", "simulation", "report"}},
     {"commands", {"output", "summary_table", "catalog", "estimate"}},
-    {"studies", {"study", "aggregate", "sweep_store", "sweep"}},
+    {"studies", {"study", "aggregate", "sweep_store", "sweep", "plot"}},
     {"command line", {"main"}},
 };
 

@@ -695,10 +695,12 @@ nlohmann::json BeaconChain::summary() const
   const Registry& registry = *latest_registry_;
   Samples balances;
   long long active = 0, ejected = 0;
+  double lost = 0;  // initial balances minus final ones
   for (int i = 0; i < nodes_; ++i) {
     if (validators_of_[i] == 0)
       continue;
     balances.add(registry.groups[i].balance);
+    lost += (params_.max_effective_balance - registry.groups[i].balance) * validators_of_[i];
     (registry.groups[i].active ? active : ejected) += validators_of_[i];
   }
   nlohmann::json slashings = nlohmann::json::array();
@@ -719,6 +721,8 @@ nlohmann::json BeaconChain::summary() const
           {"validator_balance", balances.to_json()},
           {"active_validators", active},
           {"exited_validators", ejected},
+          {"stake_lost", lost},
+          {"stake_lost_share", total_validators > 0 ? lost / (params_.max_effective_balance * static_cast<double>(total_validators)) : 0.0},
           {"slashings", slashings.size()},
           {"slashed", slashings},
           {"propagation", relay_->summary()}};
@@ -837,6 +841,10 @@ public:
         distribution("validator_balance", "ETH", "balance per validator, one sample per node, at the end"),
         count("active_validators", "validators", "validators still active at the end"),
         count("exited_validators", "validators", "validators ejected (balance at or below 16 ETH)"),
+        value("stake_lost", "ETH",
+              "initial balances minus final ones: what the inactivity leak, missed-duty penalties and slashing took, "
+              "net of rewards"),
+        fraction("stake_lost_share", "stake_lost over the initial total balance"),
         count("slashings", "nodes", "nodes slashed (double vote, surround vote, double proposal)"),
     };
     append(all, relay_metrics());

@@ -34,6 +34,9 @@ public:
         count("roots.defeated", "roots", "roots removed by a dispute game"),
         count("roots.settled_valid", "roots", "correct roots that settled after the challenge window"),
         count("roots.settled_invalid", "roots", "wrong roots that settled (a safety violation each)"),
+        fraction("roots.invalid_settled_share",
+                 "of the wrong roots whose fate is decided (settled, or challenged in time), the share that settled "
+                 "(null when none is decided)"),
         count("disputes.moves_included", "moves", "dispute-game moves included in parent blocks"),
         distribution("disputes.duration", "s", "from a dispute's opening to its resolution"),
         distribution("challengers_unsafe_head", "blocks", "unsafe blocks each challenger received by gossip"),
@@ -121,6 +124,11 @@ protected:
     out["roots"] = {{"proposed", roots_.size()},  {"posted", posted},   {"invalid", invalid},
                     {"challenged", challenged_}, {"defeated", defeated_}, {"settled_valid", settled},
                     {"settled_invalid", invalid_settled_}};
+    // A wrong root's fate is decided when it settles or when its first move lands in time (the game
+    // then runs under honest challengers until the root is defeated).
+    size_t decided = invalid_settled_ + challenged_;
+    out["roots"]["invalid_settled_share"] =
+        decided > 0 ? nlohmann::json(static_cast<double>(invalid_settled_) / static_cast<double>(decided)) : nlohmann::json();
     out["disputes"] = {{"moves_included", moves_included_}, {"duration", game_duration_.to_json()}};
     Samples seen;
     for (uint32_t n : unsafe_seen_)

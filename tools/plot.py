@@ -1,0 +1,245 @@
+# shsim plot: draws a study's figures with matplotlib (Debian's python3-matplotlib). shsim embeds
+# this file and runs it as `python3 -c SCRIPT SPEC.json`; SPEC names the tables (points.csv,
+# boundaries.csv, or a run's timelines.csv) and the figures to draw. Each figure is written as PNG
+# and SVG with the CSV of exactly what it plots beside it.
+import csv
+import json
+import math
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+matplotlib.rcParams["svg.hashsalt"] = "shsim"  # the same SVG bytes from the same data
+matplotlib.rcParams["svg.fonttype"] = "none"
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator  # noqa: E402
+
+
+def log_axis(ax, values):
+    """A logarithmic horizontal axis whose ticks are the values drawn, written plainly."""
+    ax.set_xscale("log")
+    ticks = sorted({v for v in values if v is not None and v > 0})
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+
+
+def number(text):
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def read_rows(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def label(name, unit):
+    return f"{name} [{unit}]" if unit and unit != "1" else name
+
+
+def value_text(value, unit):
+    if value is None:
+        return "?"
+    text = f"{value:g}"
+    return f"{text} {unit}" if unit and unit != "1" else text
+
+
+def save(fig, spec, rows, columns):
+    base = os.path.join(spec["folder"], spec["file"])
+    with open(base + ".csv", "w", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(["" if v is None else (f"{v:.12g}" if isinstance(v, float) else v) for v in row])
+    fig.savefig(base + ".png", dpi=150, bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(base + ".svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    print(base + ".png")
+
+
+def selected(spec, rows):
+    """The rows where every `where` axis has its value."""
+    where = spec.get("where") or {}
+
+    def keep(row):
+        for column, value in where.items():
+            cell = row.get(column)
+            if isinstance(value, (int, float)):
+                if number(cell) is None or abs(number(cell) - value) > 1e-9 * max(1.0, abs(value)):
+                    return False
+            elif cell != value:
+                return False
+        return True
+
+    return [r for r in rows if keep(r)]
+
+
+def subtitle(spec):
+    where = spec.get("where") or {}
+    return ", ".join(f"{k} = {v:g}" if isinstance(v, (int, float)) else f"{k} = {v}" for k, v in where.items())
+
+
+def curves(spec, points):
+    """A metric against one axis, with its 95 % interval as a band, one curve per value of `by`."""
+    points = selected(spec, points)
+    x_col, y, by_col = spec["x_column"], spec["y"], spec.get("by_column")
+    series = {}
+    for row in points:
+        if row["metric"] != y:
+            continue
+        key = number(row[by_col]) if by_col else None
+        if by_col and key is None:
+            key = row[by_col]
+        series.setdefault(key, []).append(
+            (number(row[x_col]), number(row["mean"]), number(row["ci95_low"]), number(row["ci95_high"]), int(row["n"]))
+        )
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    out = []
+    for key in sorted(series, key=lambda k: (k is None, k if not isinstance(k, str) else 0, str(k))):
+        data = sorted((p for p in series[key] if p[0] is not None and p[1] is not None), key=lambda p: p[0])
+        if not data:
+            continue
+        xs = [p[0] for p in data]
+        ys = [p[1] for p in data]
+        name = f"{spec['by']} = {value_text(key, spec.get('by_unit'))}" if by_col else y
+        (line,) = ax.plot(xs, ys, marker="o", markersize=3, label=name)
+        lows = [p[2] if p[2] is not None else p[1] for p in data]
+        highs = [p[3] if p[3] is not None else p[1] for p in data]
+        ax.fill_between(xs, lows, highs, alpha=0.2, color=line.get_color(), linewidth=0)
+        for p in data:
+            out.append([key if by_col else "", p[0], p[1], p[2], p[3], p[4]])
+    if spec.get("log_x"):
+        log_axis(ax, [row[1] for row in out])
+    if spec.get("log_y"):
+        ax.set_yscale("log")
+    ax.set_xlabel(label(spec["x"], spec.get("x_unit")))
+    ax.set_ylabel(label(y, spec.get("y_unit")))
+    ax.set_title((spec.get("title") or f"{y} against {spec['x']}") + (f"\n({subtitle(spec)})" if subtitle(spec) else ""))
+    ax.grid(True, alpha=0.3)
+    if by_col:
+        ax.legend(fontsize=8)
+    fig.text(0.01, -0.02, "bands: 95 % confidence interval of the mean", fontsize=7, alpha=0.7)
+    save(fig, spec, out, [spec.get("by_column") or "series", spec["x_column"], f"{y}.mean", "ci95_low", "ci95_high", "n"])
+
+
+def frontier(spec, points):
+    """Two metrics against each other, one point per study point (error bars: 95 % intervals)."""
+    points = selected(spec, points)
+    mx, my, by_col = spec["frontier"][0], spec["frontier"][1], spec.get("by_column")
+    cells = {}
+    for row in points:
+        if row["metric"] in (mx, my):
+            cells.setdefault(row["point"], {})[row["metric"]] = row
+    series = {}
+    for point, metrics in cells.items():
+        if mx not in metrics or my not in metrics:
+            continue
+        a, b = metrics[mx], metrics[my]
+        key = number(a[by_col]) if by_col else None
+        series.setdefault(key, []).append((number(a["mean"]), number(b["mean"]), number(a["ci95_low"]),
+                                           number(a["ci95_high"]), number(b["ci95_low"]), number(b["ci95_high"]),
+                                           int(point)))
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    out = []
+    for key in sorted(series, key=lambda k: (k is None, k)):
+        data = sorted((p for p in series[key] if p[0] is not None and p[1] is not None), key=lambda p: p[0])
+        if not data:
+            continue
+        xs, ys = [p[0] for p in data], [p[1] for p in data]
+        xerr = [[max(0.0, p[0] - (p[2] if p[2] is not None else p[0])) for p in data],
+                [max(0.0, (p[3] if p[3] is not None else p[0]) - p[0]) for p in data]]
+        yerr = [[max(0.0, p[1] - (p[4] if p[4] is not None else p[1])) for p in data],
+                [max(0.0, (p[5] if p[5] is not None else p[1]) - p[1]) for p in data]]
+        name = f"{spec['by']} = {value_text(key, spec.get('by_unit'))}" if by_col else None
+        ax.errorbar(xs, ys, xerr=xerr, yerr=yerr, marker="o", markersize=3, capsize=2, label=name)
+        for p in data:
+            out.append([p[6], key if by_col else "", p[0], p[2], p[3], p[1], p[4], p[5]])
+    if spec.get("log_x"):
+        ax.set_xscale("log")
+    if spec.get("log_y"):
+        ax.set_yscale("symlog", linthresh=1e-3)
+    ax.set_xlabel(label(mx, spec.get("x_unit")))
+    ax.set_ylabel(label(my, spec.get("y_unit")))
+    ax.set_title((spec.get("title") or f"{my} against {mx}") + (f"\n({subtitle(spec)})" if subtitle(spec) else ""))
+    ax.grid(True, alpha=0.3)
+    if by_col:
+        ax.legend(fontsize=8)
+    save(fig, spec, out, ["point", spec.get("by_column") or "series", f"{mx}.mean", f"{mx}.ci95_low",
+                          f"{mx}.ci95_high", f"{my}.mean", f"{my}.ci95_low", f"{my}.ci95_high"])
+
+
+def boundary(spec, rows):
+    """Where --find's condition changes along one parameter, against the study's first axis."""
+    columns = list(rows[0].keys()) if rows else []
+    low_col = next((c for c in columns if c.endswith("_low")), None)
+    if low_col is None:
+        return
+    along = low_col[: -len("_low")]
+    high_col = along + "_high"
+    condition = f"{rows[0]['metric']} {rows[0]['condition']}"
+    x_col = spec["x_column"]
+    data = []
+    for row in rows:
+        data.append((number(row.get(x_col)), number(row[low_col]), number(row[high_col]), row["status"]))
+    data.sort(key=lambda p: (p[0] is None, p[0] if p[0] is not None else 0))
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    found = [p for p in data if p[0] is not None and p[1] is not None and p[2] is not None]
+    xs = [p[0] for p in found]
+    mids = [(p[1] + p[2]) / 2 for p in found]
+    ax.plot(xs, mids, marker="o", markersize=3, label=f"{condition}: changes here")
+    ax.fill_between(xs, [p[1] for p in found], [p[2] for p in found], alpha=0.25, linewidth=0,
+                    label="bracket of the last two probes")
+    if spec.get("log_x"):
+        log_axis(ax, xs)
+    ax.set_xlabel(label(spec["x"], spec.get("x_unit")))
+    ax.set_ylabel(along)
+    ax.set_title(spec.get("title") or f"Where {condition} stops holding")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    save(fig, spec, [[p[0], p[1], p[2], p[3]] for p in data], [x_col, low_col, high_col, "status"])
+
+
+def cdfs(spec, rows):
+    """Per-transaction stage latencies of one run (timelines.csv), one CDF per stage and chain."""
+    stages = [c for c in (rows[0].keys() if rows else []) if c.endswith("_s") and c != "submitted_s"]
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    out = []
+    for chain in sorted({r["chain"] for r in rows}):
+        for stage in stages:
+            values = sorted(v for v in (number(r[stage]) for r in rows if r["chain"] == chain) if v is not None)
+            if not values:
+                continue
+            n = len(values)
+            ys = [(i + 1) / n for i in range(n)]
+            ax.step(values, ys, where="post", label=f"{chain}: {stage[:-2]}")
+            for q in (0.5, 0.9, 0.99):
+                out.append([chain, stage[:-2], q, values[min(n - 1, math.ceil(q * n) - 1)], n])
+    ax.set_xscale("log")
+    ax.set_xlabel("time since submission [s]")
+    ax.set_ylabel("share of transactions")
+    ax.set_title(spec.get("title") or "Per-transaction stages")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7)
+    save(fig, spec, out, ["chain", "stage", "quantile", "seconds", "transactions"])
+
+
+def main():
+    with open(sys.argv[1]) as f:
+        job = json.load(f)
+    os.makedirs(job["folder"], exist_ok=True)
+    tables = {}
+    for figure in job["figures"]:
+        figure["folder"] = job["folder"]
+        table = figure["table"]
+        if table not in tables:
+            tables[table] = read_rows(table)
+        {"curves": curves, "frontier": frontier, "boundary": boundary, "cdf": cdfs}[figure["kind"]](figure, tables[table])
+
+
+if __name__ == "__main__":
+    main()
