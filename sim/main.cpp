@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include <unistd.h>
 #include <filesystem>
@@ -32,6 +33,9 @@
 #include "sim/study.hpp"
 #include "sim/summary_table.hpp"
 #include "sim/sweep.hpp"
+#ifdef SHSIM_WITH_MPI
+#include "sim/sweep_mpi.hpp"
+#endif
 
 namespace {
 
@@ -50,6 +54,9 @@ struct Options {
   bool retry_failed    = false;
   bool fresh           = false;
 };
+
+/// The command line as given (sweep under mpirun hands it to shsim-mpi).
+std::vector<char*> command_line;
 
 struct SweepArguments {
   std::vector<std::string> files;  // STUDY.yaml, or `merge STUDY.yaml SHARD...`
@@ -86,17 +93,42 @@ int sweep(const Options& options, const SweepArguments& args)
       throw shsim::InputError(fmt::format("--seed {}: expected a whole number from 0 to {}", options.seed, LLONG_MAX));
   }
   // A study file with --reps, --seed or --set is a variant of it (a short one for a test, say).
-  shsim::Study study =
-      args.vary.empty()
-          ? shsim::load_study(files[0], options.overrides, args.replications, seed)
-          : shsim::quick_study(files[0], args.vary, std::max(1, args.replications), options.overrides, seed.value_or(1));
+  auto load_the_study = [&] {
+    return args.vary.empty()
+               ? shsim::load_study(files[0], options.overrides, args.replications, seed)
+               : shsim::quick_study(files[0], args.vary, std::max(1, args.replications), options.overrides,
+                                    seed.value_or(1));
+  };
   shsim::SweepOptions sweep_options;
   sweep_options.out_dir      = options.out_dir;
   sweep_options.jobs         = options.jobs;
   sweep_options.retry_failed = options.retry_failed;
   sweep_options.fresh        = options.fresh;
   sweep_options.progress     = !args.quiet;
-  sweep_options.executable   = std::filesystem::read_symlink("/proc/self/exe").string();
+  // Each run is a `shsim run` of the plain binary beside this one (shsim-mpi runs shsim's runs).
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe");
+  sweep_options.executable   = (self.parent_path() / "shsim").string();
+  if (std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr) {  // started by Open MPI's mpirun
+#ifdef SHSIM_WITH_MPI
+    if (merge || args.slurm > 0 || !args.find.empty() || !args.along.empty() || !args.shard.empty())
+      throw shsim::InputError("sweep under mpirun: runs a study's grid; --find, --shard, --slurm and merge run "
+                              "without mpirun");
+    return shsim::run_sweep_mpi(load_the_study, sweep_options);
+#else
+    // Started by mpirun: the MPI build takes over (shsim itself must not load MPI: SimGrid's
+    // library exports MPI_* too).
+    std::string mpi = (self.parent_path() / "shsim-mpi").string();
+    if (access(mpi.c_str(), X_OK) != 0)
+      throw shsim::InputError(fmt::format("sweep under mpirun needs {} (built when Open MPI's headers are "
+                                          "installed: apt-get install libopenmpi-dev, then rebuild)", mpi));
+    std::vector<char*> argv = command_line;
+    argv[0]                 = mpi.data();
+    argv.push_back(nullptr);
+    execv(mpi.c_str(), argv.data());
+    throw std::runtime_error(fmt::format("cannot execute {}: {}", mpi, std::strerror(errno)));
+#endif
+  }
+  shsim::Study study = load_the_study();
   if (!args.shard.empty())
     sweep_options.shard = shsim::parse_shard(args.shard);
   if (merge)
@@ -203,6 +235,7 @@ int run(const Options& options, const std::vector<std::string>& engine_args)
 
 int main(int argc, char** argv)
 {
+  command_line.assign(argv, argv + argc);
   // SimGrid's options go to the engine, the rest to our parser.
   std::vector<std::string> engine_args;
   std::vector<char*> own_args;

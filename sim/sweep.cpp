@@ -103,30 +103,24 @@ private:
 
 // ---- running one run ----------------------------------------------------------------------------
 
-struct Task {
-  StudyPoint point;
-  int replication = 0;
-};
-
 /// Runs `shsim run` processes, at most `jobs` at a time, and turns each ended one into a record.
-class Executor {
+class Executor : public RunPool {
 public:
-  Executor(const Study& study, const SweepOptions& options, const std::string& dir)
-      : study_(study), options_(options), scratch_(dir + "/.runs")
+  Executor(const Study& study, const SweepOptions& options, const std::string& scratch)
+      : study_(study), options_(options), scratch_(scratch)
   {
     fs::remove_all(scratch_);  // runs in flight when an earlier sweep was killed: never recorded
     fs::create_directories(scratch_);
     jobs_ = options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   }
-  ~Executor() { stop_all(); }
+  ~Executor() override { stop_all(); }
   Executor(const Executor&)            = delete;
   Executor& operator=(const Executor&) = delete;
 
-  bool has_room() const { return static_cast<int>(running_.size()) < jobs_; }
-  bool idle() const { return running_.empty(); }
-  int jobs() const { return jobs_; }
+  bool has_room() const override { return static_cast<int>(running_.size()) < jobs_; }
+  bool idle() const override { return running_.empty(); }
 
-  void start(const Task& task)
+  void start(const Task& task) override
   {
     Running r;
     r.task    = task;
@@ -175,7 +169,7 @@ public:
   }
 
   /// Waits until at least one run has ended (or `wait` is false), and returns the ended runs' records.
-  std::vector<RunRecord> collect(bool wait)
+  std::vector<RunRecord> collect(bool wait) override
   {
     std::vector<RunRecord> ended;
     while (true) {
@@ -201,7 +195,7 @@ public:
     }
   }
 
-  void stop_all()
+  void stop_all() override
   {
     for (auto& [pid, r] : running_) {
       kill(pid, SIGKILL);
@@ -484,7 +478,8 @@ std::unique_ptr<SweepStore> open_store(const Study& study, const SweepOptions& o
 int execute(const Study& study, const SweepOptions& options, const std::string& dir, SweepStore& store,
             const std::vector<Task>& tasks, size_t total, size_t done_before, size_t failed_before)
 {
-  Executor executor(study, options, dir);
+  std::unique_ptr<RunPool> pool = options.pool ? options.pool(study, options, dir) : local_pool(study, options, dir + "/.runs");
+  RunPool& executor              = *pool;
   Progress progress(total, done_before, failed_before, options.progress);
   size_t next = 0, failed = 0;
   while (next < tasks.size() || !executor.idle()) {
@@ -509,6 +504,11 @@ int execute(const Study& study, const SweepOptions& options, const std::string& 
 }
 
 }  // namespace
+
+std::unique_ptr<RunPool> local_pool(const Study& study, const SweepOptions& options, const std::string& scratch)
+{
+  return std::make_unique<Executor>(study, options, scratch);
+}
 
 std::string sweep_directory(const Study& study, const SweepOptions& options)
 {
@@ -544,7 +544,7 @@ int run_sweep(const Study& study, const SweepOptions& options)
         failed += found->second.status == "ok" ? 0 : 1;
         continue;
       }
-      tasks.push_back({point, r});
+      tasks.push_back({point, r, static_cast<long>(&point - study.points.data())});
     }
   int code = execute(study, options, dir, *store, tasks, total, done, failed);
   if (code > 1)
@@ -657,7 +657,7 @@ int run_find(const Study& study_in, FindOptions find, const SweepOptions& option
     b.probe = range_lo;
     searches.push_back(b);
   }
-  Executor executor(study, options, dir);
+  Executor executor(study, options, dir + "/.runs");
   Progress progress(0, 0, 0, options.progress);
   std::deque<std::pair<size_t, Task>> queue;  // (search, run)
   std::map<std::pair<std::string, int>, size_t> owner;
@@ -683,7 +683,7 @@ int run_find(const Study& study_in, FindOptions find, const SweepOptions& option
       ++b.outstanding;
       progress.add_total(1);
       owner[{point.key, b.replications}] = s;
-      queue.push_back({s, Task{point, b.replications}});
+      queue.push_back({s, Task{point, b.replications, -1}});
     }
   };
   // Decides the probe when its batch is in: a side of the threshold, or more replications.

@@ -7,14 +7,42 @@
 // independent jobs (a Slurm array: `--slurm N` writes its script).
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "sim/study.hpp"
+#include "sim/sweep_store.hpp"
 
 namespace shsim {
+
+/// One run of a study: a point (its index in Study::points, or none for a --find probe) and a
+/// replication.
+struct Task {
+  StudyPoint point;
+  int replication    = 0;
+  long point_index   = -1;
+};
+
+/// Where runs run: this machine's cores (local_pool), or the ranks of an MPI job (sim/sweep_mpi.cpp).
+class RunPool {
+public:
+  virtual ~RunPool() = default;
+  virtual bool has_room() const = 0;
+  virtual bool idle() const     = 0;
+  virtual void start(const Task& task) = 0;
+  /// The runs that ended since the last call (waiting for one when `wait`).
+  virtual std::vector<RunRecord> collect(bool wait) = 0;
+  /// Stops every run in flight (they are not recorded).
+  virtual void stop_all() = 0;
+};
+
+struct SweepOptions;
+/// Runs each task as a `shsim run` process, options.jobs at a time (0: every core), in `scratch`.
+std::unique_ptr<RunPool> local_pool(const Study& study, const SweepOptions& options, const std::string& scratch);
 
 struct SweepOptions {
   std::string out_dir;  // default results/<study name>
@@ -24,6 +52,8 @@ struct SweepOptions {
   std::optional<std::pair<int, int>> shard;  // run only the runs i, i + N, i + 2N, ... of the study
   bool progress      = true;
   std::string executable;  // the shsim that runs each run
+  /// Makes the pool the sweep's runs go to (unset: local_pool in <out>/.runs).
+  std::function<std::unique_ptr<RunPool>(const Study&, const SweepOptions&, const std::string& dir)> pool;
 };
 
 /// Parses "i/N" (0 <= i < N). Throws InputError.

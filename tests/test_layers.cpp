@@ -29,7 +29,7 @@ const std::vector<std::pair<std::string, std::vector<std::string>>> layers = {
     {"run", {"director", "simulation", "report"}},
     {"commands", {"output", "summary_table", "catalog", "estimate"}},
     {"studies", {"study", "aggregate", "sweep_store", "sweep", "plot"}},
-    {"command line", {"main"}},
+    {"command line", {"main", "sweep_mpi"}},
 };
 
 std::map<std::string, size_t> layer_of_stem()

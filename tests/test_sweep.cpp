@@ -367,3 +367,30 @@ TEST_CASE("a sweep with find locates Tendermint's liveness boundary at one third
     fs::remove(path);
   fs::remove_all(out);
 }
+
+#ifdef SHSIM_HAVE_MPI
+TEST_CASE("a sweep on 2 MPI ranks gives the local sweep's table, and resumes a sweep begun without it", "[sweep][mpi]")
+{
+  // Rank 0 keeps the database and hands runs to rank 1 (sim/sweep_mpi.cpp). Half the runs are in
+  // the database first (a shard run locally): the MPI sweep runs only the other half.
+  std::string study = write_temporary(small_study());
+  std::string local = fresh_directory(), mpi = fresh_directory(), log = write_temporary("", ".log");
+  REQUIRE(run_shsim("sweep " + study + " -j 2 --quiet --out " + local) == 0);
+  REQUIRE(run_shsim("sweep " + study + " --shard 0/2 --quiet --out " + mpi) == 0);
+  REQUIRE(shsim::SweepStore(mpi + "/study.db").runs().size() == 6);
+  std::string command = fmt::format("{} -n 2 --oversubscribe {} {} sweep {} --out {} >{} 2>&1", MPIEXEC,
+                                    geteuid() == 0 ? "--allow-run-as-root" : "", SHSIM_BINARY, study, mpi, log);
+  int status = std::system(command.c_str());
+  INFO(read_file(log));
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  CHECK(read_file(log).find("6/12 runs") != std::string::npos);  // it started from the shard's six
+  CHECK(read_file(mpi + "/runs.csv") == read_file(local + "/runs.csv"));
+  CHECK(read_file(mpi + "/points.csv") == read_file(local + "/points.csv"));
+  CHECK(shsim::SweepStore(mpi + "/study.db").runs().size() == 12);
+  fs::remove(study);
+  fs::remove(log);
+  fs::remove_all(local);
+  fs::remove_all(mpi);
+}
+#endif
