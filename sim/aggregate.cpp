@@ -53,6 +53,10 @@ std::optional<Aggregate> aggregate(std::vector<double> samples, bool proportion)
   } else {
     a.method = "t";
     a.ci95   = student_t_interval(a.mean, a.sd, a.n, 0.95);
+    if (a.ci95 && proportion) {  // a share stays a share
+      a.ci95->low  = std::max(0.0, a.ci95->low);
+      a.ci95->high = std::min(1.0, a.ci95->high);
+    }
   }
   auto rank = [&](double q) {
     size_t r = static_cast<size_t>(std::ceil(q * static_cast<double>(a.n)));

@@ -1,7 +1,7 @@
 // What a point's replications say about a metric: mean, standard deviation, a 95 % confidence
 // interval and quantiles. Means get Student's t interval (mean +- t(0.975, n-1) s / sqrt(n));
 // proportions (a fraction metric whose every run reports 0 or 1) get Wilson's score interval, which
-// stays inside [0, 1] and is not empty at 0 or n successes. Quantiles are nearest-rank, like every
+// stays inside [0, 1] and is not empty at 0 or n successes (other fractions: t, cut to [0, 1]). Quantiles are nearest-rank, like every
 // distribution shsim reports (sim/stats.hpp).
 #pragma once
 

@@ -24,7 +24,8 @@ std::string slug(const std::string& text)
 {
   std::string out;
   for (char c : text)
-    out += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ? c : '-';
+    if (c != '[' && c != ']')
+      out += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ? c : '-';
   return out;
 }
 

@@ -278,6 +278,7 @@ void check_points(const Study& study)
 void finish(Study& study, const std::vector<std::string>& requested_metrics, bool zip,
             const std::function<std::string(size_t)>& metric_where)
 {
+  study.zip = zip;
   make_points(study, zip);
   if (static_cast<double>(study.points.size()) * study.replications > max_runs)
     throw InputError(fmt::format("{}: {} points x {} replications is more than {} runs",
@@ -356,6 +357,14 @@ std::string StudyAxis::column() const
   if (unit == "1/s")
     return path + "_per_s";
   return path;
+}
+
+Study Study::without_axis(const std::string& path) const
+{
+  Study out = *this;
+  std::erase_if(out.axes, [&](const StudyAxis& a) { return a.path == path; });
+  make_points(out, zip);
+  return out;
 }
 
 const StudyAxis* Study::axis(const std::string& path) const
@@ -600,9 +609,7 @@ StudyAxis parse_along(const std::string& along, const Study& study)
   if (equals == std::string::npos || equals == 0 || dots == std::string::npos || dots < equals)
     throw InputError(where + ": expected path=lo..hi");
   std::string path = along.substr(0, equals);
-  for (const auto& axis : study.axes)
-    if (axis.path == path)
-      throw InputError(fmt::format("{}: {} is also an axis of the study ({})", where, path, axis.where));
+  (void)study;  // an axis of the study may be searched along: run_find drops it from the grid
   auto lo = parse_quantity(along.substr(equals + 1, dots - equals - 1));
   auto hi = parse_quantity(along.substr(dots + 2));
   if (!lo || !hi)

@@ -159,6 +159,9 @@ struct Study {
   bool expectations_fail = false;
   double timeout_seconds = 3600;
   std::vector<StudyPlot> plots;
+  bool zip = false;
+  /// The same study without the axis of `path` (--find searches along it instead).
+  Study without_axis(const std::string& path) const;
   /// The axis varying `path`, or null.
   const StudyAxis* axis(const std::string& path) const;
   /// The unit of a collected metric ("" when it is not collected).

@@ -600,10 +600,12 @@ struct Bisection {
 
 }  // namespace
 
-int run_find(const Study& study_in, FindOptions find, const SweepOptions& options)
+int run_find(const Study& whole_study, FindOptions find, const SweepOptions& options)
 {
-  // The searched parameter is one more axis of the study's points: its probes are points too.
-  Study study = study_in;
+  // The searched parameter is one more axis of the study's points (in place of the study's own
+  // axis for it, if it has one): its probes are points too.
+  Study study_in = whole_study.without_axis(find.along.path);
+  Study study    = study_in;
   std::string dir = sweep_directory(study, options);
   StudyAxis along = find.along;
   double range_lo = *along.values[0].number, range_hi = *along.values[1].number;

@@ -45,6 +45,10 @@ def label(name, unit):
 def value_text(value, unit):
     if value is None:
         return "?"
+    if unit == "s" and isinstance(value, float) and value >= 60:
+        return f"{value / 3600:g} h" if value >= 3600 else f"{value / 60:g} min"
+    if isinstance(value, str):
+        return value
     text = f"{value:g}"
     return f"{text} {unit}" if unit and unit != "1" else text
 
@@ -174,7 +178,8 @@ def frontier(spec, points):
 
 
 def boundary(spec, rows):
-    """Where --find's condition changes along one parameter, against the study's first axis."""
+    """Where --find's condition changes along one parameter, against the study's other axes: the
+    first of them along the horizontal, one curve per value of the second."""
     columns = list(rows[0].keys()) if rows else []
     low_col = next((c for c in columns if c.endswith("_low")), None)
     if low_col is None:
@@ -182,26 +187,38 @@ def boundary(spec, rows):
     along = low_col[: -len("_low")]
     high_col = along + "_high"
     condition = f"{rows[0]['metric']} {rows[0]['condition']}"
-    x_col = spec["x_column"]
-    data = []
+    axes = columns[1 : columns.index("metric")]
+    x_col = spec.get("x_column") if spec.get("x_column") in axes else (axes[0] if axes else "point")
+    by_col = next((c for c in axes if c != x_col), None)
+    series = {}
     for row in rows:
-        data.append((number(row.get(x_col)), number(row[low_col]), number(row[high_col]), row["status"]))
-    data.sort(key=lambda p: (p[0] is None, p[0] if p[0] is not None else 0))
+        key = number(row[by_col]) if by_col else None
+        series.setdefault(key, []).append((number(row.get(x_col)), number(row[low_col]), number(row[high_col]),
+                                           row["status"]))
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    found = [p for p in data if p[0] is not None and p[1] is not None and p[2] is not None]
-    xs = [p[0] for p in found]
-    mids = [(p[1] + p[2]) / 2 for p in found]
-    ax.plot(xs, mids, marker="o", markersize=3, label=f"{condition}: changes here")
-    ax.fill_between(xs, [p[1] for p in found], [p[2] for p in found], alpha=0.25, linewidth=0,
-                    label="bracket of the last two probes")
-    if spec.get("log_x"):
-        log_axis(ax, xs)
-    ax.set_xlabel(label(spec["x"], spec.get("x_unit")))
+    out, xs_all = [], []
+    for key in sorted(series, key=lambda k: (k is None, k)):
+        data = sorted(series[key], key=lambda p: (p[0] is None, p[0] if p[0] is not None else 0))
+        found = [p for p in data if p[0] is not None and p[1] is not None and p[2] is not None]
+        xs = [p[0] for p in found]
+        xs_all += xs
+        name = f"{by_col} = {key:g}" if by_col and key is not None else f"{condition}: changes here"
+        if found:
+            (line,) = ax.plot(xs, [(p[1] + p[2]) / 2 for p in found], marker="o", markersize=3, label=name)
+            ax.fill_between(xs, [p[1] for p in found], [p[2] for p in found], alpha=0.25, linewidth=0,
+                            color=line.get_color())
+        for p in data:
+            out.append([key if by_col else "", p[0], p[1], p[2], p[3]])
+    if spec.get("log_x") and x_col == spec.get("x_column"):
+        log_axis(ax, xs_all)
+    ax.set_xlabel(x_col)
     ax.set_ylabel(along)
-    ax.set_title(spec.get("title") or f"Where {condition} stops holding")
+    ax.set_title(spec.get("title") or f"Where {condition} starts or stops holding")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
-    save(fig, spec, [[p[0], p[1], p[2], p[3]] for p in data], [x_col, low_col, high_col, "status"])
+    fig.text(0.01, -0.02, "bands: the bracket of the last two probes; no point: no boundary in the range", fontsize=7,
+             alpha=0.7)
+    save(fig, spec, out, [by_col or "series", x_col, low_col, high_col, "status"])
 
 
 def cdfs(spec, rows):

@@ -842,8 +842,8 @@ public:
         count("active_validators", "validators", "validators still active at the end"),
         count("exited_validators", "validators", "validators ejected (balance at or below 16 ETH)"),
         value("stake_lost", "ETH",
-              "initial balances minus final ones: what the inactivity leak, missed-duty penalties and slashing took, "
-              "net of rewards"),
+              "initial balances minus final ones: what the inactivity leak and slashing took (attestation rewards "
+              "and missed-duty penalties are not modelled)"),
         fraction("stake_lost_share", "stake_lost over the initial total balance"),
         count("slashings", "nodes", "nodes slashed (double vote, surround vote, double proposal)"),
     };
