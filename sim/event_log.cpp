@@ -195,7 +195,7 @@ std::string format_event_dictionary(bool json)
 
 std::string csv_field(const std::string& text)
 {
-  if (text.find_first_of(",\"\n") == std::string::npos)
+  if (text.find_first_of(",\"\n\r") == std::string::npos)
     return text;
   std::string quoted = "\"";
   for (char c : text)

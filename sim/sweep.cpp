@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/aggregate.hpp"
+#include "sim/event_log.hpp"
 #include "sim/expect.hpp"
 #include "sim/interrupt.hpp"
 #include "sim/scenario.hpp"
@@ -41,16 +42,6 @@ namespace shsim {
 namespace {
 
 // ---- files ------------------------------------------------------------------------------------
-
-std::string csv_field(const std::string& text)
-{
-  if (text.find_first_of(",\"\n\r") == std::string::npos)
-    return text;
-  std::string out = "\"";
-  for (char c : text)
-    out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
 
 std::string number_text(double x) { return std::isfinite(x) ? fmt::format("{}", x) : std::string(); }
 
@@ -357,6 +348,16 @@ private:
   Clock::time_point start_ = Clock::now(), last_ = Clock::now();
 };
 
+/// Ctrl-C or SIGTERM: stops the runs in flight (they are not recorded) and says how to go on.
+int interrupted(RunPool& pool, Progress& progress, const std::string& dir, const char* what)
+{
+  pool.stop_all();
+  progress.end();
+  std::fprintf(stderr, "shsim: %s interrupted: the finished runs are kept in %s/study.db; the same command resumes\n",
+               what, dir.c_str());
+  return 128 + interrupt_signal();
+}
+
 // ---- tables -------------------------------------------------------------------------------------
 
 std::vector<std::optional<double>> metric_values(const Study& study, const RunRecord& run)
@@ -490,14 +491,8 @@ int execute(const Study& study, const SweepOptions& options, const std::string& 
       failed += record.status == "ok" ? 0 : 1;
       progress.add(record.status != "ok");
     }
-    if (interrupt_signal() != 0) {
-      executor.stop_all();
-      progress.end();
-      std::fprintf(stderr, "shsim: sweep interrupted: the finished runs are kept in %s/study.db; the same command "
-                           "resumes\n",
-                   dir.c_str());
-      return 128 + interrupt_signal();
-    }
+    if (interrupt_signal() != 0)
+      return interrupted(executor, progress, dir, "sweep");
   }
   progress.end();
   return failed > 0 ? 1 : 0;
@@ -768,14 +763,8 @@ int run_find(const Study& whole_study, FindOptions find, const SweepOptions& opt
       }
       decide(s);
     }
-    if (interrupt_signal() != 0) {
-      executor.stop_all();
-      progress.end();
-      std::fprintf(stderr, "shsim: search interrupted: the finished runs are kept in %s/study.db; the same command "
-                           "resumes\n",
-                   dir.c_str());
-      return 128 + interrupt_signal();
-    }
+    if (interrupt_signal() != 0)
+      return interrupted(executor, progress, dir, "search");
   }
   progress.end();
 

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -144,6 +145,62 @@ int run_shsim(const std::string& arguments, const std::string& output_file)
   std::string command = std::string(SHSIM_BINARY) + " " + arguments + " >" + output_file + " 2>&1";
   int status          = std::system(command.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int start_shsim(const std::vector<std::string>& arguments)
+{
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> argv{const_cast<char*>(SHSIM_BINARY)};
+    for (const auto& a : arguments)
+      argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    int null = ::open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    dup2(null, 2);
+    execv(SHSIM_BINARY, argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+std::vector<std::map<std::string, std::string>> read_csv(const std::string& path)
+{
+  auto split = [](const std::string& text) {
+    std::vector<std::string> cells;
+    std::string cell;
+    bool quoted = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+      char c = text[i];
+      if (quoted && c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        cell += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = !quoted;
+      } else if (c == ',' && !quoted) {
+        cells.push_back(cell);
+        cell.clear();
+      } else {
+        cell += c;
+      }
+    }
+    cells.push_back(cell);
+    return cells;
+  };
+  std::ifstream in(path);
+  std::string line;
+  std::vector<std::string> header;
+  std::vector<std::map<std::string, std::string>> rows;
+  if (std::getline(in, line))
+    header = split(line);
+  while (std::getline(in, line)) {
+    auto cells = split(line);
+    std::map<std::string, std::string> row;
+    for (size_t i = 0; i < header.size() && i < cells.size(); ++i)
+      row[header[i]] = cells[i];
+    rows.push_back(row);
+  }
+  return rows;
 }
 
 }  // namespace shsim::testing

@@ -35,5 +35,9 @@ struct Run {
 Run simulate(const std::string& scenario_yaml, const std::vector<std::string>& overrides = {});
 /// Runs the shsim binary with arguments; returns its exit code. Output goes to `output_file`.
 int run_shsim(const std::string& arguments, const std::string& output_file = "/dev/null");
+/// Starts the shsim binary with these arguments (no output) and returns its pid, without waiting.
+int start_shsim(const std::vector<std::string>& arguments);
+/// A CSV file's rows, each a map from column name to cell (quoted cells unquoted).
+std::vector<std::map<std::string, std::string>> read_csv(const std::string& path);
 
 }  // namespace shsim::testing

@@ -40,23 +40,7 @@ FileSet read_set(const fs::path& dir, bool with_performance)
 
 using shsim::testing::fresh_directory;
 
-/// Starts shsim with these arguments; returns its pid.
-pid_t start(const std::vector<std::string>& arguments)
-{
-  pid_t pid = fork();
-  if (pid == 0) {
-    std::vector<char*> argv{const_cast<char*>(SHSIM_BINARY)};
-    for (const auto& a : arguments)
-      argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    int null = ::open("/dev/null", O_WRONLY);
-    dup2(null, 1);
-    dup2(null, 2);
-    execv(SHSIM_BINARY, argv.data());
-    _exit(127);
-  }
-  return pid;
-}
+pid_t start(const std::vector<std::string>& arguments) { return shsim::testing::start_shsim(arguments); }
 }  // namespace
 
 namespace {

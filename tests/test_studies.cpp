@@ -13,6 +13,7 @@
 
 namespace fs = std::filesystem;
 using shsim::testing::fresh_directory;
+using shsim::testing::read_csv;
 using shsim::testing::read_file;
 using shsim::testing::run_shsim;
 using shsim::testing::source_path;
@@ -21,40 +22,6 @@ using shsim::testing::write_temporary;
 namespace {
 
 using Row = std::map<std::string, std::string>;
-
-std::vector<Row> read_csv(const std::string& path)
-{
-  std::ifstream in(path);
-  std::string line;
-  std::vector<std::string> header;
-  std::vector<Row> rows;
-  auto split = [](const std::string& text) {
-    std::vector<std::string> cells;
-    std::string cell;
-    bool quoted = false;
-    for (char c : text) {
-      if (c == '"')
-        quoted = !quoted;
-      else if (c == ',' && !quoted) {
-        cells.push_back(cell);
-        cell.clear();
-      } else
-        cell += c;
-    }
-    cells.push_back(cell);
-    return cells;
-  };
-  if (std::getline(in, line))
-    header = split(line);
-  while (std::getline(in, line)) {
-    auto cells = split(line);
-    Row row;
-    for (size_t i = 0; i < header.size() && i < cells.size(); ++i)
-      row[header[i]] = cells[i];
-    rows.push_back(row);
-  }
-  return rows;
-}
 
 /// points.csv's row for `metric` at the point whose axis columns have these values.
 const Row& at(const std::vector<Row>& points, const std::string& metric, const std::map<std::string, double>& where)

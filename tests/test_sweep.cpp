@@ -26,6 +26,7 @@
 
 namespace fs = std::filesystem;
 using shsim::testing::fresh_directory;
+using shsim::testing::read_csv;
 using shsim::testing::read_file;
 using shsim::testing::run_shsim;
 using shsim::testing::source_path;
@@ -44,69 +45,6 @@ std::string small_study(int replications = 4)
          "axes:\n"
          "  - { path: parent.protocol.tendermint.timeout_commit, values: [1s, 2s, 4s] }\n"
          "metrics: [parent.blocks_committed, parent.block_interval.p50, parent.liveness.stalls]\n";
-}
-
-std::vector<std::map<std::string, std::string>> read_csv(const std::string& path)
-{
-  std::ifstream in(path);
-  std::string line;
-  std::vector<std::string> header;
-  std::vector<std::map<std::string, std::string>> rows;
-  auto split = [](const std::string& text) {
-    std::vector<std::string> cells;
-    std::string cell;
-    bool quoted = false;
-    for (size_t i = 0; i < text.size(); ++i) {
-      char c = text[i];
-      if (quoted) {
-        if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-          cell += '"';
-          ++i;
-        } else if (c == '"') {
-          quoted = false;
-        } else {
-          cell += c;
-        }
-      } else if (c == '"') {
-        quoted = true;
-      } else if (c == ',') {
-        cells.push_back(cell);
-        cell.clear();
-      } else {
-        cell += c;
-      }
-    }
-    cells.push_back(cell);
-    return cells;
-  };
-  if (std::getline(in, line))
-    header = split(line);
-  while (std::getline(in, line)) {
-    auto cells = split(line);
-    std::map<std::string, std::string> row;
-    for (size_t i = 0; i < header.size() && i < cells.size(); ++i)
-      row[header[i]] = cells[i];
-    rows.push_back(row);
-  }
-  return rows;
-}
-
-/// Starts shsim with `arguments` (no output); returns its pid.
-pid_t start(const std::vector<std::string>& arguments)
-{
-  pid_t pid = fork();
-  if (pid == 0) {
-    std::vector<char*> argv{const_cast<char*>(SHSIM_BINARY)};
-    for (const auto& a : arguments)
-      argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    int null = ::open("/dev/null", O_WRONLY);
-    dup2(null, 1);
-    dup2(null, 2);
-    execv(SHSIM_BINARY, argv.data());
-    _exit(127);
-  }
-  return pid;
 }
 
 }  // namespace
@@ -283,7 +221,7 @@ TEST_CASE("a sweep killed at any moment and resumed ends with one result per run
   shsim::RandomStream when(2026, "sweep-kill-test");
   int kills = 0, mid_sweep = 0;
   for (int attempt = 0; attempt < 60; ++attempt) {
-    pid_t pid = start({"sweep", study, "-j", "2", "--quiet", "--out", killed});
+    pid_t pid = shsim::testing::start_shsim({"sweep", study, "-j", "2", "--quiet", "--out", killed});
     std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>(when.uniform(10, 300))));
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) == pid) {
