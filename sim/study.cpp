@@ -507,11 +507,13 @@ Study load_study(const std::string& file, const std::vector<std::string>& extra_
                               study.metrics.size() > 12 ? "see its metrics" : fmt::format("{}", fmt::join(study.metrics, ", "))));
     };
     StudyPlot plot{c.frontier.empty() ? "curves" : "frontier", c.title, c.x, c.y, c.by, c.frontier, c.log_x, c.log_y, {}};
-    for (const auto& [path, text] : c.where) {
+    for (const auto& entry : c.where) {
+      const std::string& path = entry.first;
+      const std::string& text = entry.second;
       need_axis("where", path);
       const StudyAxis* axis = study.axis(path);
+      auto q                = parse_quantity(text);
       auto found = std::find_if(axis->values.begin(), axis->values.end(), [&](const AxisValue& v) {
-        auto q = parse_quantity(text);
         return v.text == text || (q && v.number && *v.number == q->number);
       });
       if (found == axis->values.end())

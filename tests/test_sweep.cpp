@@ -35,13 +35,13 @@ using shsim::testing::write_temporary;
 namespace {
 
 /// A small Tendermint study: 3 timeouts x 4 replications of a 7-validator, 1-minute chain.
-std::string small_study(int replications = 4)
+std::string small_study(int replications = 4, const std::string& more_set = "")
 {
   return "scenario: " + source_path("scenarios/quickstart.yaml") +
          "\n"
          "seed: 7\n"
          "replications: " + std::to_string(replications) + "\n"
-         "set: [duration=1m, parent.validators.count=7, 'workload=[]']\n"
+         "set: [duration=1m, parent.validators.count=7, 'workload=[]'" + more_set + "]\n"
          "axes:\n"
          "  - { path: parent.protocol.tendermint.timeout_commit, values: [1s, 2s, 4s] }\n"
          "metrics: [parent.blocks_committed, parent.block_interval.p50, parent.liveness.stalls]\n";
@@ -332,3 +332,61 @@ TEST_CASE("a sweep on 2 MPI ranks gives the local sweep's table, and resumes a s
   fs::remove_all(mpi);
 }
 #endif
+
+TEST_CASE("a run that fails or times out is recorded with its error and retried only when asked", "[sweep]")
+{
+  // expectations: fail turns the scenario's own failed `expect` into a failed run (exit code 1);
+  // a timeout of 1 ms stops every run. Neither reruns by itself; --retry-failed reruns them.
+  std::string failing =
+      write_temporary(small_study(1, ", 'expect=[parent.blocks_committed < 1]'") + "expectations: fail\n");
+  std::string out = fresh_directory();
+  CHECK(run_shsim("sweep " + failing + " --quiet --out " + out) == 1);
+  auto runs = read_csv(out + "/runs.csv");
+  REQUIRE(runs.size() == 3);
+  for (const auto& row : runs) {
+    CHECK(row.at("status") == "failed");
+    CHECK(row.at("exit_code") == "1");
+    CHECK(row.at("error").find("expectation failed: parent.blocks_committed < 1") != std::string::npos);
+    CHECK_FALSE(row.at("parent.blocks_committed").empty());  // its figures are kept
+  }
+  std::string slow = write_temporary(small_study(1) + "timeout: 1ms\n");
+  std::string timed = fresh_directory();
+  CHECK(run_shsim("sweep " + slow + " --quiet --out " + timed) == 1);
+  for (const auto& row : read_csv(timed + "/runs.csv"))
+    CHECK(row.at("status") == "timeout");
+  // Run again: nothing reruns (the rows stay as they were); with --retry-failed and a longer
+  // timeout (the timeout is not part of the study's identity) they run and succeed.
+  std::string before = read_file(timed + "/runs.csv");
+  CHECK(run_shsim("sweep " + slow + " --quiet --out " + timed) == 1);
+  CHECK(read_file(timed + "/runs.csv") == before);
+  std::string patient = write_temporary(small_study(1) + "timeout: 10m\n");
+  CHECK(run_shsim("sweep " + patient + " --retry-failed --quiet --out " + timed) == 0);
+  for (const auto& row : read_csv(timed + "/runs.csv"))
+    CHECK(row.at("status") == "ok");
+  for (const auto& path : {failing, slow, patient})
+    fs::remove(path);
+  fs::remove_all(out);
+  fs::remove_all(timed);
+}
+
+TEST_CASE("shsim plot draws a run's per-transaction stage CDFs from its timelines.csv", "[sweep][plot]")
+{
+  std::string out = fresh_directory();
+  REQUIRE(run_shsim("run " + source_path("scenarios/op-honest.yaml") + " --set duration=30m --quiet --out " + out) <= 1);
+  REQUIRE(run_shsim("plot " + out) == 0);
+  CHECK(fs::file_size(out + "/figures/stages-cdf.png") > 10000);
+  auto quantiles = read_csv(out + "/figures/stages-cdf.csv");
+  REQUIRE_FALSE(quantiles.empty());
+  // The CSV beside the figure holds each stage's quantiles; soft confirmation comes before inclusion.
+  double soft = -1, included = -1;
+  for (const auto& row : quantiles)
+    if (row.at("quantile") == "0.5") {
+      if (row.at("stage") == "soft_confirmed")
+        soft = std::stod(row.at("seconds"));
+      if (row.at("stage") == "included")
+        included = std::stod(row.at("seconds"));
+    }
+  CHECK(soft > 0);
+  CHECK(included > soft);
+  fs::remove_all(out);
+}
