@@ -49,7 +49,7 @@ std::string small_study(int replications = 4, const std::string& more_set = "")
 
 }  // namespace
 
-TEST_CASE("interval arithmetic matches published values (Student t table; Newcombe 1998, Wilson score)", "[sweep]")
+TEST_CASE("interval arithmetic matches published values: a Student t table, and Wilson intervals from Newcombe 1998", "[sweep]")
 {
   // Student's t: t(0.975, 4) = 2.776 (any t table); samples 1..5 have mean 3 and s = sqrt(2.5).
   auto t = shsim::student_t_interval(3, std::sqrt(2.5), 5, 0.95);
