@@ -104,7 +104,12 @@ public:
     fs::create_directories(scratch_);
     jobs_ = options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   }
-  ~Executor() override { stop_all(); }
+  ~Executor() override
+  {
+    stop_all();
+    std::error_code ignored;
+    fs::remove(scratch_, ignored);  // empty by now: each run's folder goes when the run ends
+  }
   Executor(const Executor&)            = delete;
   Executor& operator=(const Executor&) = delete;
 
