@@ -55,6 +55,17 @@ struct Options {
   bool fresh           = false;
 };
 
+/// `--seed TEXT`: a whole number from 0 to 2^63 - 1 (CLI11 would clamp an out-of-range one silently).
+long long parse_seed(const std::string& text)
+{
+  errno          = 0;
+  char* end      = nullptr;
+  long long seed = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || text[0] == '-' || *end != '\0' || errno == ERANGE)
+    throw shsim::InputError(fmt::format("--seed {}: expected a whole number from 0 to {}", text, LLONG_MAX));
+  return seed;
+}
+
 /// The command line as given (sweep under mpirun hands it to shsim-mpi).
 std::vector<char*> command_line;
 
@@ -85,13 +96,8 @@ int sweep(const Options& options, const SweepArguments& args)
   if (!args.vary.empty() && merge)
     throw shsim::InputError("sweep merge: --vary belongs to the sweep, not to merge");
   std::optional<long long> seed;
-  if (!options.seed.empty()) {
-    char* end = nullptr;
-    errno     = 0;
-    seed      = std::strtoll(options.seed.c_str(), &end, 10);
-    if (options.seed[0] == '-' || *end != '\0' || errno == ERANGE)
-      throw shsim::InputError(fmt::format("--seed {}: expected a whole number from 0 to {}", options.seed, LLONG_MAX));
-  }
+  if (!options.seed.empty())
+    seed = parse_seed(options.seed);
   // A study file with --reps, --seed or --set is a variant of it (a short one for a test, say).
   auto load_the_study = [&] {
     return args.vary.empty()
@@ -153,15 +159,8 @@ int sweep(const Options& options, const SweepArguments& args)
 shsim::Scenario load(const Options& options)
 {
   std::vector<std::string> overrides = options.overrides;
-  if (!options.seed.empty()) {
-    const std::string& text = options.seed;
-    errno                   = 0;
-    char* end               = nullptr;
-    long long seed          = std::strtoll(text.c_str(), &end, 10);
-    if (text.empty() || text[0] == '-' || *end != '\0' || errno == ERANGE)
-      throw shsim::InputError(fmt::format("--seed {}: expected a whole number from 0 to {}", text, LLONG_MAX));
-    overrides.push_back("seed=" + std::to_string(seed));
-  }
+  if (!options.seed.empty())
+    overrides.push_back("seed=" + std::to_string(parse_seed(options.seed)));
   return shsim::load_scenario(options.scenario_file, overrides);
 }
 

@@ -73,6 +73,16 @@ std::vector<std::string> draw(const nlohmann::json& spec, const std::string& fol
   return files;
 }
 
+/// One curve per value of the axis `by` (none when null).
+void add_by(nlohmann::json& figure, const StudyAxis* by)
+{
+  if (by == nullptr)
+    return;
+  figure["by"]        = by->path;
+  figure["by_column"] = by->column();
+  figure["by_unit"]   = by->unit;
+}
+
 nlohmann::json curves_figure(const Study& study, const StudyPlot& plot, const std::string& table, size_t index)
 {
   const StudyAxis* x  = study.axis(plot.x);
@@ -82,11 +92,7 @@ nlohmann::json curves_figure(const Study& study, const StudyPlot& plot, const st
                    {"y", plot.y},            {"y_unit", study.metric_unit(plot.y)},
                    {"log_x", plot.log_x},    {"log_y", plot.log_y},
                    {"file", fmt::format("{:02}-{}-vs-{}", index + 1, slug(plot.y), slug(x->path))}};
-  if (by != nullptr) {
-    f["by"]        = by->path;
-    f["by_column"] = by->column();
-    f["by_unit"]   = by->unit;
-  }
+  add_by(f, by);
   return f;
 }
 
@@ -142,11 +148,7 @@ std::vector<std::string> plot_study(const Study& study, const SweepOptions& opti
                        {"log_x", plot.log_x},
                        {"log_y", plot.log_y},
                        {"file", fmt::format("{:02}-frontier-{}-{}", i + 1, slug(plot.frontier[0]), slug(plot.frontier[1]))}};
-      if (by != nullptr) {
-        f["by"]        = by->path;
-        f["by_column"] = by->column();
-        f["by_unit"]   = by->unit;
-      }
+      add_by(f, by);
       f["where"] = filters(plot);
       spec["figures"].push_back(f);
     }

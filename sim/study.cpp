@@ -331,32 +331,40 @@ std::optional<Quantity> parse_quantity(const std::string& text)
   return std::nullopt;
 }
 
+namespace {
+
+/// How each SI unit of parse_quantity is written in a value for --set and in a column's name.
+struct UnitSpelling {
+  const char* unit;
+  const char* value_suffix;
+  const char* column_suffix;
+};
+constexpr UnitSpelling unit_spellings[] = {
+    {"s", "s", "_s"}, {"B", "B", "_B"}, {"bit/s", "bps", "_bps"}, {"1/s", "/s", "_per_s"}};
+
+const UnitSpelling* spelling(const std::string& unit)
+{
+  for (const auto& u : unit_spellings)
+    if (unit == u.unit)
+      return &u;
+  return nullptr;  // a plain number
+}
+
+}  // namespace
+
 AxisValue axis_value(double number, const std::string& unit)
 {
   std::string text = format_number(unit == "B" ? std::round(number) : number);
-  if (unit == "s")
-    text += "s";
-  else if (unit == "B")
-    text += "B";
-  else if (unit == "bit/s")
-    text += "bps";
-  else if (unit == "1/s")
-    text += "/s";
+  if (const UnitSpelling* u = spelling(unit))
+    text += u->value_suffix;
   auto q = parse_quantity(text);
   return {text, q ? std::optional<double>(q->number) : std::nullopt};
 }
 
 std::string StudyAxis::column() const
 {
-  if (unit == "s")
-    return path + "_s";
-  if (unit == "B")
-    return path + "_B";
-  if (unit == "bit/s")
-    return path + "_bps";
-  if (unit == "1/s")
-    return path + "_per_s";
-  return path;
+  const UnitSpelling* u = spelling(unit);
+  return u != nullptr ? path + u->column_suffix : path;
 }
 
 Study Study::without_axis(const std::string& path) const

@@ -393,9 +393,11 @@ std::string axis_header(const Study& study)
   return out;
 }
 
-/// runs.csv and points.csv, from the database, for the study's points and replications.
-void export_tables(const Study& study, const SweepStore& store, const std::string& dir)
+/// runs.csv and points.csv, from the database, for the study's points and replications; returns
+/// how many of those runs the tables hold and how many of them failed or timed out.
+std::pair<size_t, size_t> export_tables(const Study& study, const SweepStore& store, const std::string& dir)
 {
+  size_t in_tables = 0, not_ok = 0;
   auto runs = store.runs();
   std::string tidy = "point,replication,seed" + axis_header(study) + ",status,exit_code,error,version,scenario_hash";
   for (const auto& m : study.metrics)
@@ -414,6 +416,8 @@ void export_tables(const Study& study, const SweepStore& store, const std::strin
       const RunRecord& run = found->second;
       ++recorded;
       failed += run.status == "ok" ? 0 : 1;
+      ++in_tables;
+      not_ok += run.status == "ok" ? 0 : 1;
       auto values = metric_values(study, run);
       tidy += fmt::format("{},{},{}{},{},{},{},{},{}", p, r, run.seed, axis_cells(study, point), run.status,
                           run.exit_code, csv_field(run.error), csv_field(run.version), run.scenario_hash);
@@ -442,6 +446,7 @@ void export_tables(const Study& study, const SweepStore& store, const std::strin
   }
   write_atomically(dir + "/runs.csv", tidy);
   write_atomically(dir + "/points.csv", points);
+  return {in_tables, not_ok};
 }
 
 std::string study_description(const Study& study)
@@ -549,13 +554,9 @@ int run_sweep(const Study& study, const SweepOptions& options)
   int code = execute(study, options, dir, *store, tasks, total, done, failed);
   if (code > 1)
     return code;
-  export_tables(study, *store, dir);
-  auto all = store->runs();
-  size_t ok = 0, bad = 0;
-  for (const auto& [key, run] : all)
-    (run.status == "ok" ? ok : bad) += 1;
+  auto [recorded, bad] = export_tables(study, *store, dir);
   if (options.progress)
-    std::fprintf(stderr, "sweep: %zu runs recorded (%zu failed or timed out) in %s: runs.csv, points.csv\n", ok + bad,
+    std::fprintf(stderr, "sweep: %zu runs recorded (%zu failed or timed out) in %s: runs.csv, points.csv\n", recorded,
                  bad, dir.c_str());
   return bad > 0 && code == 0 && !options.retry_failed ? 1 : code;
 }
