@@ -55,7 +55,7 @@ void collect_figures(const nlohmann::json& node, const std::string& prefix, std:
   if (node.is_object()) {
     for (const auto& [key, value] : node.items())
       // Breakdowns keyed by name (owner/kind in sim/ledger.cpp, region, message class), not metrics.
-      if (key != "by_owner_and_kind" && key != "nodes_per_region" && key != "classes")
+      if (key != "by_owner_and_kind" && key != "nodes_per_region" && key != "traffic_per_region" && key != "classes")
         collect_figures(value, prefix + "." + key, out);
   } else if (node.is_number() || node.is_null()) {
     out.insert(prefix);

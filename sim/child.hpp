@@ -11,6 +11,7 @@
 
 #include "sim/message.hpp"
 #include "sim/metric.hpp"
+#include "sim/series.hpp"
 
 namespace shsim {
 
@@ -83,6 +84,9 @@ public:
   virtual void finish() {}
   /// This chain's entry of summary.json "chains".
   virtual nlohmann::json summary() const = 0;
+  /// Its series at one sampling instant (heads, finality lag, pool); the engine adds its nodes'
+  /// messages and the share online.
+  virtual void sample(SeriesSink& /*sink*/) const {}
 };
 
 }  // namespace shsim

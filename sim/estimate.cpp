@@ -149,6 +149,10 @@ void check_resources(const Scenario& scenario, const ResourceEstimate& estimate,
                                  "--force to try anyway",
                                  scenario.where("parent.validators.count"), memory(estimate.address_bytes),
                                  actor_stack_kib, memory(address_space_available())));
+  if (scenario.output.messages && estimate.events > max_recorded_messages)
+    throw InputError(fmt::format("{}: message-level recording is for small runs: this one handles about {:.1f} M "
+                                 "events (at most {:.0f} M); shorten `duration`, use fewer nodes, or pass --force",
+                                 scenario.where("output.messages"), estimate.events / 1e6, max_recorded_messages / 1e6));
   // A run that would not end in a year is a mistake, not an experiment.
   if (estimate.seconds > 365 * 86400.0)
     throw InputError(fmt::format("{}: the run would take about {} ({}); shorten `duration` or lower the rates, "

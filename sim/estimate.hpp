@@ -23,6 +23,8 @@ struct ResourceEstimate {
 };
 
 ResourceEstimate estimate_resources(const Scenario& scenario);
+/// output.messages is refused (without --force) for a run estimated to handle more events than this.
+constexpr double max_recorded_messages = 2e6;
 /// The memory a run may use here: physical memory, or the address-space limit if lower (bytes).
 double memory_available();
 /// The address-space limit (ulimit -v), or infinity.

@@ -1,5 +1,7 @@
 #include "sim/event_log.hpp"
 
+#include <fstream>
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -247,6 +249,37 @@ EventRecord parse_event_csv(const std::string& line)
     throw InputError(fmt::format("event log line '{}': {} columns, not 7", line, cells.size()));
   return {std::stod(cells[0]), cells[1], std::stoi(cells[2]), cells[3], std::stoll(cells[4]), std::stoi(cells[5]),
           cells[6]};
+}
+
+std::vector<EventRecord> read_event_log(const std::string& path)
+{
+  std::ifstream in(path);
+  if (!in)
+    throw InputError(fmt::format("{}: cannot read the event log: {}", path, std::strerror(errno)));
+  bool jsonl = path.size() > 6 && path.substr(path.size() - 6) == ".jsonl";
+  std::vector<EventRecord> events;
+  std::string line;
+  size_t number = 0;
+  if (!jsonl && std::getline(in, line))
+    ++number;  // the header
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.empty())
+      continue;
+    try {
+      if (!jsonl) {
+        events.push_back(parse_event_csv(line));
+      } else {
+        auto j = nlohmann::json::parse(line);
+        events.push_back({j.at("time").get<double>(), j.at("chain").get<std::string>(), j.at("node").get<int>(),
+                          j.at("event").get<std::string>(), j.at("height").get<long long>(), j.at("round").get<int>(),
+                          j.at("detail").get<std::string>()});
+      }
+    } catch (const std::exception& e) {
+      throw InputError(fmt::format("{}:{}: not a line of shsim's event log: {}", path, number, e.what()));
+    }
+  }
+  return events;
 }
 
 EventLog::EventLog(const std::string& path, std::string format) : path_(path), format_(std::move(format))

@@ -95,6 +95,10 @@ std::string format_event(const EventRecord& event, const std::string& format);
 /// Reads one CSV line of the event log (without its newline) back into a record.
 EventRecord parse_event_csv(const std::string& line);
 
+/// Reads a whole event log back (events.csv or events.jsonl, by its name); throws InputError naming
+/// the file and line when it cannot.
+std::vector<EventRecord> read_event_log(const std::string& path);
+
 /// Appends records to a file as they come (buffered); close() flushes and syncs it.
 class EventLog {
 public:

@@ -99,6 +99,8 @@ public:
 
   long long included_height() const { return included_height_; }
   long long final_height() const { return final_height_; }
+  /// Transactions in the pool, not yet included.
+  size_t pending() const { return pending_; }
   double included_at(long long height) const;  // time of block `height`'s inclusion
 
   /// Called for every included / final block, in height order.

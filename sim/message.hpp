@@ -36,6 +36,14 @@ struct Message {
   uint64_t bytes = 0;
   /// Message class, used for dispatch and traffic accounting ("vote", "proposal", ...).
   virtual MessageKind kind() const = 0;
+  /// What it is about, for message-level recording (output.messages): a height or slot, a round,
+  /// a block id; -1 / -1 / 0 when the model says nothing.
+  struct Tag {
+    long long height = -1;
+    int round        = -1;
+    uint64_t block   = 0;
+  };
+  virtual Tag tag() const { return {}; }
 
   // Owners count without atomics: the simulation runs in one thread. A small pointer also keeps a
   // delivery's timer callback within SimGrid's inline storage (no allocation per message).

@@ -129,9 +129,12 @@ double Network::draw_latency(int from, int to)
 
 void Network::send(int from, int to, const MessagePtr& message)
 {
-  if (hooks_ && !world_.node(from).lets_send(to, *message))  // an adversary's hook held it back
-    return;
   double now = sg4::Engine::get_clock();
+  if (hooks_ && !world_.node(from).lets_send(to, *message)) {  // an adversary's hook held it back
+    if (record_)
+      record(now, from, to, *message, -1, true);
+    return;
+  }
   ++messages_sent_[from];
   bytes_sent_[from] += message->bytes;
   Transport transport = transport_for(message->bytes);
@@ -140,15 +143,22 @@ void Network::send(int from, int to, const MessagePtr& message)
   counters[transport == Transport::flow ? 3 : 1] += message->bytes;
   if (partitioned(from, to, now)) {
     ++dropped_;
+    if (record_)
+      record(now, from, to, *message, -1, true);
     return;
   }
   const int machine = world_.machine_of(from);
   if (machine == world_.machine_of(to)) {  // to itself, or to a role on its own machine: no network
+    if (record_)
+      record(now, from, to, *message, now, false);
     deliver_later(from, to, message, 0);
     return;
   }
   if (transport == Transport::latency) {
-    deliver_later(from, to, message, draw_latency(from, to) + serialization_time(from, to, message->bytes));
+    double delay = draw_latency(from, to) + serialization_time(from, to, message->bytes);
+    if (record_)
+      record(now, from, to, *message, now + delay, false);
+    deliver_later(from, to, message, delay);
     return;
   }
   if (transport == Transport::queued) {
@@ -158,20 +168,37 @@ void Network::send(int from, int to, const MessagePtr& message)
     double start    = std::max(now, upload_free_at_[static_cast<size_t>(machine)]);
     double transfer = static_cast<double>(message->bytes) * 8 / std::min(upload_bps(from), download_bps(to));
     upload_free_at_[static_cast<size_t>(machine)] = start + transfer;
-    deliver_later(from, to, message, start + transfer - now + draw_latency(from, to));
+    double delay = start + transfer - now + draw_latency(from, to);
+    if (record_)
+      record(now, from, to, *message, now + delay, false);
+    deliver_later(from, to, message, delay);
     return;
   }
+  if (record_)  // its arrival depends on the flows sharing the links: message_arrived says when
+    record(now, from, to, *message, -1, false);
   // Flow transport: a SimGrid comm between the two hosts, carried by a short-lived actor on the
   // sender's host, so every transfer completes on its own schedule (no head-of-line blocking, no
   // detached comms, whose cost grows with the number in flight in SimGrid 3.32).
   sg4::Actor::create("flow-" + std::to_string(from), placements_[from].host, [this, from, to, message]() {
     sg4::Comm::sendto(placements_[from].host, placements_[to].host, message->bytes);
     double jitter = draw_jitter();
+    if (record_) {
+      Message::Tag tag = message->tag();
+      world_.recorder().event(sg4::Engine::get_clock() + jitter, world_.population().owner[static_cast<size_t>(to)], to,
+                              "message_arrived", tag.height, tag.round, {from, message->kind().name()});
+    }
     if (jitter > 0)
       deliver_later(from, to, message, jitter);
     else
       world_.node(to).deliver(from, *message);
   });
+}
+
+void Network::record(double now, int from, int to, const Message& message, double arrives, bool dropped)
+{
+  Message::Tag tag = message.tag();
+  world_.recorder().event(now, world_.population().owner[static_cast<size_t>(from)], from, "message", tag.height,
+                          tag.round, {to, message.bytes, arrives, tag.block, dropped, message.kind().name()});
 }
 
 void Network::deliver_later(int from, int to, const MessagePtr& message, double delay)

@@ -38,6 +38,8 @@ public:
   enum class Transport { latency, flow, queued };
   /// A node got an adversary's hook (Node::add_hook): from now on each send asks the sender's hooks.
   void hooks_attached() { hooks_ = true; }
+  /// output.messages: every message sent becomes a `message` event (and `message_arrived` for the flow transport).
+  void record_messages() { record_ = true; }
 
   Network(World& world, std::vector<Placement> placements);
 
@@ -74,6 +76,8 @@ private:
   };
   PathInfo path(int from, int to) const;
   void deliver_later(int from, int to, const MessagePtr& message, double delay);
+  /// The `message` event of one send; `arrives` -1: dropped, or unknown yet (flow transport).
+  void record(double now, int from, int to, const Message& message, double arrives, bool dropped);
 
   World& world_;
   const Scenario& scenario_;
@@ -83,6 +87,7 @@ private:
   enum class Mode { automatic, latency, flow, queued } mode_;
   enum class JitterKind { none, uniform, exponential, pareto, simblock } jitter_kind_;
   std::vector<double> upload_bps_, download_bps_;  // per region
+  bool record_ = false;  // output.messages
   bool hooks_ = false;  // some node has an adversary's hook: ask the sender's before each send
   std::vector<double> upload_free_at_;             // per machine: when its upload queue empties (queued transport)
   // Partitions: for each window, the group of every region.

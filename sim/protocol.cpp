@@ -37,6 +37,7 @@ ProtocolRegistry::ProtocolRegistry()
 {
   register_engine_adversaries(*this);
   declare_engine_events();
+  declare_engine_series();
 }
 
 bool engine_adversary(const std::string& kind) { return kind == "crash" || kind == "parent_censor"; }

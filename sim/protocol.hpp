@@ -14,7 +14,9 @@
 
 #include "sim/adversary.hpp"
 #include "sim/metric.hpp"
+#include "sim/narration.hpp"
 #include "sim/schema.hpp"
+#include "sim/series.hpp"
 
 namespace shsim {
 
@@ -38,6 +40,8 @@ public:
   virtual ~ParentRuntime() = default;
   /// The protocol's own figures, merged into its chain's summary after the run.
   virtual nlohmann::json summary() const { return nlohmann::json::object(); }
+  /// The protocol's own series at one sampling instant (the engine adds heads, lag, pool, stake).
+  virtual void sample(SeriesSink& /*sink*/) const {}
 };
 
 /// Builds one parent-chain protocol.
@@ -82,6 +86,8 @@ public:
   virtual std::string table_cadence(const nlohmann::json& chain) const;
   /// Rows of the protocol's own figures, after the transactions row.
   virtual std::string table_rows(const nlohmann::json&) const { return ""; }
+  /// Tells its chain's events in sentences (`shsim run --explain`; sim/narration.hpp).
+  virtual void narrate(const NarrationInput& /*input*/, Narration& /*narration*/) const {}
 };
 
 /// Reads `node` into a protocol's parameter struct; undefined or null leaves every default.
@@ -169,6 +175,8 @@ public:
   virtual double events_per_second(const Scenario& scenario, const ChildParams& params) const = 0;
   /// Whether its chains take a bridge (their ChildChain::bridge_endpoint() is not null).
   virtual bool bridgeable() const { return false; }
+  /// Tells its chain's events in sentences (`shsim run --explain`; sim/narration.hpp).
+  virtual void narrate(const NarrationInput& /*input*/, Narration& /*narration*/) const {}
   /// Creates the chain's nodes, with ids first_node, first_node + 1, ... (one per placements()).
   virtual std::unique_ptr<ChildChain> build(Simulation& simulation, const ChildParams& params,
                                             int first_node) const = 0;

@@ -14,6 +14,18 @@ void Recorder::add_chain(ChainInfo info)
 
 void declare_engine_events()
 {
+  declare_event({"message", "a message sent (output.messages: small runs only)", "what it is about (height, slot or "
+                 "block number; -1: not said)", "its round (-1: not said)",
+                 {{"to", FieldType::integer, "", "the receiving node"},
+                  {"bytes", FieldType::integer, "bytes", "its size"},
+                  {"arrives", FieldType::real, "s", "when it reaches the receiver (-1: dropped, or carried by the flow "
+                                                    "transport: see message_arrived)"},
+                  {"block", FieldType::hex, "", "the block it is about (0: none or nil)"},
+                  {"dropped", FieldType::flag, "", "a partition or an adversary's hook stopped it"},
+                  {"kind", FieldType::text, "", "its class (prevote, proposal, unsafe_block, ...)"}}});
+  declare_event({"message_arrived", "a message carried by the flow transport reached its receiver (output.messages)",
+                 "what it is about", "its round",
+                 {{"from", FieldType::integer, "", "the sending node"}, {"kind", FieldType::text, "", "its class"}}});
   const std::vector<EventField> commit_fields{{"block", FieldType::hex, "", "the decided block's id"},
                                               {"proposer", FieldType::integer, "", "node that proposed it"},
                                               {"txs", FieldType::integer, "transactions", "transactions in it"},

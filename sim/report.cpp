@@ -126,12 +126,20 @@ RunResult report(Simulation& simulation, double wall)
     bytes.add(static_cast<double>(network.bytes_sent(v)));
   }
   nlohmann::json regions_json = nlohmann::json::object();
+  nlohmann::json region_traffic = nlohmann::json::object();
   std::vector<int> per_region(scenario.regions.regions.size(), 0);
-  for (int node = 0; node < simulation.node_count(); ++node)
-    ++per_region[static_cast<size_t>(simulation.region_of(node))];
+  std::vector<uint64_t> region_messages(per_region.size(), 0), region_bytes(per_region.size(), 0);
+  for (int node = 0; node < simulation.node_count(); ++node) {
+    auto r = static_cast<size_t>(simulation.region_of(node));
+    ++per_region[r];
+    region_messages[r] += network.messages_sent(node);
+    region_bytes[r] += network.bytes_sent(node);
+  }
   for (size_t r = 0; r < per_region.size(); ++r)
-    if (per_region[r] > 0)
-      regions_json[scenario.regions.regions[r]] = per_region[r];
+    if (per_region[r] > 0) {
+      regions_json[scenario.regions.regions[r]]   = per_region[r];
+      region_traffic[scenario.regions.regions[r]] = {{"messages", region_messages[r]}, {"bytes", region_bytes[r]}};
+    }
   result.summary["scenario"] = scenario.name;
   result.summary["run"]      = {{"seed", scenario.seed},
                                 {"simulated_seconds", scenario.duration.seconds},
@@ -139,6 +147,7 @@ RunResult report(Simulation& simulation, double wall)
                                 {"events_processed", events},
                                 {"nodes", simulation.node_count()},
                                 {"nodes_per_region", regions_json},
+                                {"traffic_per_region", region_traffic},
                                 {"network_model", simulation.platform().network_model()},
                                 {"engine_options", simulation.platform().engine_args()},
                                 {"latency_matrix", {{"file", scenario.network.latency_matrix}, {"source", scenario.regions.source}}},

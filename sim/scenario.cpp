@@ -433,12 +433,34 @@ void check_references(Scenario& s, const YAML::Node& root, const SourceContext& 
     if (find_event(s.output.event_kinds[i]) == nullptr)
       fail({"output", "event_kinds", std::to_string(i)}, fmt::format("output.event_kinds[{}]", i),
            unknown_name("event kind", s.output.event_kinds[i], kinds));
+  if (double step = s.output.sample_interval.seconds; step > 0 && s.duration.seconds / step > 100000)
+    fail({"output", "sample_interval"}, "output.sample_interval",
+         fmt::format("{:g} s gives {:.0f} samples of each series over the run's {:g} s: at most 100000 (0: automatic)", step,
+                     s.duration.seconds / step, s.duration.seconds));
+  if (s.output.trace && s.output.events == "none")
+    fail({"output", "trace"}, "output.trace", "the trace is made from the event log: set output.events to csv or jsonl");
+  if (int nodes = s.output.messages ? scenario_node_count(s) : 0; nodes > max_message_recording_nodes)
+    fail({"output", "messages"}, "output.messages",
+         fmt::format("message-level recording is for small runs: this one has {} nodes (at most {})", nodes,
+                     max_message_recording_nodes));
+  if (s.output.messages && s.output.events == "none")
+    fail({"output", "messages"}, "output.messages", "messages are recorded in the event log: set output.events to csv or jsonl");
   for (size_t i = 0; i < s.expect.size(); ++i)
     if (auto parsed = parse_expectation(s.expect[i]); !parsed.value)
       fail({"expect", std::to_string(i)}, fmt::format("expect[{}]", i), parsed.reason);
 }
 
 }  // namespace
+
+int scenario_node_count(const Scenario& s)
+{
+  int nodes = s.parent.validators.count;
+  for (const auto& child : s.children)
+    nodes += static_cast<int>(child.params->placements(s.parent.validators.count).size());
+  for (const auto& bridge : s.bridges)
+    nodes += bridge.relayers;
+  return nodes;
+}
 
 std::string Scenario::where(const std::string& key_path) const
 {

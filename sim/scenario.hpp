@@ -243,10 +243,17 @@ struct Detectors {
   }
 };
 
+/// output.messages records every message: refused above this many nodes.
+constexpr int max_message_recording_nodes = 200;
+
 struct Output {
   std::string events    = "csv";  // csv | jsonl | none
   std::string timelines = "csv";  // csv | none
   std::vector<std::string> event_kinds;  // empty: every kind
+  std::string timeseries = "csv";  // csv | none
+  Duration sample_interval{0};     // 0: auto (auto_sample_interval, sim/series.hpp)
+  bool trace    = false;           // trace.json for Perfetto
+  bool messages = false;           // message-level recording (small runs only)
   template <class V> void describe(V& v)
   {
     v.field("events", events, "event log format: csv, jsonl or none", one_of({"csv", "jsonl", "none"}));
@@ -256,6 +263,17 @@ struct Output {
             "child-chain transaction timelines (timelines.csv: one row per transaction, one column per stage "
             "in seconds since submission): csv or none",
             one_of({"csv", "none"}));
+    v.field("timeseries", timeseries,
+            "each chain's state sampled over time (timeseries.csv: time, chain, series, value; `shsim series` "
+            "lists the series): csv or none",
+            one_of({"csv", "none"}));
+    v.field("sample_interval", sample_interval,
+            "time between two samples of timeseries.csv (0: about 500 samples over the run)", at_least<Duration>(0));
+    v.field("trace", trace,
+            "also write trace.json, Chrome's trace-event format: open it in ui.perfetto.dev or chrome://tracing");
+    v.field("messages", messages,
+            "record every message sent as an event (`message`; `message_arrived` for the flow transport): for "
+            "small runs only, at most 200 nodes and about 2 million events");
   }
 };
 
@@ -338,9 +356,11 @@ struct Scenario {
   std::string resolve_path(const std::string& path) const;
 };
 
-/// Loads, overrides (`key.path=value`), validates. Throws InputError with a one-line message.
 /// A scenario or chain name that can become a folder name: letters, digits, '.', '_', '-'.
 bool safe_file_name(const std::string& name);
+/// Every node (role) a run of the scenario creates: validators, each child's roles, each bridge's relayers.
+int scenario_node_count(const Scenario& scenario);
+/// Loads, overrides (`key.path=value`), validates. Throws InputError with a one-line message.
 Scenario load_scenario(const std::string& file, const std::vector<std::string>& overrides);
 /// The same for a scenario already read into memory; `file` names it in errors and anchors relative
 /// paths (the fuzzers use it).

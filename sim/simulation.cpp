@@ -60,6 +60,8 @@ RunResult Simulation::run(bool show_progress)
   if (!event_log_path_.empty() && scenario_.output.events != "none")
     recorder_->stream_events(std::make_unique<EventLog>(event_log_path_, scenario_.output.events));
   recorder_->keep_timelines(scenario_.output.timelines != "none");
+  if (scenario_.output.messages)
+    network_->record_messages();
   ledger_ = std::make_unique<ParentLedger>(*recorder_, scenario_.parent.name,
                                            ParentFees{scenario_.parent.economics.fee_per_byte,
                                                       scenario_.parent.economics.fee_per_transaction});
@@ -72,10 +74,71 @@ RunResult Simulation::run(bool show_progress)
   const auto& registry = ProtocolRegistry::instance();
   for (size_t i = 0; i < scenario_.adversaries.size(); ++i)
     registry.find_adversary(scenario_.adversaries[i].kind)->attach(*this, *scenario_.adversaries[i].params, i);
+  if (scenario_.output.timeseries != "none") {
+    for (int node = 0; node < node_count(); ++node)
+      nodes_of_owner_[population_.owner[static_cast<size_t>(node)]].push_back(node);
+    double interval = scenario_.output.sample_interval.seconds > 0 ? scenario_.output.sample_interval.seconds
+                                                                   : auto_sample_interval(scenario_.duration.seconds);
+    queue_->call_at(0, [this, interval] { sample_series(interval, 0); });
+  }
   director_->start_watchdog(show_progress && isatty(STDERR_FILENO) != 0);
   platform_->run();
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  return report(*this, wall);
+  RunResult result = report(*this, wall);
+  result.series    = std::move(series_);
+  return result;
+}
+
+void Simulation::sample_series(double interval, long long step)
+{
+  double now = this->now();
+  // What every owner's nodes sent since the last sample, and the share of them online.
+  auto add_traffic = [&](SeriesSink& sink, const std::string& owner) {
+    const auto& nodes = nodes_of_owner_[owner];
+    uint64_t messages = 0, bytes = 0;
+    size_t online     = 0;
+    for (int node : nodes) {
+      messages += network_->messages_sent(node);
+      bytes += network_->bytes_sent(node);
+      online += nodes_[static_cast<size_t>(node)]->online() ? 1 : 0;
+    }
+    auto& before = sent_before_[owner];
+    if (now > 0) {
+      sink.add("messages.rate", static_cast<double>(messages - before.first) / interval);
+      sink.add("bytes.rate", static_cast<double>(bytes - before.second) / interval);
+    }
+    before = {messages, bytes};
+    if (!nodes.empty())
+      sink.add("nodes.online", static_cast<double>(online) / static_cast<double>(nodes.size()));
+  };
+  {
+    SeriesSink sink(series_, now, scenario_.parent.name);
+    sink.add("head.included", static_cast<double>(ledger_->included_height()));
+    sink.add("head.final", static_cast<double>(ledger_->final_height()));
+    long long final_height = ledger_->final_height();
+    sink.add("finality_lag", final_height > 0 ? now - ledger_->included_at(final_height) : now);
+    sink.add("pool.pending", static_cast<double>(ledger_->pending()));
+    double online = 0, total = 0;
+    for (size_t v = 0; v < population_.stakes.size(); ++v) {
+      total += population_.stakes[v];
+      online += nodes_[v]->online() ? population_.stakes[v] : 0;
+    }
+    sink.add("stake.online", total > 0 ? online / total : 0);
+    add_traffic(sink, scenario_.parent.name);
+    parent_->sample(sink);
+  }
+  for (const auto& child : children_) {
+    SeriesSink sink(series_, now, child->name());
+    child->sample(sink);
+    add_traffic(sink, child->name());
+  }
+  for (const auto& bridge : bridges_) {
+    SeriesSink sink(series_, now, bridge->name());
+    add_traffic(sink, bridge->name());
+  }
+  double next = static_cast<double>(step + 1) * interval;  // not now + interval: no drift
+  if (next < scenario_.duration.seconds)
+    queue_->call_at(next, [this, interval, step] { sample_series(interval, step + 1); });
 }
 
 }  // namespace shsim

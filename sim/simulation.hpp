@@ -33,6 +33,7 @@ struct RunResult {
   std::vector<std::string> timeline_columns;  // every declared stage, in order
   std::map<std::string, std::vector<std::string>> timeline_stages;  // the stages of each chain with rows
   bool expectations_passed = true;
+  std::vector<SeriesRow> series;  // timeseries.csv, in time order
 };
 
 class Simulation : public World {
@@ -76,6 +77,8 @@ public:
 
 private:
   void build_children_and_bridges();
+  /// Samples every chain's series at step * interval, then schedules the next step before the deadline.
+  void sample_series(double interval, long long step);
 
   std::vector<std::string> engine_args_;
   std::unique_ptr<Platform> platform_;
@@ -85,6 +88,9 @@ private:
   std::vector<std::unique_ptr<BridgeRuntime>> bridges_;
   OverlayGraph overlay_;
   std::string event_log_path_;
+  std::vector<SeriesRow> series_;
+  std::map<std::string, std::vector<int>> nodes_of_owner_;  // chain or bridge -> its nodes
+  std::map<std::string, std::pair<uint64_t, uint64_t>> sent_before_;  // owner -> (messages, bytes) at the last sample
 };
 
 }  // namespace shsim

@@ -193,7 +193,10 @@ void BeaconChain::slot_start(long long slot)
   aggregators_of_slot_.push_back(chosen);
   // The proposer (drawn by effective balance) builds on its head.
   int proposer = draw_proposer(slot);
-  if (proposer >= 0 && simulation_.node(proposer).online()) {
+  bool proposes = proposer >= 0 && simulation_.node(proposer).online();
+  simulation_.recorder().event(simulation_.now(), simulation_.scenario().parent.name, proposer, "slot", slot, -1,
+                               {proposes ? 1 : 0});
+  if (proposes) {
     propose(slot, proposer, false);
     if (DutyHook* hook = hook_of(proposer))
       hook->on_propose(*this, slot, proposer);
@@ -650,6 +653,14 @@ void BeaconChain::process_epoch(Block& block, uint32_t parent, long long e, std:
     justified_at_[block.justified.epoch] = simulation_.now();
 }
 
+void BeaconChain::sample(SeriesSink& sink) const
+{
+  sink.add("epoch.justified", justified_at_.empty() ? 0.0 : static_cast<double>(justified_at_.rbegin()->first));
+  sink.add("epoch.finalized", static_cast<double>(finalized_.epoch));
+  if (!epoch_participation_.empty())
+    sink.add("participation", epoch_participation_.rbegin()->second);
+}
+
 void BeaconChain::report_finality(const Block& block)
 {
   if (block.finalized.epoch <= finalized_.epoch || block.finalized.root == 0)
@@ -733,6 +744,7 @@ namespace {
 class Factory : public TypedParentFactory<Params> {
 public:
   std::string name() const override { return "gasper"; }
+  void narrate(const NarrationInput& input, Narration& narration) const override { gasper::narrate(input, narration); }
   std::string description() const override
   {
     return "Ethereum's Gasper: slots and epochs, LMD-GHOST with proposer boost, Casper FFG finality, inactivity "
@@ -871,8 +883,13 @@ void register_protocol(ProtocolRegistry& registry)
                   {"balance_min", FieldType::real, "ETH", "lowest effective balance of an active validator", 9},
                   {"balance_max", FieldType::real, "ETH", "highest effective balance of an active validator", 9},
                   {"active_balance", FieldType::real, "ETH", "total active balance", 3}}});
+  declare_event({"slot", "a slot began; the node is its proposer (-1: none drawn)", "the slot", "",
+                 {{"proposed", FieldType::flag, "", "the proposer was online and proposed"}}});
   declare_event({"finalized", "a new checkpoint was finalized", "its epoch", "",
                  {{"root_block", FieldType::integer, "", "the checkpoint's block (index)"}}});
+  declare_series({"epoch.justified", "epochs", "Gasper: latest justified checkpoint"});
+  declare_series({"epoch.finalized", "epochs", "Gasper: latest finalized checkpoint"});
+  declare_series({"participation", "share", "Gasper: the last complete epoch's target participation"});
 }
 
 }  // namespace shsim::models::gasper

@@ -166,6 +166,9 @@ struct Block {
   BlockContent content;
 };
 
+/// Tells a Gasper chain's epochs in sentences (`shsim run --explain`; models/gasper/narrate.cpp).
+void narrate(const NarrationInput& input, Narration& narration);
+
 class BeaconChain : public ParentRuntime {
 public:
   BeaconChain(Simulation& simulation, const Params& params);
@@ -174,6 +177,7 @@ public:
   void attestation_arrived(int aggregator, const Vote& vote, uint32_t aggregate);
   void aggregate_arrived(int node, uint32_t aggregate);
   nlohmann::json summary() const override;
+  void sample(SeriesSink& sink) const override;
 
   // ---- for duty hooks (hooks.hpp) ----
   /// Attaches a hook; the first acting on a node decides its conduct.

@@ -374,9 +374,17 @@ public:
 
 }  // namespace
 
+void PowChain::sample(SeriesSink& sink) const
+{
+  sink.add("head.best", static_cast<double>(blocks_[static_cast<size_t>(best_)].height));
+  sink.add("blocks.mined", static_cast<double>(blocks_.size() - 1));
+}
+
 void register_protocol(ProtocolRegistry& registry)
 {
   registry.add_parent(std::make_unique<Factory>());
+  declare_series({"head.best", "blocks", "Nakamoto: height of the best published chain"});
+  declare_series({"blocks.mined", "blocks", "Nakamoto: blocks mined so far, stale ones included"});
   declare_event({"double_spend_success", "the attacker published a private fork that overtook the honest chain "
                                          "after the merchant's confirmations",
                  "the fork's tip height", "",

@@ -105,6 +105,7 @@ public:
   void start();
   BlockRelay& relay() { return *relay_; }
   nlohmann::json summary() const override;
+  void sample(SeriesSink& sink) const override;
 
   // ---- for mining hooks (hooks.hpp) ----
   /// A new block by `miner` on `parent` (not yet published), with transactions from the pool.

@@ -166,6 +166,8 @@ void Rollup::post_batches()
         if (blocks_[b].included == never)
           blocks_[b].included = time;
       advance_heads();
+      simulation_.recorder().event(time, common_.name, -1, "batch_included", static_cast<long long>(index), -1,
+                                   {batches_[index].first, batches_[index].last, height});
       on_batch_included(index, height, time);
     };
     tx.finalized = [this, index](long long height, double time) {
@@ -430,10 +432,33 @@ void declare_rollup_events()
   declare_event({"block", "the sequencer made a child block", "the block's number", "", block});
   declare_event({"derived_block", "a child block derived from the parent after the sequencing window", "the block's number",
                  "", block});
+  declare_event({"batch_included", "a batch of child blocks (or a ZK rollup's commitment) was included on the parent",
+                 "the batch's index", "",
+                 {{"first", FieldType::integer, "", "its first child block"},
+                  {"last", FieldType::integer, "", "its last child block"},
+                  {"parent_height", FieldType::integer, "", "parent block that included it"}}});
   declare_event({"forced_in_parent", "a user forced a censored transaction in through the parent",
                  "the transaction's index", "",
                  {{"parent_height", FieldType::integer, "", "parent block that included it"}}});
   declare_outage_events("sequencer", "sequencer");
+  declare_series({"head.unsafe", "blocks", "child: blocks the sequencer made (soft-confirmed)"});
+  declare_series({"head.safe", "blocks", "child: blocks whose batch is included on the parent"});
+  declare_series({"head.finalized", "blocks", "child: blocks whose batch is final on the parent"});
+  declare_series({"head.settled", "blocks", "child: blocks whose state root is settled (withdrawals claimable)"});
+  declare_series({"settlement_lag", "s", "child: time since the newest settled block was made"});
+}
+
+void Rollup::sample(SeriesSink& sink) const
+{
+  double now = sink.time();
+  auto age   = [&](uint32_t head) { return head > 0 ? now - blocks_[head - 1].produced : now; };
+  sink.add("head.unsafe", static_cast<double>(blocks_.size()));
+  sink.add("head.safe", safe_head_);
+  sink.add("head.finalized", final_head_);
+  sink.add("head.settled", settled_head_);
+  sink.add("finality_lag", age(final_head_));
+  sink.add("settlement_lag", age(settled_head_));
+  sink.add("pool.pending", static_cast<double>(mempool_.size()));
 }
 
 }  // namespace shsim::models::rollup

@@ -51,6 +51,7 @@ struct UnsafeBlock : Message {
   uint32_t number = 0;
   static inline const MessageKind kind_id{"unsafe_block"};
   MessageKind kind() const override { return kind_id; }
+  Tag tag() const override { return {number, -1, 0}; }
 };
 
 struct ChildBlock {
@@ -78,6 +79,7 @@ public:
   void on_withdrawal(WithdrawalListener listener) override { withdrawal_listeners_.push_back(std::move(listener)); }
   void withdrawal_claimed(uint64_t id, double time) override;
   nlohmann::json summary() const override;
+  void sample(SeriesSink& sink) const override;
   /// Writes every transaction's and withdrawal's timeline (timelines.csv; once, at the end).
   void finish() override;
 
@@ -164,6 +166,9 @@ private:
   RandomStream censor_draws_;
 };
 
+/// Tells a rollup's events in sentences (models/rollup/narrate.cpp).
+void narrate_rollup(const NarrationInput& input, Narration& narration);
+
 /// Registers a rollup model: parses and documents its parameters P (defaults from P, chain name
 /// `default_name` when none is given) and builds a Chain; the model adds its own review().
 /// The figures every rollup reports (summary()), plus what the engine adds to each child chain.
@@ -208,6 +213,7 @@ public:
     return (2.0 + workers) / p.common.block_time.seconds + (10.0 + workers) / p.common.batch_interval.seconds;
   }
   bool bridgeable() const override { return true; }
+  void narrate(const NarrationInput& input, Narration& narration) const override { narrate_rollup(input, narration); }
   Metrics metrics() const override
   {
     Metrics all = rollup_metrics();

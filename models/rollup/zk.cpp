@@ -67,10 +67,14 @@ public:
     for (int p = 0; p < params_.provers.count; ++p) {
       Agent::Handlers h;
       h.message = [this, p](int, const Message& message) {
-        if (const auto* job = dynamic_cast<const ProveJob*>(&message))
+        if (const auto* job = dynamic_cast<const ProveJob*>(&message)) {
+          simulation_.recorder().event(simulation_.now(), name(), provers_[p]->id(), "proving_started",
+                                       static_cast<long long>(job->batch));
           provers_[p]->after(draw_proving_time(), proving_timer, static_cast<long long>(job->batch));
+        }
       };
       h.timer = [this, p](const TimerEvent& timer) {
+        simulation_.recorder().event(simulation_.now(), name(), provers_[p]->id(), "proving_done", timer.first);
         auto done   = make_message<ProofDone>();
         done->batch = static_cast<size_t>(timer.first);
         done->bytes = params_.proof_bytes.count;
@@ -272,6 +276,8 @@ void register_zk(ProtocolRegistry& registry)
   registry.add_child(std::make_unique<Factory>());
   register_rollup_adversaries(registry);
   declare_rollup_events();
+  declare_event({"proving_started", "a prover took a batch to prove", "the batch's index", "", {}});
+  declare_event({"proving_done", "a prover finished a batch's proof and sends it to the operator", "the batch's index", "", {}});
   declare_outage_events("prover", "prover");
   register_adversary<ProverOutage>(registry, "a ZK rollup's provers stop proving");
   registry.add_parent_transaction_kinds({"commit", "proof", "execute", "forced_transaction"});

@@ -7,6 +7,7 @@
 
 #include "models/common/equivocate.hpp"
 #include "models/tendermint/equivocate.hpp"
+#include "models/tendermint/narrate.hpp"
 #include "models/registry.hpp"
 #include "sim/estimate.hpp"
 #include "models/tendermint/validator.hpp"
@@ -23,6 +24,11 @@ public:
   std::string description() const override
   {
     return "Tendermint/CometBFT BFT consensus (arXiv 1807.04938, Algorithm 1), CometBFT default timeouts";
+  }
+
+  void narrate(const NarrationInput& input, Narration& narration) const override
+  {
+    tendermint::narrate(input, params_of(input.scenario), narration);
   }
 
   double events_per_second(const Scenario& scenario) const override
@@ -158,8 +164,9 @@ void register_protocol(ProtocolRegistry& registry)
   register_equivocate(registry);
   const char* height = "the height being decided";
   const char* round  = "the round";
-  declare_event({"round", "a validator entered a new round of a height", height, round, {}});
-  declare_event({"timeout_propose", "no proposal arrived in time: the validator prevotes nil", height, round, {}});
+  const std::vector<EventField> proposer{{"proposer", FieldType::integer, "", "the validator whose turn it is to propose"}};
+  declare_event({"round", "a validator entered a new round of a height", height, round, proposer});
+  declare_event({"timeout_propose", "no proposal arrived in time: the validator prevotes nil", height, round, proposer});
   declare_event({"timeout_prevote", "prevotes for no single value reached 2/3 in time: precommit nil", height, round, {}});
   declare_event({"timeout_precommit", "precommits for no single value reached 2/3 in time: next round", height, round,
                  {}});

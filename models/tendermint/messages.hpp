@@ -34,6 +34,7 @@ struct Proposal : Message {
   double sent_at;   // when this proposal message left the proposer
   static inline const MessageKind kind_id{"proposal"};
   MessageKind kind() const override { return kind_id; }
+  Tag tag() const override { return {height, round, block->id}; }
 };
 
 enum class VoteType { prevote, precommit };
@@ -47,6 +48,7 @@ struct Vote : Message {
   int validator;
   static inline const MessageKind prevote_kind{"prevote"}, precommit_kind{"precommit"};
   MessageKind kind() const override { return type == VoteType::prevote ? prevote_kind : precommit_kind; }
+  Tag tag() const override { return {height, round, block_id}; }
 };
 
 /// Catch-up requests and answers share one traffic class.

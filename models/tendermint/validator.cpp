@@ -150,7 +150,7 @@ void Validator::start_round(int round)
   round_ = round;
   step_  = Step::propose;
   if (round > 0) {
-    world().recorder().event(now(), chain_.name, id(), "round", height_, round);
+    world().recorder().event(now(), chain_.name, id(), "round", height_, round, {chain_.schedule.proposer(height_, round)});
     log_at(spdlog::level::info, id(), "height {} enters round {}", height_, round);
   }
   if (chain_.schedule.proposer(height_, round) == index_) {
@@ -467,7 +467,8 @@ void Validator::on_timer(const TimerEvent& timer)
       break;
     case timeout_propose:  // line 57
       if (round == round_ && step_ == Step::propose) {
-        world().recorder().event(now(), chain_.name, id(), "timeout_propose", height_, round_);
+        world().recorder().event(now(), chain_.name, id(), "timeout_propose", height_, round_,
+                                 {chain_.schedule.proposer(height_, round_)});
         broadcast_vote(VoteType::prevote, round_, nil);
         step_ = Step::prevote;
         evaluate_rules(round_);
