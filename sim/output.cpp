@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 
 #include "sim/expect.hpp"
+#include "sim/trace.hpp"
 
 namespace shsim {
 namespace fs = std::filesystem;
@@ -200,7 +201,7 @@ void abandon_outputs(const std::string& directory)
 }
 
 bool write_outputs(const std::string& directory, const Scenario& scenario, const RunResult& result,
-                   const std::function<bool()>& abandon)
+                   const std::function<bool()>& abandon, const std::function<void(const std::string&)>& extras)
 {
   OutputPlace place = output_place(directory);
   // A run that streamed its event log wrote it into the staging folder begin_outputs() made.
@@ -213,6 +214,13 @@ bool write_outputs(const std::string& directory, const Scenario& scenario, const
     write_durably(staging / event_log_name(scenario), events_text(result.events, scenario.output.events));
   if (scenario.output.timelines != "none" && !result.timeline_columns.empty())
     write_durably(staging / "timelines.csv", timelines_text(result));
+  if (scenario.output.timeseries != "none")
+    write_durably(staging / "timeseries.csv", series_text(result.series));
+  if (scenario.output.trace)
+    write_durably(staging / "trace.json", trace_json(scenario, read_event_log((staging / event_log_name(scenario)).string()),
+                                                     result.summary, result.series));
+  if (extras)
+    extras(staging.string());
   write_durably(staging / marker_name, "an output set of shsim: replaced as a whole by the next run\n");
   sync_directory(staging);
   if (abandon && abandon()) {

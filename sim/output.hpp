@@ -26,8 +26,10 @@ void abandon_outputs(const std::string& directory);
 /// Writes the set (into the staging folder begin_outputs() made when the result's events were
 /// streamed, else into a fresh one) and swaps it in. `abandon` is asked just before the swap: when it says yes (the
 /// user pressed Ctrl-C meanwhile) the new set is thrown away and the old one stays.
-/// Returns false when abandoned.
+/// `extras` writes what the command line adds (explain.txt, report.html) into the staging folder,
+/// after every other file, so that they join the set in the same swap. Returns false when abandoned.
 bool write_outputs(const std::string& directory, const Scenario& scenario, const RunResult& result,
-                   const std::function<bool()>& abandon = {});
+                   const std::function<bool()>& abandon = {},
+                   const std::function<void(const std::string& staging)>& extras = {});
 
 }  // namespace shsim
