@@ -86,13 +86,15 @@ void Director::start_watchdog(bool show_progress)
       auto wall = std::chrono::steady_clock::now();
       if (show_progress && std::chrono::duration<double>(wall - last_print).count() > 1.0) {
         double elapsed = std::chrono::duration<double>(wall - start).count();
-        std::fprintf(stderr, "\r[shsim] simulated %.0fs of %.0fs (%3d%%), %.2fM events/s   ", world_.now(), deadline,
-                     100 * step / steps, static_cast<double>(world_.events_processed()) / elapsed / 1e6);
+        double left    = elapsed * static_cast<double>(steps - step) / static_cast<double>(step);
+        std::fprintf(stderr, "\r[shsim] simulated %.0fs of %.0fs (%3d%%), %.0fs elapsed, about %.0fs left, %.2fM events/s   ",
+                     world_.now(), deadline, 100 * step / steps, elapsed, left,
+                     static_cast<double>(world_.events_processed()) / elapsed / 1e6);
         last_print = wall;
       }
     }
     if (show_progress)
-      std::fprintf(stderr, "\r%80s\r", "");
+      std::fprintf(stderr, "\r%110s\r", "");
     world_.stopped_ = true;
     sg4::Actor::kill_all();
   });

@@ -6,6 +6,7 @@
 #include <climits>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <cstdlib>
 #include <cstring>
 
@@ -27,6 +28,8 @@
 #include "sim/estimate.hpp"
 #include "sim/interrupt.hpp"
 #include "sim/output.hpp"
+#include "sim/explain.hpp"
+#include "sim/html_report.hpp"
 #include "sim/plot.hpp"
 #include "sim/scenario.hpp"
 #include "sim/simulation.hpp"
@@ -53,6 +56,8 @@ struct Options {
   int jobs             = 0;
   bool retry_failed    = false;
   bool fresh           = false;
+  bool explain         = false;
+  bool report          = false;
 };
 
 /// `--seed TEXT`: a whole number from 0 to 2^63 - 1 (CLI11 would clamp an out-of-range one silently).
@@ -191,11 +196,27 @@ int run(const Options& options, const std::vector<std::string>& engine_args)
   shsim::check_expectation_metrics(scenario);
   for (const auto& warning : shsim::review_scenario(scenario))
     spdlog::warn("{}", warning);
-  shsim::check_resources(scenario, shsim::estimate_resources(scenario), options.force);
+  shsim::ResourceEstimate estimate = shsim::estimate_resources(scenario);
+  // --explain tells the votes too when the run is small enough to record every message.
+  if (options.explain && !scenario.output.messages && scenario.output.events != "none") {
+    if (shsim::scenario_node_count(scenario) <= shsim::max_message_recording_nodes &&
+        estimate.events <= shsim::max_recorded_messages)
+      scenario.output.messages = true;
+    else
+      spdlog::warn("--explain: this run is too large to record every message (output.messages); the narration "
+                   "leaves the votes out");
+  }
+  if (options.explain && scenario.output.events == "none")
+    throw shsim::InputError(fmt::format("{}: --explain tells the event log: set output.events to csv or jsonl",
+                                        scenario.where("output.events")));
+  shsim::check_resources(scenario, estimate, options.force);
   std::string out_dir = options.out_dir.empty() ? "results/" + scenario.name : options.out_dir;
   shsim::check_output_directory(out_dir);
 
   shsim::Platform::check_engine_options(engine_args);
+  // Every input is checked: say what runs before it does.
+  if (!options.quiet)
+    std::cout << shsim::format_run_header(scenario, shsim::scenario_node_count(scenario)) << std::flush;
   shsim::Simulation simulation(scenario, engine_args);
   // The event log streams into the next output set's staging folder; the rest joins it at the end
   // and the set is swapped in whole (a killed run leaves only a staging folder, removed next time).
@@ -219,8 +240,26 @@ int run(const Options& options, const std::vector<std::string>& engine_args)
     throw std::logic_error(fmt::format("the summary disagrees with the declared metrics ({} problem{}): {}",
                                        problems.size(), problems.size() == 1 ? "" : "s", fmt::join(problems, "; ")));
   }
-  if (!shsim::write_outputs(out_dir, scenario, result, [] { return shsim::interrupt_signal() != 0; }))
-    return interrupted();
+  std::string narration;
+  auto extras = [&](const std::string& staging) {
+    if (options.explain) {
+      narration = shsim::explain_run(
+          scenario, shsim::read_event_log(staging + "/" + (scenario.output.events == "jsonl" ? "events.jsonl" : "events.csv")),
+          result.summary);
+      std::ofstream(staging + "/explain.txt") << narration;
+    }
+    if (options.report)
+      shsim::write_report(staging, staging + "/report.html");
+  };
+  try {
+    if (!shsim::write_outputs(out_dir, scenario, result, [] { return shsim::interrupt_signal() != 0; }, extras))
+      return interrupted();
+  } catch (...) {
+    shsim::abandon_outputs(out_dir);
+    throw;
+  }
+  if (!options.quiet && options.explain)
+    std::cout << "\n" << narration;
   if (!options.quiet)
     std::cout << shsim::format_summary_table(scenario, result) << "outputs: " << out_dir << "/\n";
   for (const auto& e : result.summary["expectations"])
@@ -264,6 +303,9 @@ int main(int argc, char** argv)
   run_command->add_option("--seed", options.seed, "master seed (overrides the scenario's), 0 to 2^63 - 1");
   run_command->add_option("--out", options.out_dir, "output directory (default results/<scenario name>)");
   run_command->add_flag("--quiet", options.quiet, "print nothing but errors");
+  run_command->add_flag("--explain", options.explain,
+                        "tell what happened and why, in order (explain.txt; records every message of a small run)");
+  run_command->add_flag("--report", options.report, "also write report.html (as `shsim report` does) into the outputs");
   SweepArguments sweep_args;
   auto* sweep_command = app.add_subcommand(
       "sweep", "run a study: every point of its axes, replications each, into results/<study>/ (resumable)");
@@ -304,6 +346,13 @@ int main(int argc, char** argv)
   plot_command->add_option("--by", plot_request.by, "...one curve per value of this axis");
   plot_command->add_flag("--log-x", plot_request.log_x, "logarithmic horizontal scale");
   plot_command->add_option("--to", plot_request.to, "write the figures here (default <results folder>/figures)");
+  std::string report_target, report_to;
+  auto* report_command = app.add_subcommand(
+      "report", "write one self-contained HTML report (charts, verdicts, the scenario) of a run's outputs or a sweep's");
+  report_command->add_option("target", report_target, "a run's output folder, a sweep's results folder, or a study file")
+      ->required();
+  report_command->add_option("--out", options.out_dir, "with a study file: its results folder (default results/<study name>)");
+  report_command->add_option("--to", report_to, "the HTML file to write (default <folder>/report.html)");
   auto* check_command = app.add_subcommand("check", "validate a scenario without running it");
   add_common(check_command);
   auto* config_command = app.add_subcommand("config", "print the fully resolved scenario (defaults filled)");
@@ -316,6 +365,9 @@ int main(int argc, char** argv)
   auto* events_command =
       app.add_subcommand("events", "list every event kind of the event log with its fields (the log's dictionary)");
   events_command->add_flag("--json", options.json, "print JSON instead of text");
+  auto* series_command =
+      app.add_subcommand("series", "list every series of timeseries.csv with its unit (what a run samples over time)");
+  series_command->add_flag("--json", options.json, "print JSON instead of text");
 
   shsim::install_interrupt_handlers();
   std::signal(SIGABRT, engine_aborted);
@@ -348,6 +400,10 @@ int main(int argc, char** argv)
       std::cout << shsim::format_event_dictionary(options.json);
       return exit_ok;
     }
+    if (series_command->parsed()) {
+      std::cout << shsim::format_series_dictionary(options.json);
+      return exit_ok;
+    }
     if (check_command->parsed()) {
       shsim::Scenario scenario = load(options);
       shsim::check_expectation_metrics(scenario);
@@ -375,6 +431,20 @@ int main(int argc, char** argv)
       }
       for (const auto& file : files)
         std::cout << file << "\n";
+      return exit_ok;
+    }
+    if (report_command->parsed()) {
+      std::string folder = report_target;
+      if (!std::filesystem::exists(report_target))
+        throw shsim::InputError(fmt::format("{}: no such folder or file (give a run's output folder, a sweep's, or a "
+                                            "study file)",
+                                            report_target));
+      if (!std::filesystem::is_directory(report_target)) {
+        shsim::SweepOptions sweep_options;
+        sweep_options.out_dir = options.out_dir;
+        folder                = shsim::sweep_directory(shsim::load_study(report_target), sweep_options);
+      }
+      std::cout << shsim::write_report(folder, report_to) << "\n";
       return exit_ok;
     }
     if (config_command->parsed()) {

@@ -69,13 +69,24 @@ std::string parent_chain(const std::string& name, const nlohmann::json& chain, c
 
 }  // namespace
 
+std::string format_run_header(const Scenario& scenario, int nodes)
+{
+  std::string text = fmt::format("shsim: {} (seed {}, {} simulated, {} nodes, parent {} with {} validators{})\n",
+                                 scenario.name, scenario.seed, format_duration(scenario.duration), nodes,
+                                 scenario.parent.protocol.kind, scenario.parent.validators.count,
+                                 scenario.children.empty() ? "" : fmt::format(", {} child chain{}", scenario.children.size(),
+                                                                              scenario.children.size() == 1 ? "" : "s"));
+  if (!scenario.description.empty())
+    text += "  " + scenario.description + "\n";
+  return text;
+}
+
 std::string format_summary_table(const Scenario& scenario, const RunResult& result)
 {
   std::ostringstream out;
   const auto& registry = ProtocolRegistry::instance();
   const auto& run      = result.summary["run"];
-  out << fmt::format("shsim: {} (seed {}, {} simulated, {} nodes)\n", scenario.name, scenario.seed,
-                     format_duration(scenario.duration), run["nodes"].get<int>());
+  out << fmt::format("\nresults of {} ({} nodes):\n", scenario.name, run["nodes"].get<int>());
   for (const auto& [name, chain] : result.summary["chains"].items()) {
     std::string protocol = chain["protocol"].get<std::string>();
     if (const auto* parent = registry.find_parent(protocol); parent != nullptr && name == scenario.parent.name) {
