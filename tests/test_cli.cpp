@@ -31,16 +31,22 @@ TEST_CASE("the same scenario and seed give byte-identical outputs; another seed 
       source_path("scenarios/rollups.yaml") + " --set duration=15m --set expect=[] --quiet",
       source_path("scenarios/gasper-rollups.yaml") + " --set duration=30m --set expect=[] --quiet",
       source_path("scenarios/nakamoto-selfish-mining.yaml") +
-          " --set duration=3d --set parent.validators.count=300 --set output.events=csv --set expect=[] --quiet");
+          " --set duration=3d --set parent.validators.count=300 --set output.events=csv --set expect=[] --quiet",
+      source_path("scenarios/teach/02-crashed-proposer.yaml") + " --explain --report --set output.trace=true --quiet");
   std::string a = fresh_directory(), b = fresh_directory(), c = fresh_directory();
   REQUIRE(run_shsim("run " + scenario + " --out " + a) == 0);
   REQUIRE(run_shsim("run " + scenario + " --out " + b) == 0);
   REQUIRE(run_shsim("run " + scenario + " --seed 9 --out " + c) == 0);
-  for (const char* file : {"summary.json", "events.csv", "scenario.resolved.yaml"}) {
+  for (const char* file : {"summary.json", "events.csv", "scenario.resolved.yaml", "timeseries.csv"}) {
     INFO(file);
     CHECK_FALSE(read(fs::path(a) / file).empty());
     CHECK(read(fs::path(a) / file) == read(fs::path(b) / file));
   }
+  for (const char* file : {"trace.json", "explain.txt", "report.html", "timelines.csv"})
+    if (fs::exists(fs::path(a) / file)) {
+      INFO(file);
+      CHECK(read(fs::path(a) / file) == read(fs::path(b) / file));
+    }
   CHECK(read(fs::path(a) / "events.csv") != read(fs::path(c) / "events.csv"));
   CHECK(read(fs::path(a) / "summary.json") != read(fs::path(c) / "summary.json"));
 }

@@ -23,11 +23,11 @@ namespace {
 // Lowest first; the same table as docs/ARCHITECTURE.md.
 const std::vector<std::pair<std::string, std::vector<std::string>>> layers = {
     {"values", {"units", "rng", "stats", "metric", "message", "log", "interrupt", "table", "yaml_guard", "schema"}},
-    {"records", {"event_log", "recorder", "ledger", "expect"}},
+    {"records", {"event_log", "series", "narration", "recorder", "ledger", "expect"}},
     {"input", {"adversary", "adversaries", "protocol", "child", "regions", "scenario", "overlay"}},
     {"runtime", {"platform", "population", "event_queue", "network", "node", "relay", "parent_client", "world"}},
     {"run", {"director", "simulation", "report"}},
-    {"commands", {"output", "summary_table", "catalog", "estimate"}},
+    {"commands", {"output", "summary_table", "catalog", "estimate", "trace", "explain", "html_report"}},
     {"studies", {"study", "aggregate", "sweep_store", "sweep", "plot"}},
     {"command line", {"main", "sweep_mpi"}},
 };
