@@ -187,7 +187,7 @@ nlohmann::json adversary_windows(const fs::path& path, double end)
     if (!entry.IsMap() || entry.size() != 1)
       continue;
     auto kind          = entry.begin()->first.as<std::string>();
-    const auto& params = entry.begin()->second;
+    YAML::Node params  = entry.begin()->second;  // a copy: the iterator's value is a temporary
     std::vector<std::string> what;  // which chain, which validators, what share of the stake
     if (params["chain"])
       what.push_back(params["chain"].as<std::string>());
