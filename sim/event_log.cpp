@@ -222,7 +222,7 @@ std::string format_event(const EventRecord& e, const std::string& format)
   return line.dump() + "\n";
 }
 
-EventRecord parse_event_csv(const std::string& line)
+std::vector<std::string> csv_cells(const std::string& line)
 {
   std::vector<std::string> cells(1);
   bool quoted = false;
@@ -245,6 +245,12 @@ EventRecord parse_event_csv(const std::string& line)
       cells.back() += c;
     }
   }
+  return cells;
+}
+
+EventRecord parse_event_csv(const std::string& line)
+{
+  std::vector<std::string> cells = csv_cells(line);
   if (cells.size() != 7)
     throw InputError(fmt::format("event log line '{}': {} columns, not 7", line, cells.size()));
   return {std::stod(cells[0]), cells[1], std::stoi(cells[2]), cells[3], std::stoll(cells[4]), std::stoi(cells[5]),

@@ -87,6 +87,8 @@ std::string format_event_dictionary(bool json);
 
 /// A CSV field, quoted when it holds a comma, a quote or a newline.
 std::string csv_field(const std::string& text);
+/// The cells of one CSV line (without its newline), quotes undone: the reverse of csv_field.
+std::vector<std::string> csv_cells(const std::string& line);
 /// The first line of a log of that format ("" for jsonl).
 std::string event_log_header(const std::string& format);
 /// One record as a line of that format ("csv" or "jsonl"), newline included. A JSON line also

@@ -15,6 +15,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "sim/event_log.hpp"
+#include "sim/output.hpp"
 #include "sim/schema.hpp"
 #include "sim/series.hpp"
 #include "sim/units.hpp"
@@ -34,27 +35,6 @@ std::string read_text(const fs::path& path)
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
-}
-
-/// The cells of one CSV line (quoted cells may hold commas and doubled quotes).
-std::vector<std::string> csv_cells(const std::string& line)
-{
-  std::vector<std::string> cells(1);
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-      cells.back() += '"';
-      ++i;
-    } else if (c == '"') {
-      quoted = !quoted;
-    } else if (c == ',' && !quoted) {
-      cells.emplace_back();
-    } else {
-      cells.back() += c;
-    }
-  }
-  return cells;
 }
 
 /// A CSV table as {"columns": [...], "rows": [[...], ...]}, numbers as numbers, empty cells null.
@@ -271,19 +251,14 @@ nlohmann::json run_data(const fs::path& dir)
   data["stages"]       = fs::exists(dir / "timelines.csv") ? stage_cdfs(dir / "timelines.csv") : nlohmann::json::object();
   data["explain"]      = fs::exists(dir / "explain.txt") ? read_text(dir / "explain.txt") : "";
   data["sequence"]     = nullptr;
+  std::string parent;  // the chain with validators
+  if (summary.contains("chains"))
+    for (const auto& [chain, figures] : summary["chains"].items())
+      if (parent.empty() && figures.contains("validators"))
+        parent = chain;
   for (const char* name : {"events.csv", "events.jsonl"})
-    if (fs::exists(dir / name)) {
-      std::vector<EventRecord> events = read_event_log((dir / name).string());
-      std::string parent;
-      if (summary.contains("chains"))
-        for (const auto& [chain, figures] : summary["chains"].items())
-          if (figures.contains("validators")) {
-            parent = chain;
-            break;
-          }
-      data["sequence"] = sequence_diagram(events, parent);
-
-    }
+    if (fs::exists(dir / name))
+      data["sequence"] = sequence_diagram(read_event_log((dir / name).string()), parent);
   return data;
 }
 
@@ -373,13 +348,7 @@ std::string write_report(const std::string& dir, const std::string& out)
   std::string path    = out.empty() ? (fs::path(dir) / "report.html").string() : out;
   std::string html    = report_html(data);
   std::string temporary = path + ".tmp";
-  {
-    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
-    file << html;
-    file.flush();
-    if (!file)
-      throw InputError(fmt::format("{}: cannot write: {}", temporary, std::strerror(errno)));
-  }
+  write_durably(temporary, html);
   std::error_code error;
   fs::rename(temporary, path, error);
   if (error)

@@ -6,7 +6,6 @@
 #include <climits>
 #include <csignal>
 #include <cstdio>
-#include <fstream>
 #include <cstdlib>
 #include <cstring>
 
@@ -243,10 +242,9 @@ int run(const Options& options, const std::vector<std::string>& engine_args)
   std::string narration;
   auto extras = [&](const std::string& staging) {
     if (options.explain) {
-      narration = shsim::explain_run(
-          scenario, shsim::read_event_log(staging + "/" + (scenario.output.events == "jsonl" ? "events.jsonl" : "events.csv")),
-          result.summary);
-      std::ofstream(staging + "/explain.txt") << narration;
+      narration = shsim::explain_run(scenario, shsim::read_event_log(staging + "/" + shsim::event_log_name(scenario)),
+                                     result.summary);
+      shsim::write_durably(staging + "/explain.txt", narration);
     }
     if (options.report)
       shsim::write_report(staging, staging + "/report.html");

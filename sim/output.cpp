@@ -28,29 +28,6 @@ namespace fs = std::filesystem;
 namespace {
 const char* const marker_name = ".shsim-output";
 
-/// Writes `content` to `path` and flushes it to the disk before returning.
-void write_durably(const fs::path& path, const std::string& content)
-{
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    throw InputError(fmt::format("{}: cannot write output file: {}", path.string(), std::strerror(errno)));
-  size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      int error = errno;
-      ::close(fd);
-      throw InputError(fmt::format("{}: write failed: {}", path.string(), std::strerror(error)));
-    }
-    done += static_cast<size_t>(n);
-  }
-  bool synced = ::fsync(fd) == 0;
-  if (::close(fd) != 0 || !synced)
-    throw InputError(fmt::format("{}: write failed: {}", path.string(), std::strerror(errno)));
-}
-
 void sync_directory(const fs::path& path)
 {
   int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -100,6 +77,30 @@ bool is_output_set_or_empty(const fs::path& folder)
   return fs::is_empty(folder, error) && !error;
 }
 }  // namespace
+
+/// Writes `content` to `path` and flushes it to the disk before returning.
+void write_durably(const fs::path& path, const std::string& content)
+{
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    throw InputError(fmt::format("{}: cannot write output file: {}", path.string(), std::strerror(errno)));
+  size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      int error = errno;
+      ::close(fd);
+      throw InputError(fmt::format("{}: write failed: {}", path.string(), std::strerror(error)));
+    }
+    done += static_cast<size_t>(n);
+  }
+  bool synced = ::fsync(fd) == 0;
+  if (::close(fd) != 0 || !synced)
+    throw InputError(fmt::format("{}: write failed: {}", path.string(), std::strerror(errno)));
+}
+
 
 void check_output_directory(const std::string& directory)
 {
@@ -181,12 +182,12 @@ fs::path fresh_staging(const OutputPlace& place)
     throw InputError(fmt::format("{}: cannot create output folder: {}", staging.string(), error.message()));
   return staging;
 }
+}  // namespace
 
 std::string event_log_name(const Scenario& scenario)
 {
   return scenario.output.events == "csv" ? "events.csv" : "events.jsonl";
 }
-}  // namespace
 
 std::string begin_outputs(const std::string& directory, const Scenario& scenario)
 {

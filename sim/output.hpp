@@ -6,6 +6,7 @@
 // shsim replaces nothing else.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <string>
 
@@ -21,6 +22,10 @@ void check_output_directory(const std::string& directory);
 /// Starts the next output set of `directory`: a fresh staging folder beside it. Returns the path
 /// of its event log for the run to stream into ("" when the scenario writes none).
 std::string begin_outputs(const std::string& directory, const Scenario& scenario);
+/// Writes `content` to `path` and flushes it to the disk before returning; InputError on failure.
+void write_durably(const std::filesystem::path& path, const std::string& content);
+/// The event log's file name in an output set (events.csv or events.jsonl).
+std::string event_log_name(const Scenario& scenario);
 /// Throws the staging folder away (the run was interrupted or failed).
 void abandon_outputs(const std::string& directory);
 /// Writes the set (into the staging folder begin_outputs() made when the result's events were

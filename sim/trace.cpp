@@ -272,13 +272,13 @@ std::string trace_json(const Scenario& scenario, const std::vector<EventRecord>&
       json f = fields(e);
       if (f["arrives"].get<double>() >= 0 && !f["dropped"].get<bool>() && flows < max_trace_flows)
         t.flow(++flows, e.node, e.time, f["to"].get<int>(), f["arrives"].get<double>(), f["kind"].get<std::string>());
-    } else if (e.event != "block_propagated" && e.event != "commit_catchup" && e.event != "timeout_propose" &&
-               e.event != "timeout_prevote" && e.event != "timeout_precommit" && e.event != "message_arrived") {
+    } else if (e.event.rfind("timeout_", 0) == 0) {
+      if (e.node >= 0)
+        t.instant(pid, t.node_tid(e.node), e.time, fmt::format("{} {}/{}", e.event, e.height, e.round));
+    } else if (e.event != "block_propagated" && e.event != "commit_catchup" && e.event != "message_arrived") {
       // Everything else is an instant on its node's track, or on the chain's.
       t.instant(pid, e.node >= 0 ? t.node_tid(e.node) : chain_track, e.time,
                 e.height >= 0 ? fmt::format("{} {}", e.event, e.height) : e.event, fields(e));
-    } else if (e.event.rfind("timeout_", 0) == 0 && e.node >= 0) {
-      t.instant(pid, t.node_tid(e.node), e.time, fmt::format("{} {}/{}", e.event, e.height, e.round));
     }
   }
   // What is still open at the end closes at the end.

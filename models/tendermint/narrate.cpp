@@ -45,6 +45,7 @@ struct HeightFacts {
   std::set<int> committers;
 };
 
+const std::string nil_block(16, '0');  // the nil block id as the event log writes it (hex)
 constexpr int detailed_heights = 5;   // the first heights are told in full
 constexpr int most_told        = 60;  // heights told in full at most (the rest are summed up)
 
@@ -89,7 +90,7 @@ std::string tally(const NarrationInput& in, const Votes& votes, const std::strin
 
 double nil_share(const NarrationInput& in, const Votes& votes)
 {
-  auto it = votes.by_block.find(std::string(16, '0'));
+  auto it = votes.by_block.find(nil_block);
   if (it == votes.by_block.end())
     return 0;
   std::vector<int> who;
@@ -129,9 +130,8 @@ void tell_height(const NarrationInput& in, const Params& p, long long height, co
                           "and prevotes nil",
                           height, round, why, p.propose_timeout(round)));
       if (in.messages) {
-        const std::string nil(16, '0');
-        out.say(r.first_timeout_propose, fmt::format("  {}; {}", tally(in, r.prevotes, nil, "prevoted nil"),
-                                                     tally(in, r.precommits, nil, "precommitted nil")));
+        out.say(r.first_timeout_propose, fmt::format("  {}; {}", tally(in, r.prevotes, nil_block, "prevoted nil"),
+                                                     tally(in, r.precommits, nil_block, "precommitted nil")));
       }
     }
     if (!r.equivocators.empty()) {
