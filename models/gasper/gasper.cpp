@@ -330,11 +330,20 @@ void BeaconChain::attest(long long slot)
     vote.source     = blocks_[head].justified;
     vote.validators = count;
     vote.weight     = count * registry.groups[i].effective;
-    // The node's aggregator; if it is down, the next one (Ethereum has 16 aggregators per committee
-    // listening on the subnet, so some aggregator hears every attestation).
-    size_t k = static_cast<size_t>(i) % aggregators.size();
-    for (size_t tries = 0; tries + 1 < aggregators.size() && !simulation_.node(aggregators[k]).online(); ++tries)
-      k = (k + 1) % aggregators.size();
+    // The attestation is gossiped on the committee's subnet, where every aggregator of the slot
+    // hears it (p2p-interface.md: beacon_attestation_{subnet_id}); it is lost only when none of
+    // them is up and reachable. One aggregator that hears it stands for all: the first of the
+    // slot's aggregators (in draw order) that is online and not cut off from this node. Nodes on
+    // the same side of a partition thus share an aggregator, and the aggregates carry what each
+    // side heard.
+    size_t k = 0;
+    while (k < aggregators.size() && (!simulation_.node(aggregators[k]).online() ||
+                                      simulation_.network().partitioned(i, aggregators[k], simulation_.now())))
+      ++k;
+    if (k == aggregators.size()) {
+      ++unheard_attestations_;
+      continue;
+    }
     int aggregator     = aggregators[k];
     uint32_t aggregate = open_aggregates_[k];
     std::vector<Vote> votes{vote};
@@ -367,8 +376,8 @@ void BeaconChain::send_aggregates(long long slot)
   for (size_t k = 0; k < aggregators.size(); ++k) {
     Aggregate& a = aggregates_[open_aggregates_[k]];
     a.sent       = true;
-    if (!simulation_.node(aggregators[k]).online())
-      continue;  // the aggregate dies with its aggregator
+    if (!simulation_.node(aggregators[k]).online() || a.votes.empty())
+      continue;  // the aggregate dies with its aggregator; one that heard nothing has nothing to send
     std::map<uint32_t, double> by_head;
     for (const Vote& v : a.votes)
       by_head[v.head] += v.weight;
@@ -723,6 +732,7 @@ nlohmann::json BeaconChain::summary() const
   return {{"validators_hosted", total_validators},
           {"slots", proposals_ + missed_slots_},
           {"missed_slots", missed_slots_},
+          {"unheard_attestations", unheard_attestations_},
           {"justified_epoch", justified_at_.empty() ? 0 : justified_at_.rbegin()->first},
           {"finalized_epoch", finalized_.epoch},
           {"finality_delay_epochs", current_epoch - finalized_.epoch},
@@ -844,6 +854,8 @@ public:
         count("validators_hosted", "validators", "validators the nodes host"),
         count("slots", "slots", "slots elapsed"),
         count("missed_slots", "slots", "slots without a block (proposer offline)"),
+        count("unheard_attestations", "attestations",
+              "node attestations lost because none of their slot's aggregators was up and reachable"),
         count("justified_epoch", "epochs", "the latest justified checkpoint's epoch"),
         count("finalized_epoch", "epochs", "the latest finalized checkpoint's epoch"),
         count("finality_delay_epochs", "epochs", "current epoch minus finalized epoch at the end"),

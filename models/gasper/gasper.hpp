@@ -10,9 +10,13 @@
 // Time: slots of 12 s, epochs of 32 slots. Each slot, the proposer (drawn by effective balance)
 // builds on its fork-choice head a block carrying the aggregates it has heard; the block is pushed
 // over the overlay (sim/relay.hpp). At 1/3 of the slot every node whose validators sit in the slot's
-// committee attests (head, source and target checkpoints) to one of the slot's aggregators; at 2/3
-// the aggregators send their aggregates to every node. So node count, not validator count, drives the
-// message volume: a node runs many validators.
+// committee attests (head, source and target checkpoints) on the committee's subnet, where each of
+// the slot's aggregators (16 by default, the spec's TARGET_AGGREGATORS_PER_COMMITTEE) hears it; at
+// 2/3 the aggregators send their aggregates to every node. One attestation message goes to the
+// first aggregator that is up and reachable (it stands for all that hear the subnet) and only
+// aggregators that heard attestations send, so an attestation is lost only when every aggregator
+// is down or cut off, and node count, not validator count, drives the message volume: a node runs
+// many validators.
 // FFG: at each epoch boundary of a chain, the attestations its blocks included justify the previous
 // and current epochs' checkpoints with >= 2/3 of the active balance, and the spec's four
 // justification-bit rules finalize. The inactivity leak (finality more than 4 epochs behind) raises
@@ -29,6 +33,9 @@
 //    message when it attests every epoch); the viability filter of filter_block_tree is not applied;
 //  - attestation rewards and the Altair source/target/head flag penalties are left out: balances
 //    move by inactivity penalties and slashing only;
+//  - when none of a slot's aggregators is up and reachable its attestations are lost (a proposer
+//    on the subnet could still include them one by one); with 16 aggregators and a share x of the
+//    nodes down that happens with probability about x^16 (counted: unheard_attestations);
 //  - exits take effect at once (no churn limit); a slashing applies its initial and correlation
 //    penalties at detection (the spec applies the latter halfway to withdrawability);
 //  - a block is `block_bytes` plus its transactions on the wire; they come from the parent pool
@@ -56,7 +63,7 @@ struct Params {
   Duration seconds_per_slot{12};
   int slots_per_epoch = 32;
   long long validators = 0;  // 0: one per node
-  int aggregators_per_slot = 2;
+  int aggregators_per_slot = 16;  // TARGET_AGGREGATORS_PER_COMMITTEE
   Bytes block_bytes{50000};
   Bytes max_payload_bytes{1875000};
   Bytes attestation_bytes{300};
@@ -89,7 +96,9 @@ struct Params {
     v.field("validators", validators, "validators in all, spread over the nodes by stake (0: one per node)",
             between<long long>(0, 100'000'000));
     v.field("aggregators_per_slot", aggregators_per_slot,
-            "nodes that collect a slot's attestations and send the aggregate to every node", between<int>(1, 100000));
+            "nodes that collect a slot's attestations and send their aggregate to every node (the spec's "
+            "TARGET_AGGREGATORS_PER_COMMITTEE: 16); an attestation is lost only when all of them are down or cut off",
+            between<int>(1, 100000));
     v.field("block_bytes", block_bytes, "size of a beacon block on the wire besides the transactions it carries",
             positive<Bytes>());
     v.field("max_payload_bytes", max_payload_bytes,
@@ -258,6 +267,7 @@ private:
   long long leak_epochs_ = 0;
   std::set<long long> epochs_reported_;
   uint64_t proposals_ = 0, missed_slots_ = 0;
+  uint64_t unheard_attestations_ = 0;  // no aggregator of their slot was up and reachable
   std::vector<std::shared_ptr<DutyHook>> hooks_;
 };
 
