@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include <simgrid/kernel/Timer.hpp>
+
 
 #include "sim/node.hpp"
 #include "sim/world.hpp"
@@ -29,7 +31,18 @@ Network::Network(World& world, std::vector<Placement> placements)
     upload_bps_.push_back(access.regional_bandwidth ? regions.upload_bps[r] : access.upload.bits_per_second);
     download_bps_.push_back(access.regional_bandwidth ? regions.download_bps[r] : access.download.bits_per_second);
   }
+  // Every path between two regions, computed once (consulted twice per message).
+  region_count_ = regions.regions.size();
+  for (size_t a = 0; a < region_count_; ++a)
+    for (size_t b = 0; b < region_count_; ++b) {
+      double latency   = 2 * access.latency.seconds + regions.latency(static_cast<int>(a), static_cast<int>(b));
+      double bandwidth = std::min(upload_bps_[a], download_bps_[b]);
+      if (a != b)
+        bandwidth = std::min(bandwidth, scenario_.network.backbone.bits_per_second);
+      region_paths_.push_back({latency, bandwidth});
+    }
   upload_free_at_.assign(static_cast<size_t>(world.population().machine_count()), 0);
+  queue_frees_on_arrival_ = scenario_.network.transport.queue_frees == "arrival";
   const std::string& jitter = scenario_.network.jitter.kind;
   jitter_kind_ = jitter == "uniform"       ? JitterKind::uniform
                  : jitter == "exponential" ? JitterKind::exponential
@@ -61,12 +74,7 @@ Network::PathInfo Network::path(int from, int to) const
       bandwidth = std::min(bandwidth, link->get_bandwidth() * 8);  // SimGrid counts bytes per second
     return route_cache_[key] = {latency, bandwidth};
   }
-  const auto& access = scenario_.network.access;
-  double latency     = 2 * access.latency.seconds + world_.regions().latency(a.region, b.region);
-  double bandwidth   = std::min(upload_bps_[a.region], download_bps_[b.region]);
-  if (a.region != b.region)
-    bandwidth = std::min(bandwidth, scenario_.network.backbone.bits_per_second);
-  return {latency, bandwidth};
+  return region_paths_[static_cast<size_t>(a.region) * region_count_ + static_cast<size_t>(b.region)];
 }
 
 double Network::path_latency(int from, int to) const { return path(from, to).latency; }
@@ -113,9 +121,10 @@ double Network::draw_jitter()
   return 0;
 }
 
-double Network::draw_latency(int from, int to)
+double Network::draw_latency(int from, int to) { return draw_latency(path(from, to).latency); }
+
+double Network::draw_latency(double latency)
 {
-  double latency = path_latency(from, to);
   if (jitter_kind_ != JitterKind::simblock)
     return latency + draw_jitter();
   // SimBlock (NetworkConfiguration / Main.getLatency): Pareto with shape 0.2 m and scale m - 5 ms,
@@ -127,9 +136,9 @@ double Network::draw_latency(int from, int to)
   return jitter_stream_.pareto(mean_ms - 5, shape) * 1e-3;
 }
 
-void Network::send(int from, int to, const MessagePtr& message)
+void Network::send(int from, int to, const MessagePtr& message, double processing)
 {
-  double now = sg4::Engine::get_clock();
+  double now = world_.now();
   if (hooks_ && !world_.node(from).lets_send(to, *message)) {  // an adversary's hook held it back
     if (record_)
       record(now, from, to, *message, -1, true);
@@ -151,11 +160,12 @@ void Network::send(int from, int to, const MessagePtr& message)
   if (machine == world_.machine_of(to)) {  // to itself, or to a role on its own machine: no network
     if (record_)
       record(now, from, to, *message, now, false);
-    deliver_later(from, to, message, 0);
+    deliver_later(from, to, message, processing);
     return;
   }
   if (transport == Transport::latency) {
-    double delay = draw_latency(from, to) + serialization_time(from, to, message->bytes);
+    PathInfo route = path(from, to);
+    double delay   = draw_latency(route.latency) + static_cast<double>(message->bytes) * 8 / route.bandwidth + processing;
     if (record_)
       record(now, from, to, *message, now + delay, false);
     deliver_later(from, to, message, delay);
@@ -167,8 +177,10 @@ void Network::send(int from, int to, const MessagePtr& message)
     // One upload queue per machine: the roles on it share its link.
     double start    = std::max(now, upload_free_at_[static_cast<size_t>(machine)]);
     double transfer = static_cast<double>(message->bytes) * 8 / std::min(upload_bps(from), download_bps(to));
-    upload_free_at_[static_cast<size_t>(machine)] = start + transfer;
-    double delay = start + transfer - now + draw_latency(from, to);
+    double latency  = draw_latency(from, to);
+    // The queue takes its next message once this one is on the wire, or (SimBlock) once it has arrived.
+    upload_free_at_[static_cast<size_t>(machine)] = start + transfer + (queue_frees_on_arrival_ ? latency : 0);
+    double delay = start + transfer - now + latency + processing;
     if (record_)
       record(now, from, to, *message, now + delay, false);
     deliver_later(from, to, message, delay);
@@ -178,20 +190,30 @@ void Network::send(int from, int to, const MessagePtr& message)
     record(now, from, to, *message, -1, false);
   // Flow transport: a SimGrid comm between the two hosts, carried by a short-lived actor on the
   // sender's host, so every transfer completes on its own schedule (no head-of-line blocking, no
-  // detached comms, whose cost grows with the number in flight in SimGrid 3.32).
-  sg4::Actor::create("flow-" + std::to_string(from), placements_[from].host, [this, from, to, message]() {
-    sg4::Comm::sendto(placements_[from].host, placements_[to].host, message->bytes);
-    double jitter = draw_jitter();
-    if (record_) {
-      Message::Tag tag = message->tag();
-      world_.recorder().event(sg4::Engine::get_clock() + jitter, world_.population().owner[static_cast<size_t>(to)], to,
-                              "message_arrived", tag.height, tag.round, {from, message->kind().name()});
-    }
-    if (jitter > 0)
-      deliver_later(from, to, message, jitter);
-    else
-      world_.node(to).deliver(from, *message);
-  });
+  // detached comms, whose cost grows with the number in flight in SimGrid 3.32). While it is in
+  // flight the event queue waits for SimGrid's clock (sim/event_queue.hpp).
+  EventQueue& queue = world_.events();
+  queue.foreign_started();
+  auto launch = [this, from, to, message, processing]() {
+    sg4::Actor::create("flow-" + std::to_string(from), placements_[from].host, [this, from, to, message, processing]() {
+      sg4::Comm::sendto(placements_[from].host, placements_[to].host, message->bytes);
+      world_.events().foreign_finished();
+      double jitter = draw_jitter();
+      if (record_) {
+        Message::Tag tag = message->tag();
+        world_.recorder().event(world_.now() + jitter, world_.population().owner[static_cast<size_t>(to)], to,
+                                "message_arrived", tag.height, tag.round, {from, message->kind().name()});
+      }
+      if (jitter + processing > 0)
+        deliver_later(from, to, message, jitter + processing);
+      else
+        world_.node(to).deliver(from, *message);
+    });
+  };
+  if (queue.ahead())  // the queue runs ahead of SimGrid's clock: start the comm when SimGrid gets there
+    simgrid::kernel::timer::Timer::set(now, std::move(launch));
+  else
+    launch();
 }
 
 void Network::record(double now, int from, int to, const Message& message, double arrives, bool dropped)
@@ -203,7 +225,7 @@ void Network::record(double now, int from, int to, const Message& message, doubl
 
 void Network::deliver_later(int from, int to, const MessagePtr& message, double delay)
 {
-  world_.events().deliver_at(sg4::Engine::get_clock() + delay, &world_.node(to), from, message);
+  world_.events().deliver_at(world_.now() + delay, &world_.node(to), from, message);
 }
 
 std::array<uint64_t, 4>& Network::class_counters(MessageKind kind)

@@ -9,6 +9,8 @@
 //    machine's upload queue (one large message at a time per machine, whichever of its roles sends it) and goes at min(sender upload, receiver
 //    download), then takes the path latency (SimBlock's model); no SimGrid comm, so it costs what the
 //    latency transport costs and scales to 10 000 nodes. Small messages take the latency transport.
+//    The queue takes its next message once the last is transferred, or (queue_frees: arrival,
+//    SimBlock's model) once it has arrived.
 // A message to the sender itself or to another role on its machine does not touch the network: it
 // arrives at once. Partitions drop messages between groups of regions while they are active.
 #pragma once
@@ -43,7 +45,9 @@ public:
 
   Network(World& world, std::vector<Placement> placements);
 
-  void send(int from, int to, const MessagePtr& message);
+  /// Sends `message`; `processing` seconds are added to its delivery (the receiver's handling of
+  /// it, as SimBlock's 10 ms per control message).
+  void send(int from, int to, const MessagePtr& message, double processing = 0);
 
   /// One-way latency between two nodes without jitter (seconds).
   double path_latency(int from, int to) const;
@@ -58,6 +62,8 @@ public:
   /// The delay of one message over the path's latency: its jitter, or with SimBlock's latency
   /// distribution the whole latency drawn around the path's mean.
   double draw_latency(int from, int to);
+  /// The same for a path of this mean latency.
+  double draw_latency(double latency);
   /// Upload and download bandwidth of a node (bits per second).
   double upload_bps(int node) const { return upload_bps_[placements_[node].region]; }
   double download_bps(int node) const { return download_bps_[placements_[node].region]; }
@@ -90,6 +96,7 @@ private:
   bool record_ = false;  // output.messages
   bool hooks_ = false;  // some node has an adversary's hook: ask the sender's before each send
   std::vector<double> upload_free_at_;             // per machine: when its upload queue empties (queued transport)
+  bool queue_frees_on_arrival_ = false;            // network.transport.queue_frees: arrival
   // Partitions: for each window, the group of every region.
   struct PartitionWindow {
     double from, until;
@@ -98,6 +105,8 @@ private:
   std::vector<PartitionWindow> partitions_;
   bool uses_platform_file_;
   mutable std::map<std::pair<sg4::Host*, sg4::Host*>, PathInfo> route_cache_;
+  std::vector<PathInfo> region_paths_;  // [from region x regions + to region], without a platform file
+  size_t region_count_ = 0;
   std::vector<uint64_t> messages_sent_, bytes_sent_;
   uint64_t dropped_ = 0;
   // Per message class (indexed by kind id): messages and bytes on each transport.

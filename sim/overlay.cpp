@@ -119,6 +119,49 @@ OverlayGraph scale_free(int n, int m, RandomStream& rng)
   return g;
 }
 
+// Bitcoin's outbound connection counts in 2015, as the cumulative share of nodes with at most
+// k + 1 outbound links (k = 0 .. 19). Source: SimBlock (dsg-titech/simblock, settings/
+// NetworkConfiguration.java, DEGREE_DISTRIBUTION_BITCOIN_2015), from measurements of the Bitcoin
+// network in 2015.
+constexpr double bitcoin_2015_outbound_cdf[] = {0.025, 0.050, 0.075, 0.10, 0.20, 0.30, 0.40, 0.50, 0.60, 0.70,
+                                                0.80,  0.85,  0.90,  0.95, 0.97, 0.97, 0.98, 0.99, 0.995, 1.0};
+
+// Each node's outbound count comes from the distribution, stratified: the n counts are the
+// distribution's n quantiles (so a small network has the distribution's shape, not a sample's),
+// dealt to the nodes in random order. Each node then links to random peers it is not yet linked
+// to, in either direction, until it has opened that many; a link is one undirected edge, so a
+// node's degree is what it opened plus what others opened to it.
+OverlayGraph bitcoin_2015(int n, RandomStream& rng)
+{
+  OverlayGraph g(n);
+  if (n < 2)
+    return g;
+  std::vector<int> outbound;
+  outbound.reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    double quantile = (i + 0.5) / n;
+    int k           = 0;
+    while (bitcoin_2015_outbound_cdf[k] < quantile)
+      ++k;
+    outbound.push_back(std::min(k + 1, n - 1));
+  }
+  for (size_t i = outbound.size(); i > 1; --i)  // Fisher-Yates with our own stream
+    std::swap(outbound[i - 1], outbound[rng.below(i)]);
+  for (int v = 0; v < n; ++v) {
+    int opened = 0;
+    // Rejection: a random peer, drawn again when it is the node itself or already linked. A node
+    // linked to every other one stops early (only in tiny networks).
+    for (int tries = 0; opened < outbound[static_cast<size_t>(v)] && tries < 64 * n; ++tries) {
+      int peer = static_cast<int>(rng.below(static_cast<uint64_t>(n)));
+      if (peer == v || boost::edge(v, peer, g).second)
+        continue;
+      boost::add_edge(v, peer, g);
+      ++opened;
+    }
+  }
+  return g;
+}
+
 OverlayGraph read_graph_file(const std::string& path, int n, const std::string& where)
 {
   std::ifstream in(path);
@@ -182,6 +225,8 @@ OverlayGraph build_overlay(const Scenario& scenario, int n)
     g = small_world(n, config.degree, config.rewire.value, rng);
   } else if (config.kind == "scale_free") {
     g = scale_free(n, config.edges_per_node, rng);
+  } else if (config.kind == "bitcoin_2015") {
+    g = bitcoin_2015(n, rng);
   } else if (config.kind == "file") {
     g = read_graph_file(scenario.resolve_path(config.file), n, scenario.where("network.overlay.file.path"));
   }

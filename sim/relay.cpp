@@ -7,6 +7,43 @@
 namespace shsim {
 
 namespace {
+// The share of a block that a node which failed to rebuild a compact block still has to fetch, as
+// a histogram (share of the block, weight). Source: SimBlock (dsg-titech/simblock,
+// settings/SimulationConfiguration.java, CBR_FAILURE_BLOCK_SIZE_DISTRIBUTION_FOR_CONTROL_NODE and
+// _FOR_CHURN_NODE, which SimBlock draws uniformly from lists of 210 and 945 entries; the weights
+// below are how often each share appears in those lists). A control node's pool misses 1 %.
+struct ShareWeight {
+  double share;
+  int weight;
+};
+constexpr ShareWeight control_missing[] = {{0.01, 1}};
+constexpr ShareWeight churn_missing[]   = {
+    {0.01, 546}, {0.02, 66}, {0.03, 39}, {0.04, 27}, {0.05, 21}, {0.06, 17}, {0.07, 14}, {0.08, 12}, {0.09, 11},
+    {0.10, 10},  {0.11, 9},  {0.12, 8},  {0.13, 7},  {0.14, 7},  {0.15, 6},  {0.16, 6},  {0.17, 5},  {0.18, 5},
+    {0.19, 5},   {0.20, 4},  {0.21, 4},  {0.22, 4},  {0.23, 4},  {0.24, 4},  {0.25, 3},  {0.26, 3},  {0.27, 3},
+    {0.28, 3},   {0.29, 3},  {0.30, 3},  {0.31, 3},  {0.32, 3},  {0.33, 2},  {0.34, 2},  {0.35, 2},  {0.36, 2},
+    {0.37, 2},   {0.38, 2},  {0.39, 2},  {0.40, 2},  {0.41, 2},  {0.42, 2},  {0.43, 2},  {0.44, 2},  {0.45, 2},
+    {0.46, 2},   {0.47, 2},  {0.48, 2},  {0.49, 1},  {0.50, 1},  {0.51, 1},  {0.52, 1},  {0.53, 1},  {0.54, 1},
+    {0.55, 1},   {0.56, 1},  {0.57, 1},  {0.58, 1},  {0.59, 1},  {0.60, 1},  {0.61, 1},  {0.62, 1},  {0.63, 1},
+    {0.64, 1},   {0.65, 1},  {0.66, 1},  {0.67, 1},  {0.68, 1},  {0.69, 1},  {0.70, 1},  {0.71, 1},  {0.72, 1},
+    {0.73, 1},   {0.74, 1},  {0.75, 1},  {0.76, 1},  {0.77, 1},  {0.78, 1},  {0.79, 1},  {0.80, 1},  {0.81, 1},
+    {0.82, 1},   {0.83, 1},  {0.84, 1},  {0.85, 1},  {0.86, 1},  {0.87, 1},  {0.88, 1},  {0.89, 1},  {0.90, 1},
+    {0.91, 1},   {0.92, 1},  {0.93, 1},  {0.94, 1},  {0.95, 1},  {0.96, 1}};
+
+template <size_t N> double draw_share(const ShareWeight (&histogram)[N], RandomStream& rng)
+{
+  int total = 0;
+  for (const auto& entry : histogram)
+    total += entry.weight;
+  auto draw = static_cast<int>(rng.below(static_cast<uint64_t>(total)));
+  for (const auto& entry : histogram) {
+    if (draw < entry.weight)
+      return entry.share;
+    draw -= entry.weight;
+  }
+  return histogram[N - 1].share;
+}
+
 const MessageKind step_kinds[] = {MessageKind{"block_inv"},         MessageKind{"block_getdata"},
                                   MessageKind{"compact_block"},     MessageKind{"block_getblocktxn"},
                                   MessageKind{"block"},             MessageKind{"block_validated"}};
@@ -40,8 +77,18 @@ MessageKind RelayMessage::kind() const { return step_kinds[step]; }
 
 bool RelayMessage::is(const Message& message)
 {
-  MessageKind kind = message.kind();
-  return std::find(std::begin(step_kinds), std::end(step_kinds), kind) != std::end(step_kinds);
+  // The six kinds are interned one after the other (consecutive ids) unless another translation
+  // unit interned one of their names first: then look them up one by one.
+  static const bool consecutive = [] {
+    for (size_t i = 1; i < std::size(step_kinds); ++i)
+      if (step_kinds[i].id() != step_kinds[0].id() + i)
+        return false;
+    return true;
+  }();
+  uint16_t id = message.kind().id();
+  if (consecutive)
+    return id >= step_kinds[0].id() && id < step_kinds[0].id() + std::size(step_kinds);
+  return std::find(std::begin(step_kinds), std::end(step_kinds), message.kind()) != std::end(step_kinds);
 }
 
 BlockRelay::BlockRelay(World& world, RelayParams params, std::vector<std::vector<int>> neighbours)
@@ -56,6 +103,31 @@ BlockRelay::BlockRelay(World& world, RelayParams params, std::vector<std::vector
   RandomStream capable = world.stream("relay.compact_capable");
   for (int n = 0; n < nodes_; ++n)
     compact_capable_.push_back(params_.mode == "compact" && capable.bernoulli(params_.compact_share.value));
+  if (params_.churn_share.value > 0) {  // drawn only when asked for: other runs keep their streams
+    RandomStream churn = world.stream("relay.churn");
+    for (int n = 0; n < nodes_; ++n)
+      churn_.push_back(churn.bernoulli(params_.churn_share.value) ? 1 : 0);
+  } else {
+    churn_.assign(static_cast<size_t>(nodes_), 0);
+  }
+}
+
+void BlockRelay::send_missing(int from, int to, uint64_t id)
+{
+  if (params_.missing == "whole_block") {
+    send(from, to, RelayMessage::block, id);
+    return;
+  }
+  if (!world_.node(from).online())
+    return;
+  // SimBlock draws the missing share by the class of the node that sends it (Node.getFailedBlockSize).
+  double share  = churn_[static_cast<size_t>(from)] ? draw_share(churn_missing, rebuild_stream_)
+                                                    : draw_share(control_missing, rebuild_stream_);
+  auto message  = make_message<RelayMessage>();
+  message->step = RelayMessage::block;
+  message->id   = id;
+  message->bytes = std::max<uint64_t>(1, static_cast<uint64_t>(static_cast<double>(blocks_[id].bytes) * share));
+  world_.network().send(from, to, message);
 }
 
 BlockRelay::Block& BlockRelay::block(uint64_t id)
@@ -98,7 +170,8 @@ void BlockRelay::send(int from, int to, RelayMessage::Step step, uint64_t id)
                                                            : params_.announcement_bytes.count;
     b.messages[step] = message;
   }
-  world_.network().send(from, to, b.messages[step]);
+  bool control = step == RelayMessage::inv || step == RelayMessage::getdata || step == RelayMessage::getblocktxn;
+  world_.network().send(from, to, b.messages[step], control ? params_.processing_delay.seconds : 0);
 }
 
 void BlockRelay::announce(int node, uint64_t id)
@@ -139,12 +212,13 @@ bool BlockRelay::handle(int self, int from, const Message& message)
            id);
       return true;
     case RelayMessage::getblocktxn:
-      send(self, from, RelayMessage::block, id);
+      send_missing(self, from, id);
       return true;
     case RelayMessage::compact_block:
       if (has(self, id))
         return true;
-      if (rebuild_stream_.bernoulli(params_.compact_failure.value)) {
+      if (rebuild_stream_.bernoulli(churn_[static_cast<size_t>(self)] ? params_.churn_compact_failure.value
+                                                                      : params_.compact_failure.value)) {
         ++rebuild_failures_;
         send(self, from, RelayMessage::getblocktxn, id);
         return true;

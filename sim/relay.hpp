@@ -7,7 +7,9 @@
 //    (getdata) and receives it whole (Bitcoin's original relay);
 //  - compact: as inv_getdata, but between two compact-capable peers the answer is a compact block
 //    (BIP 152); when the receiver cannot rebuild the block from its mempool it asks for what is
-//    missing (getblocktxn) and receives the whole block (SimBlock's model of compact relay).
+//    missing (getblocktxn) and receives the whole block, or (missing: simblock_2019) the share of it
+//    SimBlock's measured distributions give (SimBlock's model of compact relay).
+// Control messages (inv, getdata, getblocktxn) can carry a processing delay (SimBlock: 10 ms each).
 // A received block is validated (validation delay, one block at a time per node) before the
 // protocol hears it; the protocol then decides whether to relay it (announce), so an adversary
 // can withhold. Large messages go through the network's transport (queued: per-node upload queue).
@@ -49,6 +51,10 @@ struct RelayParams {
   Fraction compact_share{0.964};   // SimBlock: 96.4 % of nodes use compact blocks
   Fraction compact_failure{0.266}; // SimBlock: 13 % (control) and 27 % (churn, 97.6 % of nodes) fail to rebuild
   Duration validation{0.002};      // SimBlock's 2 ms processing time per block
+  Fraction churn_share{0};         // SimBlock: 97.6 % of nodes are "churn" nodes
+  Fraction churn_compact_failure{0.27};
+  std::string missing = "whole_block";  // whole_block | simblock_2019
+  Duration processing_delay{0};    // SimBlock: 10 ms per inv, getdata and getblocktxn
 
   template <class V> void describe(V& v)
   {
@@ -60,8 +66,22 @@ struct RelayParams {
     v.field("compact_bytes", compact_bytes, "size of a compact block (SimBlock 18KB)", positive<Bytes>());
     v.field("compact_share", compact_share, "share of nodes that use compact blocks (SimBlock 96.4%)");
     v.field("compact_failure", compact_failure,
-            "chance that a node cannot rebuild a compact block and fetches the whole block (SimBlock: 13% of "
-            "control nodes, 27% of churn nodes, 97.6% churn: 26.6% overall)");
+            "chance that a node cannot rebuild a compact block and fetches what it misses (SimBlock: 13% of "
+            "control nodes, 27% of churn nodes, 97.6% churn: 26.6% overall); with churn_share, the control "
+            "nodes' chance");
+    v.field("churn_share", churn_share,
+            "share of nodes that come and go (SimBlock: 97.6%), whose mempools miss more: they fail to rebuild "
+            "with churn_compact_failure, and with missing: simblock_2019 miss larger parts of a block");
+    v.field("churn_compact_failure", churn_compact_failure,
+            "chance that a churn node cannot rebuild a compact block (SimBlock 27%)");
+    v.field("missing", missing,
+            "what a node that cannot rebuild a compact block fetches: whole_block, or simblock_2019: a share of "
+            "the block drawn from SimBlock's measured distributions (1% from a control node; from a churn node "
+            "1% to 96%, mean 8.7%; SimBlock draws it by the sending node's class)",
+            one_of({"whole_block", "simblock_2019"}));
+    v.field("processing_delay", processing_delay,
+            "time added to each inv, getdata and getblocktxn message for its handling (SimBlock 10ms)",
+            between<Duration>(0, 60));
     v.field("validation", validation, "time a node spends validating a block before relaying it (SimBlock 2ms)");
   }
 };
@@ -111,13 +131,15 @@ private:
   };
   Block& block(uint64_t id);
   void send(int from, int to, RelayMessage::Step step, uint64_t id);
+  /// What a node that failed to rebuild `id` fetches from `from`: the whole block, or a part of it.
+  void send_missing(int from, int to, uint64_t id);
   void received(int node, uint64_t id);
 
   World& world_;
   RelayParams params_;
   std::vector<std::vector<int>> neighbours_;
   int nodes_;
-  std::vector<uint8_t> compact_capable_, fails_rebuild_draws_;
+  std::vector<uint8_t> compact_capable_, churn_;
   RandomStream rebuild_stream_;
   std::vector<double> cpu_free_at_;
   std::vector<Block> blocks_;

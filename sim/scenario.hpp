@@ -61,6 +61,11 @@ struct Overlay {
     v.option("scale_free", "Barabasi-Albert preferential attachment", [&](auto& o) {
       o.field("edges_per_node", edges_per_node, "edges each new node attaches", at_least<int>(1));
     });
+    v.option("bitcoin_2015",
+             "each node opens outbound links to random peers, their number drawn from Bitcoin's 2015 "
+             "distribution (1 to 20, median 8: SimBlock's DEGREE_DISTRIBUTION_BITCOIN_2015), and keeps the "
+             "inbound links others open to it: degree about 17 on average",
+             [](auto&) {});
     v.option("file", "read from GraphML (.graphml) or Graphviz DOT (.dot)",
              [&](auto& o) { o.field("path", file, "file path, relative to the scenario file"); });
   }
@@ -70,6 +75,7 @@ struct Overlay {
 struct TransportPolicy {
   std::string mode = "auto";  // auto | latency | flow | queued
   Bytes flow_threshold{64 * 1024};
+  std::string queue_frees = "transfer";  // transfer | arrival
 
   template <class V> void describe(V& v)
   {
@@ -81,6 +87,11 @@ struct TransportPolicy {
             "nodes), smaller ones take the latency transport",
             one_of({"auto", "latency", "flow", "queued"}));
     v.field("flow_threshold", flow_threshold, "size from which auto and queued modes treat a message as large");
+    v.field("queue_frees", queue_frees,
+            "queued mode: when the sender's upload queue takes its next message: once this one is transferred "
+            "(transfer: the link is free again) or once it has arrived, path latency included (arrival: "
+            "SimBlock's model, where the receiver's arrival handler starts the sender's next message)",
+            one_of({"transfer", "arrival"}));
   }
 };
 
