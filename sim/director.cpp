@@ -12,13 +12,18 @@ namespace shsim {
 
 void Director::start()
 {
-  sg4::Actor::create("director", world_.placements_[0].host, [this]() {
+  // The timeline is read at t = 0, when every adversary has attached: this first event of the run
+  // applies the actions due at once (before any node starts: their starts are later events of the
+  // same instant) and schedules the others, in order of time, then of addition.
+  world_.events().call_at(0, [this]() {
     std::stable_sort(actions_.begin(), actions_.end(), [](auto& a, auto& b) { return a.time < b.time; });
-    for (const auto& action : actions_) {
-      if (action.time > world_.now())
-        sg4::this_actor::sleep_until(action.time);
-      action.apply();
+    for (auto& action : actions_) {
+      if (action.time <= world_.now())
+        action.apply();
+      else
+        world_.events().call_at(action.time, std::move(action.apply));
     }
+    actions_.clear();
   });
 }
 
@@ -36,19 +41,19 @@ void Director::set_machines(const std::vector<int>& machines, bool online, const
 void Director::schedule_outage(std::vector<int> nodes, double from, double until, const std::string& chain,
                                const std::string& what)
 {
-  sg4::Actor::create("outage", world_.placements_[0].host, [this, nodes, from, until, chain, what]() {
-    if (from > world_.now())
-      sg4::this_actor::sleep_until(from);
+  World& world = world_;
+  world_.events().call_at(std::max(from, world_.now()), [&world, nodes, chain, what]() {
     for (int n : nodes) {
-      world_.node(n).set_online(false);
-      world_.recorder().event(world_.now(), chain, n, what + "_down");
+      world.node(n).set_online(false);
+      world.recorder().event(world.now(), chain, n, what + "_down");
     }
-    if (until >= world_.scenario().duration.seconds)
-      return;
-    sg4::this_actor::sleep_until(until);
+  });
+  if (until >= world_.scenario().duration.seconds)
+    return;
+  world_.events().call_at(std::max(until, world_.now()), [&world, nodes, chain, what]() {
     for (int n : nodes) {
-      world_.node(n).set_online(true);
-      world_.recorder().event(world_.now(), chain, n, what + "_up");
+      world.node(n).set_online(true);
+      world.recorder().event(world.now(), chain, n, what + "_up");
     }
   });
 }
@@ -82,6 +87,8 @@ void Director::start_watchdog(bool show_progress)
     auto last_print = start;
     const int steps = show_progress ? 200 : 1;
     for (int step = 1; step <= steps; ++step) {
+      // The event queue may run ahead of SimGrid's clock up to this wake-up (sim/event_queue.hpp).
+      world_.events().set_horizon(deadline * step / steps);
       sg4::this_actor::sleep_until(deadline * step / steps);
       auto wall = std::chrono::steady_clock::now();
       if (show_progress && std::chrono::duration<double>(wall - last_print).count() > 1.0) {

@@ -18,13 +18,13 @@ class Director {
 public:
   explicit Director(World& world) : world_(world) {}
 
-  /// Starts the director's actor. Call it before any node's actor exists, so that an action at
+  /// Schedules the director's first event. Call it before any node exists, so that an action at
   /// t = 0 (a crash) precedes every node's start; actions may be added until the engine runs.
   void start();
   /// Runs `action` at simulated `time`; actions at one instant run in the order they were added.
   void at(double time, std::function<void()> action);
-  /// Takes nodes offline from `from` to `until` (an actor created now: create it before the nodes'
-  /// actors so that an outage at t = 0 precedes their start). `chain` names them in the event log.
+  /// Takes nodes offline from `from` to `until` (events scheduled now: schedule them before the
+  /// nodes exist so that an outage at t = 0 precedes their start). `chain` names them in the event log.
   void schedule_outage(std::vector<int> nodes, double from, double until, const std::string& chain,
                        const std::string& what);
   /// Takes machines down (`online` false) or up with every role on them, recording `what` per role.

@@ -12,12 +12,12 @@ namespace shsim {
 
 void EventQueue::deliver_at(double time, Node* target, int from, MessagePtr message)
 {
-  push({time, 0, target, std::move(message), from, 0, {}});
+  push(time, {target, std::move(message), from, 0, {}});
 }
 
 void EventQueue::timer_at(double time, Node* target, const TimerEvent& timer, unsigned epoch)
 {
-  push({time, 0, target, nullptr, -1, epoch, timer});
+  push(time, {target, nullptr, -1, epoch, timer});
 }
 
 void EventQueue::call_at(double time, std::function<void()> action)
@@ -31,17 +31,97 @@ void EventQueue::call_at(double time, std::function<void()> action)
     free_actions_.pop_back();
     actions_[slot] = std::move(action);
   }
-  push({time, 0, nullptr, nullptr, -1, 0, {0, static_cast<long long>(slot), 0}});
+  push(time, {nullptr, nullptr, -1, 0, {0, static_cast<long long>(slot), 0}});
 }
 
-void EventQueue::push(Event event)
+void EventQueue::heap_push(std::vector<Key>& heap, Key key)
 {
-  event.sequence = next_sequence_++;
-  heap_.push_back(std::move(event));
-  std::push_heap(heap_.begin(), heap_.end(), Later{});
+  size_t hole = heap.size();
+  heap.emplace_back();
+  while (hole > 0) {
+    size_t parent = (hole - 1) / 4;
+    if (!before(key, heap[parent]))
+      break;
+    heap[hole] = heap[parent];
+    hole       = parent;
+  }
+  heap[hole] = key;
+}
+
+EventQueue::Key EventQueue::heap_pop(std::vector<Key>& heap)
+{
+  Key front = heap.front();
+  Key last  = heap.back();
+  heap.pop_back();
+  const size_t n = heap.size();
+  if (n == 0)
+    return front;
+  size_t hole = 0;  // moves down to where the last key belongs
+  while (true) {
+    size_t child = 4 * hole + 1;
+    if (child >= n)
+      break;
+    size_t best = child;
+    size_t end  = std::min(child + 4, n);
+    for (size_t c = child + 1; c < end; ++c)
+      if (before(heap[c], heap[best]))
+        best = c;
+    if (!before(heap[best], last))
+      break;
+    heap[hole] = heap[best];
+    hole       = best;
+  }
+  heap[hole] = last;
+  return front;
+}
+
+void EventQueue::push(double time, Payload payload)
+{
+  uint32_t slot;
+  if (free_payloads_.empty()) {
+    slot = static_cast<uint32_t>(payloads_.size());
+    payloads_.push_back(std::move(payload));
+  } else {
+    slot = free_payloads_.back();
+    free_payloads_.pop_back();
+    payloads_[slot] = std::move(payload);
+  }
+  Key key{time, next_sequence_++, slot};
+  int64_t bucket = bucket_of(time);
+  if (bucket <= current_bucket_) {
+    heap_push(near_, key);
+  } else if (bucket < current_bucket_ + buckets) {
+    wheel_[static_cast<size_t>(bucket % buckets)].push_back(key);
+    ++in_wheel_;
+  } else {
+    heap_push(far_, key);
+  }
   // While events are being run, run_due() re-arms once at the end.
-  if (!running_ && (armed_ == nullptr || heap_.front().time < armed_at_))
+  if (!running_ && (armed_ == nullptr || time < armed_at_))
     arm();
+}
+
+bool EventQueue::fill_near()
+{
+  while (near_.empty()) {
+    if (in_wheel_ == 0) {
+      if (far_.empty())
+        return false;
+      // Nothing in the wheel: jump to the earliest far key's bucket.
+      current_bucket_ = std::max(current_bucket_, bucket_of(far_.front().time) - 1);
+    }
+    ++current_bucket_;
+    auto& bucket = wheel_[static_cast<size_t>(current_bucket_ % buckets)];
+    if (!bucket.empty()) {
+      in_wheel_ -= bucket.size();
+      for (const Key& key : bucket)
+        heap_push(near_, key);
+      bucket.clear();
+    }
+    while (!far_.empty() && bucket_of(far_.front().time) <= current_bucket_)
+      heap_push(near_, heap_pop(far_));
+  }
+  return true;
 }
 
 void EventQueue::arm()
@@ -50,27 +130,33 @@ void EventQueue::arm()
     armed_->remove();
     armed_ = nullptr;
   }
-  if (heap_.empty())
+  if (!fill_near())
     return;
-  armed_at_ = heap_.front().time;
+  armed_at_ = near_.front().time;
   armed_    = simgrid::kernel::timer::Timer::set(armed_at_, [this]() {
     armed_ = nullptr;  // SimGrid frees a timer once it has fired
     run_due();
   });
 }
 
+double EventQueue::engine_clock() { return simgrid::s4u::Engine::get_clock(); }
+
 void EventQueue::run_due()
 {
   if (world_.stopped())
     return;
-  running_   = true;
-  double now = simgrid::s4u::Engine::get_clock();
-  while (!heap_.empty() && heap_.front().time <= now) {
-    std::pop_heap(heap_.begin(), heap_.end(), Later{});
-    Event event = std::move(heap_.back());
-    heap_.pop_back();
+  running_ = true;
+  clock_   = simgrid::s4u::Engine::get_clock();
+  while (fill_near()) {
+    double time = near_.front().time;
+    if (time > clock_ && (foreign_ > 0 || time > horizon_))
+      break;  // SimGrid has something to do first: wake up again at this event
+    Key key       = heap_pop(near_);
+    Payload event = std::move(payloads_[key.slot]);
+    free_payloads_.push_back(key.slot);
+    current_ = std::max(time, clock_);
     if (event.target == nullptr) {
-      auto slot                   = static_cast<size_t>(event.timer.first);
+      auto slot                    = static_cast<size_t>(event.timer.first);
       std::function<void()> action = std::move(actions_[slot]);
       free_actions_.push_back(slot);
       world_.count_event();

@@ -1,12 +1,23 @@
-// The simulation's own queue of pending deliveries and node timers.
+// The simulation's own queue of pending deliveries, node timers and timed actions, and its clock.
 //
 // SimGrid's kernel timers live in a Fibonacci heap with one allocation per timer; with tens of
 // thousands of messages in flight that heap was a third of the run time. Our events sit in one
 // binary heap (a vector: no allocation per event), and exactly one kernel timer is armed, at the
-// earliest event. When it fires, every event due at that instant runs in order of (time, insertion),
-// which also makes the order of simultaneous events explicit and deterministic.
+// earliest event. Events run in order of (time, insertion), which makes the order of simultaneous
+// events explicit and deterministic.
+//
+// Running ahead: a kernel timer costs about 0.23 us (DESIGN.md), as much as a whole delivery should,
+// and with jittered latencies every delivery has its own instant. So when the timer fires the queue
+// runs every event due before the next moment SimGrid has anything else to do, each at its own time
+// (now() is the running event's time, not SimGrid's clock), and re-arms once. It may run ahead while
+// SimGrid has nothing of ours in progress: no flow comm in flight (foreign_started / _finished) and
+// no actor due to wake before the event (set_horizon: the watchdog, the only actor that sleeps).
+// Everything else that acts at a time (nodes starting, the director's timeline, outages, workload
+// arrivals, samples) is an event of this queue, so running ahead changes no result: an event sees
+// the state every earlier event left, whether SimGrid's clock was woken for it or not.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -33,34 +44,75 @@ public:
   /// Runs `action` at `time`, whatever happens to any node: the clock of a contract on a chain.
   void call_at(double time, std::function<void()> action);
 
+  /// The simulated time: the running event's while the queue runs, SimGrid's clock otherwise.
+  double now() const { return running_ ? current_ : engine_clock(); }
+  /// True while the queue runs an event later than SimGrid's clock (a SimGrid call made now would
+  /// act at the wrong time: defer it to now() with a kernel timer, as the flow transport does).
+  bool ahead() const { return running_ && current_ > clock_; }
+  /// A SimGrid activity the queue must not overtake began (a flow comm) or ended: while any is in
+  /// progress, events run only when SimGrid's clock reaches them.
+  void foreign_started() { ++foreign_; }
+  void foreign_finished() { --foreign_; }
+  /// The queue may run events up to `time` ahead of SimGrid's clock (the watchdog's next wake-up).
+  void set_horizon(double time) { horizon_ = time; }
+
 private:
-  struct Event {
+  // Events are ordered by (time, insertion number). The order lives in small keys (time, insertion
+  // number, payload slot); payloads stay put in a slab and are recycled.
+  //
+  // The keys sit in a timing wheel (a calendar queue: Brown, CACM 1988): time is cut into buckets of
+  // `bucket_width` seconds; keys of the current bucket, and any earlier ones, are in a small 4-ary
+  // heap (near_); keys of the next `buckets` - 1 buckets are appended unsorted to their bucket; later
+  // keys wait in a 4-ary heap (far_). When near_ runs dry the next bucket's keys, and the far keys
+  // that have come into it, are heaped. With messages arriving a few per millisecond, a push is an
+  // append and a pop works on a heap of a handful of keys, where a single heap of every pending event
+  // cost a third of a delivery (branches mispredicted at each level).
+  struct Key {
     double time;
     uint64_t sequence;
-    Node* target;
-    MessagePtr message;  // null for a timer
-    int from;
-    unsigned epoch;
+    uint32_t slot;
+  };
+  static bool before(const Key& a, const Key& b)
+  {
+    return a.time < b.time || (a.time == b.time && a.sequence < b.sequence);
+  }
+  struct Payload {
+    Node* target = nullptr;  // null for a call_at action
+    MessagePtr message;      // null for a timer
+    int from       = -1;
+    unsigned epoch = 0;
     TimerEvent timer;
   };
-  struct Later {
-    bool operator()(const Event& a, const Event& b) const
-    {
-      return a.time > b.time || (a.time == b.time && a.sequence > b.sequence);
-    }
-  };
-  void push(Event event);
+  static constexpr double bucket_width = 0.001;
+  static constexpr int64_t buckets     = 4096;
+  static int64_t bucket_of(double time) { return static_cast<int64_t>(std::floor(time / bucket_width)); }
+  static void heap_push(std::vector<Key>& heap, Key key);
+  static Key heap_pop(std::vector<Key>& heap);
+
+  static double engine_clock();
+  void push(double time, Payload payload);
+  /// Makes near_ hold the earliest key (false: no event is pending).
+  bool fill_near();
   void arm();
   void run_due();
 
   World& world_;
-  std::vector<Event> heap_;
+  std::vector<Key> near_, far_;
+  std::vector<std::vector<Key>> wheel_{static_cast<size_t>(buckets)};
+  int64_t current_bucket_ = 0;  // near_ holds every key of this bucket and earlier
+  size_t in_wheel_        = 0;
+  std::vector<Payload> payloads_;
+  std::vector<uint32_t> free_payloads_;
   std::vector<std::function<void()>> actions_;  // call_at events: target null, timer.first = index
   std::vector<size_t> free_actions_;
   uint64_t next_sequence_ = 0;
   simgrid::kernel::timer::Timer* armed_ = nullptr;
   double armed_at_                      = 0;
   bool running_                         = false;
+  double current_                       = 0;  // the running event's time
+  double clock_                         = 0;  // SimGrid's clock when the queue was woken
+  double horizon_                       = 0;
+  int foreign_                          = 0;
 };
 
 }  // namespace shsim

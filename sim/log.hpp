@@ -4,17 +4,17 @@
 #pragma once
 
 #include <fmt/format.h>
-#include <simgrid/s4u/Engine.hpp>
 #include <spdlog/spdlog.h>
 
 namespace shsim {
 
 template <class... Args>
-void log_at(spdlog::level::level_enum level, int node, fmt::format_string<Args...> format, Args&&... args)
+void log_at(spdlog::level::level_enum level, double time, int node, fmt::format_string<Args...> format,
+            Args&&... args)
 {
   if (!spdlog::should_log(level))
     return;
-  spdlog::log(level, "[t={:.6f}] [node {}] {}", simgrid::s4u::Engine::get_clock(), node,
+  spdlog::log(level, "[t={:.6f}] [node {}] {}", time, node,
               fmt::format(format, std::forward<Args>(args)...));
 }
 

@@ -82,6 +82,6 @@ bool Node::hooks_let_send(int to, const Message& message) const
   return true;
 }
 
-double Node::now() const { return sg4::Engine::get_clock(); }
+double Node::now() const { return world_.now(); }
 
 }  // namespace shsim

@@ -62,7 +62,8 @@ public:
   {
     return RandomStream(population_.seed, purpose, index);
   }
-  double now() const { return sg4::Engine::get_clock(); }
+  /// Simulated time (sim/event_queue.hpp: the running event's time).
+  double now() const { return queue_->now(); }
   void count_event() { ++events_; }
   uint64_t events_processed() const { return events_; }
   /// The run is over: its deadline passed (events still queued in the kernel are then ignored), or

@@ -125,13 +125,13 @@ void Validator::on_start()
   set_timer(chain_.params.gossip_retry.seconds, {gossip_retry, 0, 0});
 }
 
-void Validator::on_crash() { log_at(spdlog::level::info, id(), "crashes at height {} round {}", height_, round_); }
+void Validator::on_crash() { log_at(spdlog::level::info, now(), id(), "crashes at height {} round {}", height_, round_); }
 
 void Validator::on_recover()
 {
   // Consensus state survives the restart (CometBFT keeps a write-ahead log); timers do not. Ask the
   // peers what was decided meanwhile and, failing news, move on to the next round.
-  log_at(spdlog::level::info, id(), "recovers at height {} round {}", height_, round_);
+  log_at(spdlog::level::info, now(), id(), "recovers at height {} round {}", height_, round_);
   for (int peer = 0; peer < chain_.members(); ++peer)
     if (peer != index_)
       ask_to_catch_up(chain_.node_of(peer));
@@ -151,7 +151,7 @@ void Validator::start_round(int round)
   step_  = Step::propose;
   if (round > 0) {
     world().recorder().event(now(), chain_.name, id(), "round", height_, round, {chain_.schedule.proposer(height_, round)});
-    log_at(spdlog::level::info, id(), "height {} enters round {}", height_, round);
+    log_at(spdlog::level::info, now(), id(), "height {} enters round {}", height_, round);
   }
   if (chain_.schedule.proposer(height_, round) == index_) {
     BlockPtr block = valid_value_;
@@ -403,7 +403,7 @@ void Validator::decide(BlockPtr block, int round, const std::vector<int>& signer
   else
     via_catchup = true;
   decided_.push_back({block, round, signers});
-  log_at(spdlog::level::debug, id(), "commits height {} round {} block {:016x} ({} signers)", height_, round, block->id,
+  log_at(spdlog::level::debug, now(), id(), "commits height {} round {} block {:016x} ({} signers)", height_, round, block->id,
          signers.size());
   world().recorder().commit(now(), CommitRecord{chain_.name, id(), height_, round, block->id, block->proposer,
                                                      proposal_time, block->transactions.size(),

@@ -17,19 +17,29 @@ void start_sources(Simulation& simulation, const std::string& chain, const std::
     if (load.chain != chain || load.kind != kind || load.rate.per_second <= 0)
       continue;
     double until = load.until ? load.until->seconds : scenario.duration.seconds;
-    sg4::Actor::create("workload-" + std::to_string(i), simulation.network().placement(0).host,
-                       [submit, load, until, rng = simulation.stream("workload", i)]() mutable {
-                         double mean = 1.0 / load.rate.per_second;
-                         double t    = load.from.seconds;
-                         while (true) {
-                           t += load.arrivals == "fixed" ? mean : rng.exponential(mean);
-                           if (t > until)
-                             return;
-                           if (t - sg4::Engine::get_clock() > 1e-9)  // below SimGrid's time precision: now
-                             sg4::this_actor::sleep_until(t);
-                           submit(t, load.size.count);
-                         }
-                       });
+    // Each arrival is an event of the queue, which schedules the next one.
+    struct Source {
+      Simulation& simulation;
+      Submit submit;
+      Workload load;
+      double until;
+      RandomStream rng;
+      double t;
+      void next(const std::shared_ptr<Source>& self)
+      {
+        double mean = 1.0 / load.rate.per_second;
+        t += load.arrivals == "fixed" ? mean : rng.exponential(mean);
+        if (t > until)
+          return;
+        simulation.events().call_at(t, [self]() {
+          self->submit(self->t, self->load.size.count);
+          self->next(self);
+        });
+      }
+    };
+    auto source = std::make_shared<Source>(
+        Source{simulation, submit, load, until, simulation.stream("workload", i), load.from.seconds});
+    source->next(source);
   }
 }
 
