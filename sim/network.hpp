@@ -48,6 +48,10 @@ public:
   /// Sends `message`; `processing` seconds are added to its delivery (the receiver's handling of
   /// it, as SimBlock's 10 ms per control message).
   void send(int from, int to, const MessagePtr& message, double processing = 0);
+  /// Sends a small message that its receiver will ignore on arrival, whatever happens meanwhile (an
+  /// announcement of a block it has already asked for): counted like any other, but not carried
+  /// unless something watches messages (an adversary's hook, output.messages). Saves the event.
+  void send_unheeded(int from, int to, const MessagePtr& message, double processing = 0);
 
   /// One-way latency between two nodes without jitter (seconds).
   double path_latency(int from, int to) const;
@@ -81,6 +85,7 @@ private:
     double bandwidth;  // narrowest link, bits per second
   };
   PathInfo path(int from, int to) const;
+  void send(int from, int to, const MessagePtr& message, double processing, bool unheeded);
   void deliver_later(int from, int to, const MessagePtr& message, double delay);
   /// The `message` event of one send; `arrives` -1: dropped, or unknown yet (flow transport).
   void record(double now, int from, int to, const Message& message, double arrives, bool dropped);

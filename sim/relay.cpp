@@ -156,7 +156,7 @@ void BlockRelay::created(int origin, uint64_t id, uint64_t bytes)
   received(origin, id);
 }
 
-void BlockRelay::send(int from, int to, RelayMessage::Step step, uint64_t id)
+void BlockRelay::send(int from, int to, RelayMessage::Step step, uint64_t id, bool unheeded)
 {
   if (!world_.node(from).online())
     return;
@@ -171,15 +171,23 @@ void BlockRelay::send(int from, int to, RelayMessage::Step step, uint64_t id)
     b.messages[step] = message;
   }
   bool control = step == RelayMessage::inv || step == RelayMessage::getdata || step == RelayMessage::getblocktxn;
-  world_.network().send(from, to, b.messages[step], control ? params_.processing_delay.seconds : 0);
+  double processing = control ? params_.processing_delay.seconds : 0;
+  if (unheeded)
+    world_.network().send_unheeded(from, to, b.messages[step], processing);
+  else
+    world_.network().send(from, to, b.messages[step], processing);
 }
 
 void BlockRelay::announce(int node, uint64_t id)
 {
   RelayMessage::Step step = params_.mode == "push" ? RelayMessage::block : RelayMessage::inv;
-  for (int peer : neighbours_[node])
-    if (!has(peer, id))  // a peer known to have it (it told us, or we sent it) is skipped
-      send(node, peer, step, id);
+  for (int peer : neighbours_[node]) {
+    if (has(peer, id))  // a peer known to have it (it told us, or we sent it) is skipped
+      continue;
+    // A peer that has asked for the block ignores every later inv of it (it never asks twice).
+    bool unheeded = step == RelayMessage::inv && blocks_[id].state[static_cast<size_t>(peer)] == requested;
+    send(node, peer, step, id, unheeded);
+  }
 }
 
 void BlockRelay::request(int node, int peer, uint64_t id)

@@ -130,7 +130,8 @@ private:
     MessagePtr messages[5];      // one shared message per step, sent to every peer
   };
   Block& block(uint64_t id);
-  void send(int from, int to, RelayMessage::Step step, uint64_t id);
+  /// `unheeded`: the receiver will ignore it (Network::send_unheeded).
+  void send(int from, int to, RelayMessage::Step step, uint64_t id, bool unheeded = false);
   /// What a node that failed to rebuild `id` fetches from `from`: the whole block, or a part of it.
   void send_missing(int from, int to, uint64_t id);
   void received(int node, uint64_t id);
