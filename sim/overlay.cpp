@@ -17,8 +17,8 @@ namespace {
 
 void add_edge_once(OverlayGraph& g, int a, int b)
 {
-  if (a != b)
-    boost::add_edge(a, b, g);  // setS: a second copy is ignored
+  if (a != b && !boost::edge(a, b, g).second)
+    boost::add_edge(a, b, g);
 }
 
 // Random d-regular graph by the pairing model with local retries (Steger and Wormald 1999): pair two
@@ -167,7 +167,8 @@ OverlayGraph read_graph_file(const std::string& path, int n, const std::string& 
   std::ifstream in(path);
   if (!in)
     throw InputError(fmt::format("{}: cannot open overlay file '{}'", where, path));
-  OverlayGraph g;
+  // Read into a graph with a set of out-edges per vertex, which merges an edge listed twice.
+  boost::adjacency_list<boost::setS, boost::vecS, boost::undirectedS> g;
   boost::dynamic_properties properties(boost::ignore_other_properties);
   try {
     if (path.size() > 4 && path.substr(path.size() - 4) == ".dot")
@@ -183,7 +184,10 @@ OverlayGraph read_graph_file(const std::string& path, int n, const std::string& 
   if (static_cast<int>(boost::num_vertices(g)) != n)
     throw InputError(fmt::format("{}: the overlay in '{}' has {} vertices but the scenario has {} nodes", where, path,
                                  boost::num_vertices(g), n));
-  return g;
+  OverlayGraph out(static_cast<size_t>(n));
+  for (auto [it, end] = boost::edges(g); it != end; ++it)
+    add_edge_once(out, static_cast<int>(boost::source(*it, g)), static_cast<int>(boost::target(*it, g)));
+  return out;
 }
 
 }  // namespace
