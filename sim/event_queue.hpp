@@ -61,7 +61,7 @@ private:
   // number, payload slot); payloads stay put in a slab and are recycled.
   //
   // The keys sit in a timing wheel (a calendar queue: Brown, CACM 1988): time is cut into buckets of
-  // `bucket_width` seconds; keys of the current bucket, and any earlier ones, are in a small 4-ary
+  // 1 ms; keys of the current bucket, and any earlier ones, are in a small 4-ary
   // heap (near_); keys of the next `buckets` - 1 buckets are appended unsorted to their bucket; later
   // keys wait in a 4-ary heap (far_). When near_ runs dry the next bucket's keys, and the far keys
   // that have come into it, are heaped. With messages arriving a few per millisecond, a push is an
@@ -83,9 +83,10 @@ private:
     unsigned epoch = 0;
     TimerEvent timer;
   };
-  static constexpr double bucket_width = 0.001;
-  static constexpr int64_t buckets     = 4096;
-  static int64_t bucket_of(double time) { return static_cast<int64_t>(std::floor(time / bucket_width)); }
+  static constexpr double buckets_per_second = 1000;  // 1 ms buckets
+  static constexpr int64_t buckets            = 4096;  // a wheel of 4.096 s
+  // A multiplication (monotone in time, as the order of buckets must be), not a division.
+  static int64_t bucket_of(double time) { return static_cast<int64_t>(std::floor(time * buckets_per_second)); }
   static void heap_push(std::vector<Key>& heap, Key key);
   static Key heap_pop(std::vector<Key>& heap);
 

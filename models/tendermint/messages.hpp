@@ -51,6 +51,18 @@ struct Vote : Message {
   Tag tag() const override { return {height, round, block_id}; }
 };
 
+/// The message as a proposal or a vote, or null: by kind, which costs a comparison where a
+/// dynamic_cast walks the type hierarchy (votes and proposals are most of a run's deliveries).
+inline const Proposal* as_proposal(const Message& message)
+{
+  return message.kind() == Proposal::kind_id ? static_cast<const Proposal*>(&message) : nullptr;
+}
+inline const Vote* as_vote(const Message& message)
+{
+  MessageKind kind = message.kind();
+  return kind == Vote::prevote_kind || kind == Vote::precommit_kind ? static_cast<const Vote*>(&message) : nullptr;
+}
+
 /// Catch-up requests and answers share one traffic class.
 inline const MessageKind catchup_kind{"catchup"};
 

@@ -172,9 +172,9 @@ void Validator::start_round(int round)
 void Validator::on_message(int from, const Message& message)
 {
   long long height = 0;
-  if (const auto* p = dynamic_cast<const Proposal*>(&message))
+  if (const auto* p = as_proposal(message))
     height = p->height;
-  else if (const auto* v = dynamic_cast<const Vote*>(&message))
+  else if (const auto* v = as_vote(message))
     height = v->height;
   else if (const auto* request = dynamic_cast<const CatchUpRequest*>(&message))
     return handle_catchup_request(from, *request);
@@ -191,7 +191,7 @@ void Validator::on_message(int from, const Message& message)
     // later round than the decision, means the sender missed the decision: send it (CometBFT's
     // catch-up commit).
     int round = 0;
-    if (const auto* p = dynamic_cast<const Proposal*>(&message))
+    if (const auto* p = as_proposal(message))
       round = p->round;
     else
       round = static_cast<const Vote&>(message).round;
@@ -204,7 +204,7 @@ void Validator::on_message(int from, const Message& message)
   }
   if (height > height_) {
     // Keep it for later; when more than 1/3 of the power is ahead of us, we missed a decision.
-    const auto* p = dynamic_cast<const Proposal*>(&message);
+    const auto* p = as_proposal(message);
     int sender    = p ? p->proposer : static_cast<const Vote&>(message).validator;
     int round     = p ? p->round : static_cast<const Vote&>(message).round;
     int type      = p ? -1 : static_cast<int>(static_cast<const Vote&>(message).type);
@@ -219,7 +219,7 @@ void Validator::on_message(int from, const Message& message)
     return;
   }
   bool fresh = false;
-  if (const auto* p = dynamic_cast<const Proposal*>(&message))
+  if (const auto* p = as_proposal(message))
     fresh = handle_proposal(*p);
   else
     fresh = handle_vote(static_cast<const Vote&>(message));
@@ -232,7 +232,7 @@ void Validator::on_message(int from, const Message& message)
 
 int Validator::round_of(const Message& message)
 {
-  if (const auto* p = dynamic_cast<const Proposal*>(&message))
+  if (const auto* p = as_proposal(message))
     return p->round;
   return static_cast<const Vote&>(message).round;
 }
