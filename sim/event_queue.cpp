@@ -12,26 +12,32 @@ namespace shsim {
 
 void EventQueue::deliver_at(double time, Node* target, int from, MessagePtr message)
 {
-  push(time, {target, std::move(message), from, 0, {}});
+  push(time, {target, std::move(message), from, 0});
 }
+
+namespace {
+/// A free slot of `slab` (recycled last-freed first: it is the likeliest to be in cache).
+template <class T> uint32_t take_slot(std::vector<T>& slab, std::vector<uint32_t>& free, T value)
+{
+  if (free.empty()) {
+    slab.push_back(std::move(value));
+    return static_cast<uint32_t>(slab.size() - 1);
+  }
+  uint32_t slot = free.back();
+  free.pop_back();
+  slab[slot] = std::move(value);
+  return slot;
+}
+}  // namespace
 
 void EventQueue::timer_at(double time, Node* target, const TimerEvent& timer, unsigned epoch)
 {
-  push(time, {target, nullptr, -1, epoch, timer});
+  push(time, {target, nullptr, -1, take_slot(timers_, free_timers_, PendingTimer{timer, epoch})});
 }
 
 void EventQueue::call_at(double time, std::function<void()> action)
 {
-  size_t slot;
-  if (free_actions_.empty()) {
-    slot = actions_.size();
-    actions_.push_back(std::move(action));
-  } else {
-    slot = free_actions_.back();
-    free_actions_.pop_back();
-    actions_[slot] = std::move(action);
-  }
-  push(time, {nullptr, nullptr, -1, 0, {0, static_cast<long long>(slot), 0}});
+  push(time, {nullptr, nullptr, -1, take_slot(actions_, free_actions_, std::move(action))});
 }
 
 void EventQueue::heap_push(std::vector<Key>& heap, Key key)
@@ -156,15 +162,17 @@ void EventQueue::run_due()
     free_payloads_.push_back(key.slot);
     current_ = std::max(time, clock_);
     if (event.target == nullptr) {
-      auto slot                    = static_cast<size_t>(event.timer.first);
-      std::function<void()> action = std::move(actions_[slot]);
-      free_actions_.push_back(slot);
+      std::function<void()> action = std::move(actions_[event.index]);
+      free_actions_.push_back(event.index);
       world_.count_event();
       action();
-    } else if (event.message)
+    } else if (event.message) {
       event.target->deliver(event.from, *event.message);
-    else
-      event.target->fire_timer(event.timer, event.epoch);
+    } else {
+      PendingTimer timer = timers_[event.index];
+      free_timers_.push_back(event.index);
+      event.target->fire_timer(timer.timer, timer.epoch);
+    }
     if (world_.stopped())
       break;
   }

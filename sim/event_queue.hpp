@@ -76,12 +76,15 @@ private:
   {
     return a.time < b.time || (a.time == b.time && a.sequence < b.sequence);
   }
-  struct Payload {
+  struct Payload {  // 24 bytes: most events are deliveries, which need no more
     Node* target = nullptr;  // null for a call_at action
-    MessagePtr message;      // null for a timer
+    MessagePtr message;      // null for a timer or an action
     int from       = -1;
-    unsigned epoch = 0;
+    uint32_t index = 0;      // a timer's slot in timers_, an action's in actions_
+  };
+  struct PendingTimer {
     TimerEvent timer;
+    unsigned epoch = 0;
   };
   static constexpr double buckets_per_second = 1000;  // 1 ms buckets
   static constexpr int64_t buckets            = 4096;  // a wheel of 4.096 s
@@ -104,8 +107,10 @@ private:
   size_t in_wheel_        = 0;
   std::vector<Payload> payloads_;
   std::vector<uint32_t> free_payloads_;
-  std::vector<std::function<void()>> actions_;  // call_at events: target null, timer.first = index
-  std::vector<size_t> free_actions_;
+  std::vector<PendingTimer> timers_;
+  std::vector<uint32_t> free_timers_;
+  std::vector<std::function<void()>> actions_;  // call_at events: target null, index = slot
+  std::vector<uint32_t> free_actions_;
   uint64_t next_sequence_ = 0;
   simgrid::kernel::timer::Timer* armed_ = nullptr;
   double armed_at_                      = 0;

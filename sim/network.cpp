@@ -250,7 +250,8 @@ std::array<uint64_t, 4>& Network::class_counters(MessageKind kind)
     per_class_.resize(kind.id() + 1, {0, 0, 0, 0});
     class_seen_.resize(kind.id() + 1, false);
   }
-  class_seen_[kind.id()] = true;
+  if (!class_seen_[kind.id()])
+    class_seen_[kind.id()] = true;
   return per_class_[kind.id()];
 }
 
