@@ -222,7 +222,9 @@ TEST_CASE("a sweep killed at any moment and resumed ends with one result per run
   int kills = 0, mid_sweep = 0;
   for (int attempt = 0; attempt < 60; ++attempt) {
     pid_t pid = shsim::testing::start_shsim({"sweep", study, "-j", "2", "--quiet", "--out", killed});
-    std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>(when.uniform(10, 300))));
+    // Up to 800 ms: the whole sweep takes about 3 s; on a loaded machine its first run can take
+    // more than 300 ms to be recorded, and kills that all land before it test nothing.
+    std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>(when.uniform(10, 800))));
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) == pid) {
       REQUIRE(WIFEXITED(status));
