@@ -83,16 +83,7 @@ EventQueue::Key EventQueue::heap_pop(std::vector<Key>& heap)
 
 void EventQueue::push(double time, Payload payload)
 {
-  uint32_t slot;
-  if (free_payloads_.empty()) {
-    slot = static_cast<uint32_t>(payloads_.size());
-    payloads_.push_back(std::move(payload));
-  } else {
-    slot = free_payloads_.back();
-    free_payloads_.pop_back();
-    payloads_[slot] = std::move(payload);
-  }
-  Key key{time, next_sequence_++, slot};
+  Key key{time, next_sequence_++, take_slot(payloads_, free_payloads_, std::move(payload))};
   int64_t bucket = bucket_of(time);
   if (bucket <= current_bucket_) {
     heap_push(near_, key);

@@ -1,9 +1,9 @@
 // The simulation's own queue of pending deliveries, node timers and timed actions, and its clock.
 //
 // SimGrid's kernel timers live in a Fibonacci heap with one allocation per timer; with tens of
-// thousands of messages in flight that heap was a third of the run time. Our events sit in one
-// binary heap (a vector: no allocation per event), and exactly one kernel timer is armed, at the
-// earliest event. Events run in order of (time, insertion), which makes the order of simultaneous
+// thousands of messages in flight that heap was a third of the run time. Our events sit in a
+// timing wheel (below: no allocation per event in steady state), and exactly one kernel timer is
+// armed, at the earliest event. Events run in order of (time, insertion), which makes the order of simultaneous
 // events explicit and deterministic.
 //
 // Running ahead: a kernel timer costs about 0.23 us (DESIGN.md), as much as a whole delivery should,

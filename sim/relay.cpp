@@ -77,18 +77,8 @@ MessageKind RelayMessage::kind() const { return step_kinds[step]; }
 
 bool RelayMessage::is(const Message& message)
 {
-  // The six kinds are interned one after the other (consecutive ids) unless another translation
-  // unit interned one of their names first: then look them up one by one.
-  static const bool consecutive = [] {
-    for (size_t i = 1; i < std::size(step_kinds); ++i)
-      if (step_kinds[i].id() != step_kinds[0].id() + i)
-        return false;
-    return true;
-  }();
-  uint16_t id = message.kind().id();
-  if (consecutive)
-    return id >= step_kinds[0].id() && id < step_kinds[0].id() + std::size(step_kinds);
-  return std::find(std::begin(step_kinds), std::end(step_kinds), message.kind()) != std::end(step_kinds);
+  MessageKind kind = message.kind();
+  return std::find(std::begin(step_kinds), std::end(step_kinds), kind) != std::end(step_kinds);
 }
 
 BlockRelay::BlockRelay(World& world, RelayParams params, std::vector<std::vector<int>> neighbours)
