@@ -217,14 +217,18 @@ TEST_CASE("a sweep killed at any moment and resumed ends with one result per run
 {
   std::string study = write_temporary(small_study(8));  // 24 runs of about 0.1 s each
   std::string whole = fresh_directory(), killed = fresh_directory();
+  auto started = std::chrono::steady_clock::now();
   REQUIRE(run_shsim("sweep " + study + " -j 2 --quiet --out " + whole) == 0);
+  // Kill times are drawn as shares of the whole sweep's duration on this machine (not a test of
+  // speed: fixed times in milliseconds let a fast machine finish the sweep in two or three
+  // attempts, and on a loaded one every kill landed before the first run was recorded).
+  double whole_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   shsim::RandomStream when(2026, "sweep-kill-test");
   int kills = 0, mid_sweep = 0;
   for (int attempt = 0; attempt < 60; ++attempt) {
     pid_t pid = shsim::testing::start_shsim({"sweep", study, "-j", "2", "--quiet", "--out", killed});
-    // Up to 800 ms: the whole sweep takes about 3 s; on a loaded machine its first run can take
-    // more than 300 ms to be recorded, and kills that all land before it test nothing.
-    std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>(when.uniform(10, 800))));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(static_cast<int>(std::max(5.0, when.uniform(0.03, 0.25) * whole_ms))));
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) == pid) {
       REQUIRE(WIFEXITED(status));
