@@ -100,7 +100,7 @@ void EventQueue::push(double time, Payload payload)
 
 bool EventQueue::fill_near()
 {
-  while (near_.empty()) {
+  while (near_.empty() && next_in_run_ == run_.size()) {
     if (in_wheel_ == 0) {
       if (far_.empty())
         return false;
@@ -108,15 +108,15 @@ bool EventQueue::fill_near()
       current_bucket_ = std::max(current_bucket_, bucket_of(far_.front().time) - 1);
     }
     ++current_bucket_;
+    // The spent run's storage becomes the bucket's (capacity is recycled, not freed).
     auto& bucket = wheel_[static_cast<size_t>(current_bucket_ % buckets)];
-    if (!bucket.empty()) {
-      in_wheel_ -= bucket.size();
-      for (const Key& key : bucket)
-        heap_push(near_, key);
-      bucket.clear();
-    }
+    run_.clear();
+    next_in_run_ = 0;
+    run_.swap(bucket);
+    in_wheel_ -= run_.size();
     while (!far_.empty() && bucket_of(far_.front().time) <= current_bucket_)
-      heap_push(near_, heap_pop(far_));
+      run_.push_back(heap_pop(far_));
+    std::sort(run_.begin(), run_.end(), before);
   }
   return true;
 }
@@ -129,7 +129,7 @@ void EventQueue::arm()
   }
   if (!fill_near())
     return;
-  armed_at_ = near_.front().time;
+  armed_at_ = earliest().time;
   armed_    = simgrid::kernel::timer::Timer::set(armed_at_, [this]() {
     armed_ = nullptr;  // SimGrid frees a timer once it has fired
     run_due();
@@ -145,10 +145,10 @@ void EventQueue::run_due()
   running_ = true;
   clock_   = simgrid::s4u::Engine::get_clock();
   while (fill_near()) {
-    double time = near_.front().time;
+    double time = earliest().time;
     if (time > clock_ && (foreign_ > 0 || time > horizon_))
       break;  // SimGrid has something to do first: wake up again at this event
-    Key key       = heap_pop(near_);
+    Key key       = take_earliest();
     Payload event = std::move(payloads_[key.slot]);
     free_payloads_.push_back(key.slot);
     current_ = std::max(time, clock_);
