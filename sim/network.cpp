@@ -16,6 +16,7 @@ Network::Network(World& world, std::vector<Placement> placements)
     , scenario_(world.scenario())
     , placements_(std::move(placements))
     , jitter_stream_(static_cast<uint64_t>(world.scenario().seed), "network.jitter")
+    , unheeded_stream_(static_cast<uint64_t>(world.scenario().seed), "network.jitter.unheeded")
     , uses_platform_file_(!world.scenario().network.platform_file.empty())
     , messages_sent_(placements_.size(), 0)
     , bytes_sent_(placements_.size(), 0)
@@ -104,16 +105,16 @@ bool Network::partitioned(int from, int to, double time) const
   return false;
 }
 
-double Network::draw_jitter()
+double Network::draw_jitter(RandomStream& stream)
 {
   const Jitter& jitter = scenario_.network.jitter;
   switch (jitter_kind_) {
     case JitterKind::uniform:
-      return jitter_stream_.uniform(0, jitter.max.seconds);
+      return stream.uniform(0, jitter.max.seconds);
     case JitterKind::exponential:
-      return jitter_stream_.exponential(jitter.mean.seconds);
+      return stream.exponential(jitter.mean.seconds);
     case JitterKind::pareto:
-      return jitter.scale.seconds * (std::pow(jitter_stream_.uniform01(), -1.0 / jitter.shape) - 1);
+      return jitter.scale.seconds * (std::pow(stream.uniform01(), -1.0 / jitter.shape) - 1);
     case JitterKind::none:
     case JitterKind::simblock:
       break;
@@ -121,19 +122,17 @@ double Network::draw_jitter()
   return 0;
 }
 
-double Network::draw_latency(int from, int to) { return draw_latency(path(from, to).latency); }
-
-double Network::draw_latency(double latency)
+double Network::draw_latency(double latency, RandomStream& stream)
 {
   if (jitter_kind_ != JitterKind::simblock)
-    return latency + draw_jitter();
+    return latency + draw_jitter(stream);
   // SimBlock (NetworkConfiguration / Main.getLatency): Pareto with shape 0.2 m and scale m - 5 ms,
   // m the mean latency in milliseconds; its mean is (m - 5) x 0.2m / (0.2m - 1), about m.
   double mean_ms = latency * 1e3;
   double shape   = 0.2 * mean_ms;
   if (shape <= 1 || mean_ms <= 5)
     return latency;
-  return jitter_stream_.pareto(mean_ms - 5, shape) * 1e-3;
+  return stream.pareto(mean_ms - 5, shape) * 1e-3;
 }
 
 void Network::send(int from, int to, const MessagePtr& message, double processing)
@@ -168,10 +167,9 @@ void Network::send(int from, int to, const MessagePtr& message, double processin
   }
   // A message its receiver is known to ignore is counted above but not carried: its delivery would
   // change nothing, unless something watches messages (adversaries' hooks, output.messages).
-  if (unheeded && transport == Transport::latency && !hooks_ && !record_) {
-    draw_latency(from, to);  // the draw it would have taken: results equal those of carrying it (tested)
-    return;
-  }
+  if (unheeded && transport == Transport::latency && !hooks_ && !record_)
+    return;  // results equal those of carrying it (tested): its latency comes from a stream of its own
+  RandomStream& draws = unheeded ? unheeded_stream_ : jitter_stream_;
   const int machine = world_.machine_of(from);
   if (machine == world_.machine_of(to)) {  // to itself, or to a role on its own machine: no network
     if (record_)
@@ -181,7 +179,7 @@ void Network::send(int from, int to, const MessagePtr& message, double processin
   }
   if (transport == Transport::latency) {
     PathInfo route = path(from, to);
-    double delay   = draw_latency(route.latency) + static_cast<double>(message->bytes) * 8 / route.bandwidth + processing;
+    double delay   = draw_latency(route.latency, draws) + static_cast<double>(message->bytes) * 8 / route.bandwidth + processing;
     if (record_)
       record(now, from, to, *message, now + delay, false);
     deliver_later(from, to, message, delay);
@@ -193,7 +191,7 @@ void Network::send(int from, int to, const MessagePtr& message, double processin
     // One upload queue per machine: the roles on it share its link.
     double start    = std::max(now, upload_free_at_[static_cast<size_t>(machine)]);
     double transfer = static_cast<double>(message->bytes) * 8 / std::min(upload_bps(from), download_bps(to));
-    double latency  = draw_latency(from, to);
+    double latency  = draw_latency(path(from, to).latency, draws);
     // The queue takes its next message once this one is on the wire, or (SimBlock) once it has arrived.
     upload_free_at_[static_cast<size_t>(machine)] = start + transfer + (queue_frees_on_arrival_ ? latency : 0);
     double delay = start + transfer - now + latency + processing;

@@ -61,13 +61,14 @@ public:
   bool partitioned(int from, int to, double time) const;
   /// Drops messages between regions of different groups from `from` to `until` (a partition adversary).
   void add_partition(double from, double until, std::vector<int> group_of_region);
-  /// Draws the jitter of one message.
-  double draw_jitter();
+  /// Draws the jitter of one message (from the network's stream, or `stream`).
+  double draw_jitter() { return draw_jitter(jitter_stream_); }
+  double draw_jitter(RandomStream& stream);
   /// The delay of one message over the path's latency: its jitter, or with SimBlock's latency
   /// distribution the whole latency drawn around the path's mean.
-  double draw_latency(int from, int to);
-  /// The same for a path of this mean latency.
-  double draw_latency(double latency);
+  double draw_latency(int from, int to) { return draw_latency(path(from, to).latency, jitter_stream_); }
+  /// The same for a path of this mean latency, from `stream`.
+  double draw_latency(double latency, RandomStream& stream);
   /// Upload and download bandwidth of a node (bits per second).
   double upload_bps(int node) const { return upload_bps_[placements_[node].region]; }
   double download_bps(int node) const { return download_bps_[placements_[node].region]; }
@@ -94,6 +95,10 @@ private:
   const Scenario& scenario_;
   std::vector<Placement> placements_;
   RandomStream jitter_stream_;
+  // Messages their receiver ignores (send_unheeded) draw from a stream of their own when they are
+  // carried (hooks or message recording on), and draw nothing when they are not: every other
+  // message's latency is the same either way, and a run skips half of its latency draws.
+  RandomStream unheeded_stream_;
   // The scenario's choices, decoded once (they are consulted for every message).
   enum class Mode { automatic, latency, flow, queued } mode_;
   enum class JitterKind { none, uniform, exponential, pareto, simblock } jitter_kind_;

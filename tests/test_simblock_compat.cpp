@@ -118,8 +118,9 @@ TEST_CASE("announcements to peers that already asked are counted but not carried
           "[simblock][relay]")
 {
   // output.messages records every message, so nothing is elided then (sim/network.cpp,
-  // send_unheeded); the elided ones draw their latency all the same, so both runs must agree on
-  // every chain figure and every traffic count.
+  // send_unheeded); carried, they draw their latency from a stream of their own, elided they draw
+  // none, so every other message's latency is the same and both runs must agree on every chain
+  // figure and every traffic count.
   std::string text = compat_scenario();
   std::vector<std::string> common{"parent.validators.count=150", "duration=300min", "expect=[]"};
   auto plain         = simulate(text, common);
