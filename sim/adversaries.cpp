@@ -77,6 +77,23 @@ const BridgeConfig& AdversaryCheck::bridge(const std::string& name, const std::s
   return scenario_.bridges[static_cast<size_t>(found - names.begin())];
 }
 
+const AppChoice& AdversaryCheck::application(const std::string& name, const std::vector<std::string>& kinds,
+                                             const std::string& key) const
+{
+  std::vector<std::string> names;
+  for (const auto& a : scenario_.applications)
+    if (kinds.empty() || contains(kinds, a.kind))
+      names.push_back(a.name());
+  const AppChoice* found = scenario_.application(name);
+  if (found == nullptr)
+    fail({key}, names.empty() ? fmt::format("no {} is declared (applications: ...)",
+                                            kinds.empty() ? std::string("application") : fmt::format("{}", fmt::join(kinds, " or ")))
+                              : unknown_name("application", name, names));
+  if (!kinds.empty() && !contains(kinds, found->kind))
+    fail({key}, fmt::format("'{}' is a {}; {} applies to a {}", name, found->kind, kind_, fmt::join(kinds, " or ")));
+  return *found;
+}
+
 void AdversaryCheck::region(const std::string& name, const std::vector<std::string>& keys) const
 {
   if (scenario_.regions.index_of(name) < 0)

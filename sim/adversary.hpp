@@ -21,6 +21,7 @@ namespace shsim {
 
 struct Scenario;
 struct ChildChoice;
+struct AppChoice;
 struct BridgeConfig;
 class Simulation;
 
@@ -80,6 +81,9 @@ public:
   /// The child chain `name` under key `key`; when `kinds` is not empty it must be one of them.
   const ChildChoice& child(const std::string& name, const std::vector<std::string>& kinds = {},
                            const std::string& key = "chain") const;
+  /// The application `name` under key `key`; when `kinds` is not empty it must be one of them.
+  const AppChoice& application(const std::string& name, const std::vector<std::string>& kinds = {},
+                               const std::string& key = "application") const;
   /// The bridge `name` under key `key`.
   const BridgeConfig& bridge(const std::string& name, const std::string& key = "bridge") const;
   /// Region `name` exists, at `keys`.

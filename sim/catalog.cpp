@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "sim/application.hpp"
 #include "sim/child.hpp"
 #include "sim/expect.hpp"
 #include "sim/protocol.hpp"
@@ -36,6 +37,12 @@ std::vector<ScenarioMetric> scenario_metrics(const Scenario& scenario)
       add(child.name(), factory->metrics());
   for (const auto& bridge : scenario.bridges)
     add(bridge.name, registry.bridge_metrics());
+  for (const auto& app : scenario.applications)
+    if (const auto* factory = registry.find_application(app.kind)) {
+      add(app.name(), factory->metrics());
+      if (!app.params->placements(scenario.parent.validators.count).empty())
+        add(app.name(), application_engine_metrics());
+    }
   return out;
 }
 
@@ -66,7 +73,7 @@ void collect_figures(const nlohmann::json& node, const std::string& prefix, std:
 std::vector<std::string> summary_disagreements(const nlohmann::json& summary, const std::vector<ScenarioMetric>& metrics)
 {
   std::set<std::string> reported;
-  for (const char* section : {"chains", "bridges"})
+  for (const char* section : {"chains", "bridges", "applications"})
     if (summary.contains(section))
       for (const auto& [name, entry] : summary[section].items())
         collect_figures(entry, name, reported);

@@ -72,6 +72,66 @@ public:
   virtual void withdrawal_claimed(uint64_t id, double time) = 0;
 };
 
+/// The stages an application's transaction passes on a chain, in order. On a rollup: soft (in a
+/// sequencer block: it executes then, in block order), safe (the batch holding it is in a parent
+/// block), parent_final (that parent block is final), settled (the state root covering it is
+/// settled on the parent). On the parent: soft and safe when a block includes it, parent_final and
+/// settled when that block is final.
+enum class TxStage : uint8_t { soft, safe, parent_final, settled };
+constexpr int tx_stage_count = 4;
+/// "soft", "safe", "parent_final", "settled".
+const char* stage_name(TxStage stage);
+/// The stage of that name (false when there is none).
+bool parse_stage(const std::string& name, TxStage& stage);
+/// Every stage's name, in order.
+std::vector<std::string> stage_names();
+
+/// A transaction an application (sim/application.hpp) puts on a chain: a price report, a trade, a
+/// liquidation. The chain calls back as it reaches each stage.
+struct AppTransaction {
+  std::string owner;  // the application
+  std::string kind;   // registered with ProtocolRegistry::add_app_transaction_kind
+  uint64_t bytes = 200;
+  /// Reached `stage` at `time`; each stage once, in order. At `soft` it executes: the calls of one
+  /// block come in the block's order.
+  std::function<void(TxStage stage, double time)> on_stage;
+  /// The block it executed in was not the one the sequencer posted: it did not happen, and it is
+  /// back in the sequencer's mempool (it will reach `soft` again).
+  std::function<void(double time)> on_reverted;
+};
+
+/// A sequencer's say over the transactions that reach it (sequencer adversaries).
+class SequencerHook {
+public:
+  virtual ~SequencerHook() = default;
+  /// `tx` reached the sequencer at `time`: how long to hold it back before it enters the mempool (0: none).
+  virtual double hold(const AppTransaction& /*tx*/, double /*time*/) { return 0; }
+  /// `tx` entered the mempool at `time` (after any hold).
+  virtual void entered(const AppTransaction& /*tx*/, double /*time*/) {}
+};
+
+class Agent;
+
+/// A chain that carries applications' transactions: the parent, or a child family that takes them.
+class TransactionHost {
+public:
+  virtual ~TransactionHost() = default;
+  /// Sends `tx` from `from`'s node to the chain: it travels the network to the block producer (a
+  /// crash or a partition on the way delays it).
+  virtual void send(Agent& from, AppTransaction tx) = 0;
+  /// The block producer's own transaction, put ahead of every waiting one (on the parent: in the pool).
+  virtual void submit_first(double time, AppTransaction tx) = 0;
+  /// Adds a hook to the block producer (a child's sequencer; the parent has none: false).
+  virtual bool add_sequencer_hook(SequencerHook* /*hook*/) { return false; }
+};
+
+/// An application's transaction on its way to a child chain's sequencer.
+struct AppTransactionDelivery : Message {
+  AppTransaction tx;
+  static inline const MessageKind kind_id{"app_transaction"};
+  MessageKind kind() const override { return kind_id; }
+};
+
 class ChildChain {
 public:
   virtual ~ChildChain() = default;
@@ -79,6 +139,8 @@ public:
   virtual std::string protocol() const = 0;
   /// Its bridge interface, or null when its family takes no bridge.
   virtual BridgeEndpoint* bridge_endpoint() { return nullptr; }
+  /// Where applications put their transactions, or null when its family takes none.
+  virtual TransactionHost* transaction_host() { return nullptr; }
   virtual SecurityFacts security() const = 0;
   /// Called once when the run ends, before summary().
   virtual void finish() {}

@@ -60,6 +60,11 @@ ResourceEstimate estimate_resources(const Scenario& scenario)
     nodes += bridge.relayers;
     per_second += bridge.relayers / std::max(bridge.poll_interval.seconds, 1e-3);
   }
+  for (const auto& app : scenario.applications) {
+    if (const auto* factory = registry.find_application(app.kind))
+      per_second += factory->events_per_second(scenario, *app.params);
+    nodes += static_cast<double>(app.params->placements(scenario.parent.validators.count).size());
+  }
   for (const auto& w : scenario.workload) {
     double from  = std::min(w.from.seconds, duration);
     double until = w.until ? std::min(w.until->seconds, duration) : duration;

@@ -52,6 +52,8 @@ const nlohmann::json* find_metric(const nlohmann::json& summary, const std::stri
         node = &summary["chains"][part];
       else if (summary.contains("bridges") && summary["bridges"].contains(part))
         node = &summary["bridges"][part];
+      else if (summary.contains("applications") && summary["applications"].contains(part))
+        node = &summary["applications"][part];
       else
         return nullptr;
       continue;

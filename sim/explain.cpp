@@ -217,6 +217,8 @@ std::string explain_run(const Scenario& scenario, const std::vector<EventRecord>
   parent->narrate(chain_input(scenario.parent.name), narration);
   for (const auto& child : scenario.children)
     registry.find_child(child.kind)->narrate(chain_input(child.name()), narration);
+  for (const auto& app : scenario.applications)
+    registry.find_application(app.kind)->narrate(chain_input(app.name()), narration);
 
   std::string text = fmt::format("{}: {}\n", scenario.name, scenario.description.empty() ? "(no description)" : scenario.description);
   text += fmt::format("seed {}, {} simulated, {} validators on {}{}.\n", scenario.seed, narrate_time(end),

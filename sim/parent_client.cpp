@@ -1,6 +1,7 @@
 #include "sim/parent_client.hpp"
 
 #include <limits>
+#include <memory>
 
 #include "sim/world.hpp"
 
@@ -70,6 +71,29 @@ void ParentClient::on_recover()
       ++it;
     }
   }
+}
+
+}  // namespace shsim
+
+namespace shsim {
+
+ParentTransaction ParentTransactionHost::to_parent(AppTransaction tx)
+{
+  ParentTransaction out{tx.owner, tx.kind, tx.bytes};
+  auto on_stage = std::make_shared<std::function<void(TxStage, double)>>(std::move(tx.on_stage));
+  out.included  = [on_stage](long long, double time) {
+    if (*on_stage) {
+      (*on_stage)(TxStage::soft, time);
+      (*on_stage)(TxStage::safe, time);
+    }
+  };
+  out.finalized = [on_stage](long long, double time) {
+    if (*on_stage) {
+      (*on_stage)(TxStage::parent_final, time);
+      (*on_stage)(TxStage::settled, time);
+    }
+  };
+  return out;
 }
 
 }  // namespace shsim

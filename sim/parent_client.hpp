@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 
+#include "sim/child.hpp"
 #include "sim/ledger.hpp"
 #include "sim/node.hpp"
 
@@ -81,6 +82,24 @@ private:
       f();
   }
   Handlers handlers_;
+};
+
+}  // namespace shsim
+
+namespace shsim {
+
+/// The parent as a chain for applications' transactions: they go to the pool like any parent
+/// transaction (parent_censor can target their kinds); soft and safe when a block includes them,
+/// parent_final and settled when it is final.
+class ParentTransactionHost : public TransactionHost {
+public:
+  explicit ParentTransactionHost(ParentLedger& ledger) : ledger_(ledger) {}
+  void send(Agent& from, AppTransaction tx) override { from.post(to_parent(std::move(tx))); }
+  void submit_first(double time, AppTransaction tx) override { ledger_.submit(time, to_parent(std::move(tx))); }
+
+private:
+  static ParentTransaction to_parent(AppTransaction tx);
+  ParentLedger& ledger_;
 };
 
 }  // namespace shsim

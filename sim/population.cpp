@@ -132,6 +132,11 @@ Population Population::of(const Scenario& scenario)
     for (int r = 0; r < bridge.relayers; ++r)
       place({bridge.region, -1}, bridge.name);
   }
+  for (const auto& app : scenario.applications) {
+    p.application_first_node.push_back(p.node_count());
+    for (const auto& role : app.params->placements(validators))
+      place(role, app.name());
+  }
   p.roles_of_machine.assign(p.region_of_machine.size(), {});
   for (int node = 0; node < p.node_count(); ++node)
     p.roles_of_machine[static_cast<size_t>(p.machine_of_node[static_cast<size_t>(node)])].push_back(node);

@@ -1,6 +1,7 @@
 // Who is in a run and where: the parent validators' stakes, the machines (each in a region), and the
 // roles (nodes) on them. Validator i has machine i and node i; each child chain's roles, then each
-// bridge's relayers, follow, on new machines or on a validator's machine (ChildParams::placements).
+// bridge's relayers, then each application's roles, follow, on new machines or on a validator's
+// machine (ChildParams::placements, ApplicationParams::placements).
 // Pure data drawn from the scenario and its seed: no SimGrid, no actor.
 #pragma once
 
@@ -22,6 +23,7 @@ struct Population {
   std::vector<std::vector<int>> roles_of_machine;  // the nodes of each machine, in node order
   std::vector<std::string> owner;                // the chain or bridge of each node
   std::vector<int> child_first_node, bridge_first_node;  // first node of each child and bridge, scenario order
+  std::vector<int> application_first_node;             // first node of each application, scenario order
 
   /// Draws the stakes and places every role of the scenario (deterministic for a seed).
   static Population of(const Scenario& scenario);

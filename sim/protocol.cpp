@@ -5,6 +5,7 @@
 
 #include <fmt/ranges.h>
 
+#include "sim/application.hpp"
 #include "sim/recorder.hpp"
 #include "sim/table.hpp"
 
@@ -39,6 +40,8 @@ ProtocolRegistry::ProtocolRegistry()
   declare_engine_events();
   declare_engine_series();
 }
+
+ProtocolRegistry::~ProtocolRegistry() = default;
 
 bool engine_adversary(const std::string& kind) { return kind == "crash" || kind == "parent_censor"; }
 
@@ -111,6 +114,35 @@ const AdversaryFactory* ProtocolRegistry::find_adversary(const std::string& name
 
 std::vector<std::string> ProtocolRegistry::adversary_names() const { return names_in(adversaries_); }
 
+void ProtocolRegistry::add_application(std::unique_ptr<ApplicationFactory> factory)
+{
+  std::string name     = factory->name();
+  applications_[name] = std::move(factory);
+}
+
+const ApplicationFactory* ProtocolRegistry::find_application(const std::string& name) const
+{
+  return find_in(applications_, name);
+}
+
+std::vector<std::string> ProtocolRegistry::application_names() const { return names_in(applications_); }
+
+bool ProtocolRegistry::app_transaction_revertible(const std::string& kind) const
+{
+  for (const auto& known : app_kinds_)
+    if (known.first == kind)
+      return known.second;
+  return false;
+}
+
+void ProtocolRegistry::add_app_transaction_kind(const std::string& kind, bool revertible)
+{
+  for (const auto& known : app_kinds_)
+    if (known.first == kind)
+      return;
+  app_kinds_.push_back({kind, revertible});
+}
+
 namespace {
 [[noreturn]] void unknown_kind(const std::string& what, const std::string& kind, const std::vector<std::string>& names,
                                const YAML::Node& node, const std::string& path, const SourceContext& context)
@@ -163,5 +195,22 @@ YAML::Node ProtocolChoice::to_yaml() const
   node[name] = resolved ? resolved->dump() : YAML::Node(YAML::NodeType::Map);
   return node;
 }
+
+}  // namespace shsim
+
+namespace shsim {
+
+void AppChoice::read_from(const YAML::Node& node, const std::string& path, const SourceContext& context)
+{
+  YAML::Node params_node;
+  std::tie(kind, params_node) = split_choice(node, path, context);
+  const auto& registry              = ProtocolRegistry::instance();
+  const ApplicationFactory* factory = registry.find_application(kind);
+  if (factory == nullptr)
+    unknown_kind("application kind", kind, registry.application_names(), node, path, context);
+  params = factory->parse(params_node, path + "." + kind, context);
+}
+
+YAML::Node AppChoice::to_yaml() const { return choice_to_yaml(kind, params); }
 
 }  // namespace shsim

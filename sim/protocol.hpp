@@ -227,9 +227,12 @@ struct BridgeConfig;
 using BridgeBuilder = std::function<std::unique_ptr<BridgeRuntime>(Simulation&, const BridgeConfig&, size_t index,
                                                                     BridgeEndpoint&, int first_node)>;
 
+class ApplicationFactory;
+
 class ProtocolRegistry {
 public:
   ProtocolRegistry();
+  ~ProtocolRegistry();
   void set_bridge_builder(BridgeBuilder builder) { bridge_builder_ = std::move(builder); }
   const BridgeBuilder& bridge_builder() const { return bridge_builder_; }
   /// A bridge's figures in summary.json "bridges.<name>", declared as ChildProtocolFactory::metrics().
@@ -254,6 +257,17 @@ public:
   void add_child(std::unique_ptr<ChildProtocolFactory> factory);
   const ChildProtocolFactory* find_child(const std::string& name) const;
   std::vector<std::string> child_names() const;
+  /// Application kinds (sim/application.hpp): price processes, oracles, venues, collateral.
+  void add_application(std::unique_ptr<ApplicationFactory> factory);
+  const ApplicationFactory* find_application(const std::string& name) const;
+  std::vector<std::string> application_names() const;
+  /// Kinds of transactions applications put on chains (AppTransaction::kind, sim/child.hpp), which
+  /// sequencer adversaries may name; `revertible`: its application copes with the transaction being
+  /// dropped from the block it executed in (an equivocating sequencer may do that only to these).
+  void add_app_transaction_kind(const std::string& kind, bool revertible);
+  /// Every registered kind, in registration order, each once, with whether it is revertible.
+  const std::vector<std::pair<std::string, bool>>& app_transaction_kinds() const { return app_kinds_; }
+  bool app_transaction_revertible(const std::string& kind) const;
   /// Adversary kinds (sim/adversary.hpp): the engine's own and each model's, registered by name.
   void add_adversary(std::unique_ptr<AdversaryFactory> factory);
   const AdversaryFactory* find_adversary(const std::string& name) const;
@@ -263,6 +277,8 @@ private:
   std::map<std::string, std::unique_ptr<ParentProtocolFactory>> parents_;
   std::map<std::string, std::unique_ptr<ChildProtocolFactory>> children_;
   std::map<std::string, std::unique_ptr<AdversaryFactory>> adversaries_;
+  std::map<std::string, std::unique_ptr<ApplicationFactory>> applications_;
+  std::vector<std::pair<std::string, bool>> app_kinds_;
   BridgeBuilder bridge_builder_;
   Metrics bridge_metrics_;
   BridgeTable bridge_table_;

@@ -28,6 +28,16 @@ Metrics run_metrics()
   };
 }
 
+Metrics application_engine_metrics()
+{
+  using namespace metric;
+  return {
+      distribution("messages_per_node", "messages", "messages each of the application's nodes sent")
+          .only("when it has nodes"),
+      distribution("bytes_per_node", "bytes", "bytes each of the application's nodes sent").only("when it has nodes"),
+  };
+}
+
 Metrics child_engine_metrics()
 {
   using namespace metric;
@@ -174,6 +184,16 @@ RunResult report(Simulation& simulation, double wall)
   }
   for (const auto& bridge : simulation.bridges())
     result.summary["bridges"][bridge->name()] = bridge->summary();
+  // Applications last, in order: each may compare itself with the chains, bridges and earlier ones.
+  for (const auto& app : simulation.applications()) {
+    app->finish();
+    nlohmann::json entry = app->summary(result.summary);
+    if (auto found = traffic.find(app->name()); found != traffic.end()) {
+      entry["messages_per_node"] = found->second.first.to_json();
+      entry["bytes_per_node"]    = found->second.second.to_json();
+    }
+    result.summary["applications"][app->name()] = entry;
+  }
   nlohmann::json expectations = nlohmann::json::array();
   for (size_t i = 0; i < scenario.expect.size(); ++i) {
     const std::string& text   = scenario.expect[i];

@@ -94,6 +94,10 @@ std::vector<std::string> entry_names(const YAML::Node& list, const std::string& 
       ChildChoice child;
       child.read_from(item, fmt::format("children[{}]", i), SourceContext{file, {}});
       names.push_back(child.name());
+    } else if (list_key == "applications") {
+      AppChoice app;
+      app.read_from(item, fmt::format("applications[{}]", i), SourceContext{file, {}});
+      names.push_back(app.name());
     } else if (item.IsMap() && item["name"] && item["name"].IsScalar()) {
       names.push_back(item["name"].as<std::string>());
     } else {
@@ -106,8 +110,9 @@ std::vector<std::string> entry_names(const YAML::Node& list, const std::string& 
 }
 
 // Applies one "--set a.b.c=value": the value is parsed as YAML so lists and maps work too. A child
-// chain or a bridge may be named instead of indexed: children.op.x is children[i].<kind>.x for the
-// child named op, bridges.op-bridge.x is bridges[i].x.
+// chain, a bridge or an application may be named instead of indexed: children.op.x is
+// children[i].<kind>.x for the child named op, bridges.op-bridge.x is bridges[i].x,
+// applications.perp.x is applications[i].<kind>.x.
 std::string apply_override(YAML::Node& root, const std::string& assignment, const std::string& file)
 {
   size_t equals = assignment.find('=');
@@ -116,8 +121,11 @@ std::string apply_override(YAML::Node& root, const std::string& assignment, cons
   std::string path = assignment.substr(0, equals);
   std::string text = assignment.substr(equals + 1);
   std::vector<PathStep> steps = parse_key_path(path, assignment);
-  // Entries named in place of an index: children.op -> children[i].<kind>, bridges.b -> bridges[i].
-  if (steps.size() >= 2 && !steps[1].index && (steps[0].key == "children" || steps[0].key == "bridges") &&
+  // Entries named in place of an index: children.op -> children[i].<kind>, bridges.b -> bridges[i],
+  // applications.perp -> applications[i].<kind>.
+  const bool by_kind = steps.size() >= 2 && (steps[0].key == "children" || steps[0].key == "applications");
+  if (steps.size() >= 2 && !steps[1].index &&
+      (steps[0].key == "children" || steps[0].key == "bridges" || steps[0].key == "applications") &&
       root[steps[0].key].IsSequence()) {
     YAML::Node list                = root[steps[0].key];
     std::vector<std::string> names = entry_names(list, steps[0].key, file);
@@ -132,7 +140,7 @@ std::string apply_override(YAML::Node& root, const std::string& assignment, cons
     }
     size_t index = static_cast<size_t>(found - names.begin());
     std::vector<PathStep> by_index{steps[0], {std::to_string(index), true}};
-    if (steps[0].key == "children") {
+    if (by_kind) {
       YAML::Node item = list[index];
       std::string kind;
       if (item.IsScalar()) {  // `- <family>` with no parameters: give it a map to set keys in
@@ -261,6 +269,74 @@ bool contains(const std::vector<std::string>& names, const std::string& name)
 
 using Fail = std::function<void(std::vector<std::string>, const std::string&, const std::string&)>;
 
+// Applications: unique names, known regions, and every chain, bridge and earlier application they
+// name exists (an application is built after every chain and bridge, and after those before it).
+void check_applications(const Scenario& s, std::vector<std::string>& names, const std::vector<std::string>& children,
+                        const Fail& fail)
+{
+  std::vector<std::string> chains{s.parent.name};
+  chains.insert(chains.end(), children.begin(), children.end());
+  std::vector<std::string> bridges;
+  for (const auto& b : s.bridges)
+    bridges.push_back(b.name);
+  std::vector<std::string> earlier;
+  for (size_t i = 0; i < s.applications.size(); ++i) {
+    const AppChoice& app = s.applications[i];
+    std::string index    = std::to_string(i);
+    std::string path     = fmt::format("applications[{}].{}", i, app.kind);
+    if (app.name().empty() || !safe_file_name(app.name()))
+      fail({"applications", index, app.kind, "name"}, path + ".name",
+           app.name().empty() ? "every application needs a name"
+                              : fmt::format("'{}' is not a plain name: use letters, digits, '.', '_' and '-'", app.name()));
+    if (contains(names, app.name()))
+      fail({"applications", index, app.kind, "name"}, path + ".name", fmt::format("name '{}' is already used", app.name()));
+    for (const auto& role : app.params->placements(s.parent.validators.count)) {
+      if (!role.region.empty() && s.regions.index_of(role.region) < 0)
+        fail({"applications", index, app.kind}, path, unknown_name("region", role.region, s.regions.regions));
+      if (role.validator >= s.parent.validators.count)
+        fail({"applications", index, app.kind}, path,
+             fmt::format("a role on validator {}'s machine, but the parent has {} validators", role.validator,
+                         s.parent.validators.count));
+    }
+    for (const AppReference& ref : app.params->references()) {
+      std::vector<std::string> keys{"applications", index, app.kind};
+      size_t start = 0;
+      for (size_t dot = ref.key.find('.'); ; dot = ref.key.find('.', start)) {
+        keys.push_back(ref.key.substr(start, dot - start));
+        if (dot == std::string::npos)
+          break;
+        start = dot + 1;
+      }
+      const std::string at = path + "." + ref.key;
+      if (ref.what == "chain" || ref.what == "child") {
+        const auto& known = ref.what == "chain" ? chains : children;
+        if (!contains(known, ref.name))
+          fail(keys, at, known.empty() ? "no child chain is declared (children: ...)" : unknown_name(ref.what == "chain" ? "chain" : "child chain", ref.name, known));
+        if (ref.what == "child" && !ref.kinds.empty() && !contains(ref.kinds, s.child(ref.name)->kind))
+          fail(keys, at, fmt::format("'{}' is a {} chain; this needs one of: {}", ref.name, s.child(ref.name)->kind,
+                                     fmt::join(ref.kinds, ", ")));
+      } else if (ref.what == "bridge") {
+        if (!contains(bridges, ref.name))
+          fail(keys, at, bridges.empty() ? "no bridge is declared (bridges: ...)" : unknown_name("bridge", ref.name, bridges));
+      } else {
+        if (!contains(earlier, ref.name)) {
+          std::string reason = unknown_name("application", ref.name, earlier);
+          if (s.application(ref.name) != nullptr)
+            reason = fmt::format("application '{}' is listed after this one: list it first", ref.name);
+          else if (earlier.empty())
+            reason = fmt::format("no application named '{}' is listed before this one", ref.name);
+          fail(keys, at, reason);
+        }
+        if (!ref.kinds.empty() && !contains(ref.kinds, s.application(ref.name)->kind))
+          fail(keys, at, fmt::format("'{}' is a {}; this needs a {}", ref.name, s.application(ref.name)->kind,
+                                     fmt::join(ref.kinds, " or ")));
+      }
+    }
+    names.push_back(app.name());
+    earlier.push_back(app.name());
+  }
+}
+
 // Children and bridges: unique names, known regions, bridges to existing children.
 void check_children(Scenario& s, const Fail& fail)
 {
@@ -310,6 +386,7 @@ void check_children(Scenario& s, const Fail& fail)
       fail({"bridges", index, "region"}, fmt::format("bridges[{}].region", i),
            unknown_name("region", bridge.region, s.regions.regions));
   }
+  check_applications(s, names, children, fail);
 }
 
 // Cross-checks that need more than one key: regions, placement shares, validator indices, files.
@@ -459,6 +536,8 @@ int scenario_node_count(const Scenario& s)
     nodes += static_cast<int>(child.params->placements(s.parent.validators.count).size());
   for (const auto& bridge : s.bridges)
     nodes += bridge.relayers;
+  for (const auto& app : s.applications)
+    nodes += static_cast<int>(app.params->placements(s.parent.validators.count).size());
   return nodes;
 }
 
@@ -549,6 +628,14 @@ const ChildChoice* Scenario::child(const std::string& chain) const
   return nullptr;
 }
 
+const AppChoice* Scenario::application(const std::string& name) const
+{
+  for (const auto& a : applications)
+    if (a.name() == name)
+      return &a;
+  return nullptr;
+}
+
 std::vector<std::string> review_scenario(const Scenario& scenario)
 {
   const auto& registry = ProtocolRegistry::instance();
@@ -563,6 +650,9 @@ std::vector<std::string> review_scenario(const Scenario& scenario)
                                      format_duration(scenario.duration)));
   for (const auto& child : scenario.children)
     for (auto& warning : registry.find_child(child.kind)->review(scenario, *child.params))
+      warnings.push_back(std::move(warning));
+  for (const auto& app : scenario.applications)
+    for (auto& warning : registry.find_application(app.kind)->review(scenario, *app.params))
       warnings.push_back(std::move(warning));
   return warnings;
 }
@@ -589,6 +679,12 @@ std::vector<std::string> document_schema()
     lines.push_back("");
     lines.push_back(fmt::format("children[] = {}: {}", name, ProtocolRegistry::instance().find_child(name)->description()));
     ProtocolRegistry::instance().find_child(name)->document(lines, "children[]." + name);
+  }
+  for (const auto& name : ProtocolRegistry::instance().application_names()) {
+    lines.push_back("");
+    lines.push_back(
+        fmt::format("applications[] = {}: {}", name, ProtocolRegistry::instance().find_application(name)->description()));
+    ProtocolRegistry::instance().find_application(name)->document(lines, "applications[]." + name);
   }
   lines.push_back("");
   BridgeConfig bridge;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/application.hpp"
 #include "sim/protocol.hpp"
 #include "sim/regions.hpp"
 #include "sim/schema.hpp"
@@ -326,6 +327,7 @@ struct Scenario {
   std::vector<ChildChoice> children;
   std::vector<BridgeConfig> bridges;
   std::vector<Workload> workload;
+  std::vector<AppChoice> applications;
   std::vector<AdversaryChoice> adversaries;
   Detectors detectors;
   std::vector<std::string> expect;
@@ -354,6 +356,9 @@ struct Scenario {
     v.field("children", children, "child chains secured by the parent, one kind each (listed below as children[] = <kind>)");
     v.field("bridges", bridges, "bridges carrying deposits and withdrawals between the parent and a child");
     v.field("workload", workload, "transaction sources");
+    v.field("applications", applications,
+            "what runs on the chains: price processes, oracle networks, venues, collateral; one kind each, built in "
+            "order, each naming only those before it (listed below as applications[] = <kind>)");
     v.field("adversaries", adversaries, "timed misbehaviours, one kind each (listed below as adversaries[] = <kind>)");
     v.field("detectors", detectors, "safety and liveness detectors");
     v.field("expect", expect, "assertions on summary metrics, e.g. 'parent.safety_violations == 0'");
@@ -362,6 +367,8 @@ struct Scenario {
 
   /// The child chain of that name, or null.
   const ChildChoice* child(const std::string& chain) const;
+  /// The application of that name, or null.
+  const AppChoice* application(const std::string& name) const;
   /// Resolves a path named in the scenario: relative to the scenario file, else to the working
   /// directory, else to shsim's source tree (which holds platforms/).
   std::string resolve_path(const std::string& path) const;

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include "sim/parent_client.hpp"
 #include "sim/report.hpp"
 
 namespace shsim {
@@ -22,6 +23,43 @@ ChildChain* Simulation::child(const std::string& name)
     if (c->name() == name)
       return c.get();
   return nullptr;
+}
+
+Application* Simulation::application(const std::string& name)
+{
+  for (auto& a : applications_)
+    if (a->name() == name)
+      return a.get();
+  return nullptr;
+}
+
+BridgeRuntime* Simulation::bridge(const std::string& name)
+{
+  for (auto& b : bridges_)
+    if (b->name() == name)
+      return b.get();
+  return nullptr;
+}
+
+TransactionHost* Simulation::transaction_host(const std::string& chain)
+{
+  if (chain == scenario_.parent.name) {
+    if (!parent_host_)
+      parent_host_ = std::make_unique<ParentTransactionHost>(*ledger_);
+    return parent_host_.get();
+  }
+  ChildChain* found = child(chain);
+  return found == nullptr ? nullptr : found->transaction_host();
+}
+
+void Simulation::build_applications()
+{
+  const auto& registry = ProtocolRegistry::instance();
+  for (size_t i = 0; i < scenario_.applications.size(); ++i) {
+    const AppChoice& choice = scenario_.applications[i];
+    applications_.push_back(
+        registry.find_application(choice.kind)->build(*this, *choice.params, first_node_of_application(i)));
+  }
 }
 
 void Simulation::build_children_and_bridges()
@@ -69,6 +107,7 @@ RunResult Simulation::run(bool show_progress)
   director_->start();               // first, so that a crash at t = 0 happens before nodes start
   parent_ = factory->build(*this);  // validators: nodes 0 .. count - 1
   build_children_and_bridges();
+  build_applications();
   // After every role exists (hooks attach to nodes), before the engine runs (the director's
   // timeline is read when its actor starts).
   const auto& registry = ProtocolRegistry::instance();
@@ -135,6 +174,12 @@ void Simulation::sample_series(double interval, long long step)
   for (const auto& bridge : bridges_) {
     SeriesSink sink(series_, now, bridge->name());
     add_traffic(sink, bridge->name());
+  }
+  for (const auto& app : applications_) {
+    SeriesSink sink(series_, now, app->name());
+    app->sample(sink);
+    if (nodes_of_owner_.count(app->name()))
+      add_traffic(sink, app->name());
   }
   double next = static_cast<double>(step + 1) * interval;  // not now + interval: no drift
   if (next < scenario_.duration.seconds)

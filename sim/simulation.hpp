@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/application.hpp"
 #include "sim/child.hpp"
 #include "sim/director.hpp"
 #include "sim/overlay.hpp"
@@ -61,9 +62,16 @@ public:
   }
   /// The child chain of that name (null before it is built or if there is none).
   ChildChain* child(const std::string& name);
-  /// First node id of each child chain and bridge, in scenario order.
+  /// First node id of each child chain, bridge and application, in scenario order.
   int first_node_of_child(size_t index) const { return population_.child_first_node[index]; }
   int first_node_of_bridge(size_t index) const { return population_.bridge_first_node[index]; }
+  int first_node_of_application(size_t index) const { return population_.application_first_node[index]; }
+  /// The application of that name (null before it is built or if there is none).
+  Application* application(const std::string& name);
+  /// The bridge of that name (null if there is none).
+  BridgeRuntime* bridge(const std::string& name);
+  /// Where applications put transactions on `chain` (the parent, or a child that takes them; null otherwise).
+  TransactionHost* transaction_host(const std::string& chain);
   const OverlayGraph& overlay() const { return overlay_; }
 
   // ---- for the report ----
@@ -73,10 +81,12 @@ public:
   ParentRuntime& parent_runtime() { return *parent_; }
   const std::vector<std::unique_ptr<ChildChain>>& children() const { return children_; }
   const std::vector<std::unique_ptr<BridgeRuntime>>& bridges() const { return bridges_; }
+  const std::vector<std::unique_ptr<Application>>& applications() const { return applications_; }
   const std::string& event_log_path() const { return event_log_path_; }
 
 private:
   void build_children_and_bridges();
+  void build_applications();
   /// Samples every chain's series at step * interval, then schedules the next step before the deadline.
   void sample_series(double interval, long long step);
 
@@ -86,6 +96,8 @@ private:
   std::unique_ptr<ParentRuntime> parent_;
   std::vector<std::unique_ptr<ChildChain>> children_;
   std::vector<std::unique_ptr<BridgeRuntime>> bridges_;
+  std::vector<std::unique_ptr<Application>> applications_;
+  std::unique_ptr<TransactionHost> parent_host_;
   OverlayGraph overlay_;
   std::string event_log_path_;
   std::vector<SeriesRow> series_;

@@ -76,6 +76,9 @@ std::string format_run_header(const Scenario& scenario, int nodes)
                                  scenario.parent.protocol.kind, scenario.parent.validators.count,
                                  scenario.children.empty() ? "" : fmt::format(", {} child chain{}", scenario.children.size(),
                                                                               scenario.children.size() == 1 ? "" : "s"));
+  if (!scenario.applications.empty())
+    text.insert(text.size() - 2, fmt::format(", {} application{}", scenario.applications.size(),
+                                             scenario.applications.size() == 1 ? "" : "s"));
   if (!scenario.description.empty())
     text += "  " + scenario.description + "\n";
   return text;
@@ -99,6 +102,9 @@ std::string format_summary_table(const Scenario& scenario, const RunResult& resu
   if (result.summary.contains("bridges") && registry.bridge_table())
     for (const auto& [name, bridge] : result.summary["bridges"].items())
       out << registry.bridge_table()(name, bridge);
+  for (const auto& app : scenario.applications)  // in scenario order (the summary's map is sorted)
+    if (result.summary.contains("applications") && result.summary["applications"].contains(app.name()))
+      out << registry.find_application(app.kind)->table(app.name(), result.summary["applications"][app.name()]);
   const auto& perf = result.performance;
   out << fmt::format("\nrun: {} events in {:.2f}s wall ({:.2f}M events/s, {:.0f}x real time, {:.0f} MiB peak)\n",
                      perf["events_processed"].get<long long>(), number(perf["wall_seconds"]),

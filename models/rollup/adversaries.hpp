@@ -2,7 +2,9 @@
 // chain's entries when they build (Rollup::adversaries<P>()).
 #pragma once
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "sim/adversary.hpp"
 #include "sim/protocol.hpp"
@@ -38,6 +40,56 @@ struct SequencerCensor : ChildAdversary {
     describe_window(o);
   }
   void check(const AdversaryCheck& check) const { check.child(chain); }
+};
+
+/// Applications' transaction kinds an entry names (empty: `all`), checked against the registry.
+void check_app_kinds(const AdversaryCheck& check, const std::vector<std::string>& kinds, bool revertible_only);
+
+/// The sequencer equivocates (OP Stack: unsafe blocks are gossiped before any batch holds them, and
+/// nothing binds the sequencer to them): the batch it posts leaves out some applications'
+/// transactions that its gossiped block held. Whoever acted on that block (soft) acted on a block
+/// that did not happen; they learn it when the batch lands (safe).
+struct UnsafeReorg : ChildAdversary {
+  static constexpr const char* kind = "unsafe_reorg";
+  Fraction share{1};
+  std::vector<std::string> kinds;
+  template <class V> void describe(V& o)
+  {
+    describe_chain(o);
+    o.field("share", share, "share of the named transactions left out of the posted batch (drawn per transaction)");
+    o.field("kinds", kinds,
+            "applications' transaction kinds it drops (empty: every kind whose application copes with a revert)");
+    describe_window(o);
+  }
+  void check(const AdversaryCheck& check) const
+  {
+    check.child(chain);
+    check_app_kinds(check, kinds, true);
+  }
+};
+
+/// The sequencer holds chosen kinds of applications' transactions back before they enter its
+/// mempool (delayed liquidations, censored oracle reports).
+struct SequencerDelay : ChildAdversary {
+  static constexpr const char* kind = "sequencer_delay";
+  std::vector<std::string> kinds;
+  Duration delay{60};
+  template <class V> void describe(V& o)
+  {
+    describe_chain(o);
+    o.field("kinds", kinds, "applications' transaction kinds held back (empty: every kind)");
+    o.field("delay", delay, "how long each is held back", positive<Duration>());
+    describe_window(o);
+  }
+  void check(const AdversaryCheck& check) const
+  {
+    check.child(chain);
+    check_app_kinds(check, kinds, false);
+  }
+  bool applies_to(const std::string& tx_kind) const
+  {
+    return kinds.empty() || std::find(kinds.begin(), kinds.end(), tx_kind) != kinds.end();
+  }
 };
 
 /// The optimistic rollup's proposer posts wrong state roots.
@@ -90,6 +142,10 @@ inline void register_rollup_adversaries(ProtocolRegistry& registry)
   register_adversary<SequencerDown>(registry, "a child chain's sequencer is offline (no blocks, batches or roots)");
   register_adversary<SequencerCensor>(registry, "the sequencer leaves out a share of the users' transactions; "
                                                 "victims force them in through the parent");
+  register_adversary<UnsafeReorg>(registry, "the sequencer posts batches without some applications' transactions "
+                                            "its gossiped (soft) blocks held: they revert when the batch lands");
+  register_adversary<SequencerDelay>(registry, "the sequencer holds chosen kinds of applications' transactions back "
+                                               "(delayed liquidations, censored oracle reports)");
 }
 
 }  // namespace shsim::models::rollup

@@ -17,7 +17,113 @@ Rollup::Rollup(Simulation& simulation, const CommonParams& common, const ForcedI
     , first_node_(first_node)
     , protocol_(std::move(protocol))
     , censor_draws_(simulation.stream("sequencer_censor." + common.name))
+    , reorg_draws_(simulation.stream("unsafe_reorg." + common.name))
 {
+}
+
+void check_app_kinds(const AdversaryCheck& check, const std::vector<std::string>& kinds, bool revertible_only)
+{
+  const auto& known = ProtocolRegistry::instance().app_transaction_kinds();
+  std::vector<std::string> names;
+  for (const auto& [name, revertible] : known)
+    if (revertible || !revertible_only)
+      names.push_back(name);
+  for (size_t i = 0; i < kinds.size(); ++i) {
+    auto found = std::find_if(known.begin(), known.end(), [&](const auto& k) { return k.first == kinds[i]; });
+    if (found == known.end())
+      check.fail({"kinds", std::to_string(i)}, unknown_name("applications' transaction kind", kinds[i], names));
+    if (revertible_only && !found->second)
+      check.fail({"kinds", std::to_string(i)},
+                 fmt::format("'{}' transactions cannot be reverted by this adversary: their application does not "
+                             "re-execute what followed them (kinds it can drop: {})",
+                             kinds[i], fmt::join(names, ", ")));
+  }
+}
+
+namespace {
+/// sequencer_delay: holds the named kinds back while its window is open.
+class DelayHook : public SequencerHook {
+public:
+  explicit DelayHook(const SequencerDelay& adversary) : adversary_(adversary) {}
+  double hold(const AppTransaction& tx, double time) override
+  {
+    return adversary_.active(time) && adversary_.applies_to(tx.kind) ? adversary_.delay.seconds : 0;
+  }
+
+private:
+  const SequencerDelay& adversary_;
+};
+}  // namespace
+
+void Rollup::send(Agent& from, AppTransaction tx)
+{
+  auto delivery   = make_message<AppTransactionDelivery>();
+  delivery->bytes = tx.bytes;
+  delivery->tx    = std::move(tx);
+  from.tell(first_node_, delivery);
+}
+
+void Rollup::submit_first(double, AppTransaction tx)
+{
+  apps_.push_back({std::move(tx)});
+  enter_app(static_cast<uint32_t>(apps_.size() - 1), true);
+}
+
+void Rollup::receive_app(AppTransaction tx)
+{
+  double now  = operator_->time();
+  double hold = 0;
+  for (SequencerHook* hook : sequencer_hooks_)
+    hold = std::max(hold, hook->hold(tx, now));
+  apps_.push_back({std::move(tx)});
+  auto app = static_cast<uint32_t>(apps_.size() - 1);
+  if (hold > 0)
+    simulation_.events().call_at(now + hold, [this, app] { enter_app(app, false); });
+  else
+    enter_app(app, false);
+}
+
+void Rollup::enter_app(uint32_t app, bool first)
+{
+  if (first)
+    app_mempool_.push_front(app);
+  else
+    app_mempool_.push_back(app);
+  for (SequencerHook* hook : sequencer_hooks_)
+    hook->entered(apps_[app].tx, simulation_.now());
+}
+
+void Rollup::advance_app_stages(double time)
+{
+  // Each stage only up to where the one before it got: a transaction reaches them in order.
+  const uint32_t heads[3] = {safe_head_, std::min(final_head_, safe_head_),
+                             std::min({settled_head_, final_head_, safe_head_})};
+  const TxStage stages[3] = {TxStage::safe, TxStage::parent_final, TxStage::settled};
+  for (int s = 0; s < 3; ++s) {
+    size_t& cursor = app_cursor_[s];
+    for (; cursor < app_in_blocks_.size() && app_in_blocks_[cursor].first < heads[s]; ++cursor) {
+      auto [block, app] = app_in_blocks_[cursor];
+      AppRecord& record = apps_[app];
+      if (record.block != block)
+        continue;  // reverted from that block: it executes again in a later one
+      if (s == 0 && record.to_revert) {
+        // The batch holding this block lands without it: it did not happen, and is back in the mempool.
+        record.to_revert = false;
+        record.block     = std::numeric_limits<uint32_t>::max();
+        record.stages_reached = 0;
+        ++record.reverted;
+        ++apps_reverted_;
+        simulation_.recorder().event(time, common_.name, -1, "app_reverted", block, -1, {record.tx.owner + " " + record.tx.kind});
+        if (record.tx.on_reverted)
+          record.tx.on_reverted(time);
+        enter_app(app, false);
+        continue;
+      }
+      record.stages_reached = s + 2;
+      if (record.tx.on_stage)
+        record.tx.on_stage(stages[s], time);
+    }
+  }
 }
 
 void Rollup::start()
@@ -28,6 +134,10 @@ void Rollup::start()
   // transactions in through the parent).
   for (const SequencerDown* a : adversaries<SequencerDown>())
     simulation_.schedule_outage({first_node_}, a->from.seconds, a->end(), common_.name, "sequencer");
+  for (const SequencerDelay* a : adversaries<SequencerDelay>()) {
+    own_hooks_.push_back(std::make_unique<DelayHook>(*a));
+    sequencer_hooks_.push_back(own_hooks_.back().get());
+  }
   Agent::Handlers op;
   op.start = [this]() {
     operator_->after(common_.block_time.seconds, produce_timer);
@@ -51,7 +161,9 @@ void Rollup::start()
     }
   };
   op.message = [this](int from, const Message& message) {
-    if (const auto* deposit = dynamic_cast<const DepositDelivery*>(&message))
+    if (message.kind() == AppTransactionDelivery::kind_id)
+      receive_app(static_cast<const AppTransactionDelivery&>(message).tx);
+    else if (const auto* deposit = dynamic_cast<const DepositDelivery*>(&message))
       deposits_.push_back({deposit->bridge, {deposit->deposit, deposit->relayer}});
     else
       on_operator_message(from, message);
@@ -102,6 +214,7 @@ void Rollup::produce_block()
   txs.insert(txs.end(), mempool_.begin(), mempool_.end());
   mempool_.clear();
   include_block(std::move(txs), false, operator_->time());
+  execute_apps(operator_->time());
   auto gossip    = make_message<UnsafeBlock>();
   gossip->number = static_cast<uint32_t>(blocks_.size() - 1);
   gossip->bytes  = blocks_.back().bytes + common_.block_overhead.count;
@@ -110,6 +223,36 @@ void Rollup::produce_block()
   for (const auto& [sink, deposit] : deposits_)
     sink->credited(deposit.first, deposit.second, operator_->time());
   deposits_.clear();
+}
+
+void Rollup::execute_apps(double time)
+{
+  // The waiting applications' transactions go in the block just made, in mempool order, and execute
+  // there: each one's callbacks may put new ones in the mempool, for the next block.
+  if (app_mempool_.empty())
+    return;
+  auto number = static_cast<uint32_t>(blocks_.size() - 1);
+  std::vector<uint32_t> taken(app_mempool_.begin(), app_mempool_.end());
+  app_mempool_.clear();
+  std::vector<const UnsafeReorg*> reorgs;
+  for (const UnsafeReorg* a : adversaries<UnsafeReorg>())
+    if (a->active(time))
+      reorgs.push_back(a);
+  for (uint32_t app : taken) {
+    AppRecord& record = apps_[app];
+    record.block      = number;
+    record.stages_reached = 1;
+    blocks_[number].bytes += record.tx.bytes;
+    blocks_[number].apps.push_back(app);
+    app_in_blocks_.push_back({number, app});
+    for (const UnsafeReorg* a : reorgs)
+      if (a->kinds.empty() ? ProtocolRegistry::instance().app_transaction_revertible(record.tx.kind)
+                           : std::find(a->kinds.begin(), a->kinds.end(), record.tx.kind) != a->kinds.end())
+        record.to_revert = record.to_revert || reorg_draws_.bernoulli(a->share.value);
+  }
+  for (uint32_t app : taken)
+    if (apps_[app].tx.on_stage)
+      apps_[app].tx.on_stage(TxStage::soft, time);
 }
 
 void Rollup::include_block(std::vector<uint32_t> txs, bool derived, double time)
@@ -187,6 +330,8 @@ void Rollup::advance_heads()
     ++safe_head_;
   while (final_head_ < blocks_.size() && blocks_[final_head_].final != never)
     ++final_head_;
+  if (!app_in_blocks_.empty())
+    advance_app_stages(simulation_.now());
 }
 
 void Rollup::force_through_parent(uint32_t tx)
@@ -257,6 +402,8 @@ void Rollup::advance_stage(uint32_t& head, uint32_t up_to, double ChildBlock::*s
         for (auto& listener : withdrawal_listeners_)
           listener(tx, withdrawal_stage, time);
   }
+  if (!app_in_blocks_.empty())
+    advance_app_stages(time);
 }
 
 void Rollup::withdrawal_claimed(uint64_t id, double time)
@@ -314,6 +461,9 @@ Metrics rollup_metrics()
       count("forced_inclusion.forced", "transactions", "censored transactions forced in through the parent"),
       distribution("forced_inclusion.delay", "s", "from submission to soft confirmation of forced transactions"),
       count("safety_violations", "roots", "invalid state roots that settled"),
+      count("application_transactions", "transactions", "applications' transactions (oracle reports, trades) sent to it"),
+      count("application_reverts", "transactions",
+            "applications' transactions left out of the batch their gossiped block was posted in (unsafe_reorg)"),
   };
   append(metrics, child_engine_metrics());
   return metrics;
@@ -364,6 +514,8 @@ nlohmann::json Rollup::summary() const
                         {"claimed", claimed.to_json()}};
   out["forced_inclusion"] = {{"censored", censored_}, {"forced", forced_count_}, {"delay", forced_delay_.to_json()}};  // delay: submission -> soft confirmation of forced transactions
   add_summary(out);
+  out["application_transactions"] = apps_.size();
+  out["application_reverts"]      = apps_reverted_;
   out["safety_violations"] = safety_violations_;
   out["safety"]            = safety_;
   return out;
@@ -440,6 +592,9 @@ void declare_rollup_events()
   declare_event({"forced_in_parent", "a user forced a censored transaction in through the parent",
                  "the transaction's index", "",
                  {{"parent_height", FieldType::integer, "", "parent block that included it"}}});
+  declare_event({"app_reverted", "an application's transaction was left out of the batch its soft block was posted in",
+                 "the block it had executed in", "",
+                 {{"transaction", FieldType::text, "", "the application that sent it and the transaction's kind"}}});
   declare_outage_events("sequencer", "sequencer");
   declare_series({"head.unsafe", "blocks", "child: blocks the sequencer made (soft-confirmed)"});
   declare_series({"head.safe", "blocks", "child: blocks whose batch is included on the parent"});

@@ -58,6 +58,7 @@ struct ChildBlock {
   double produced = never;
   double included = never, final = never, posted = never, settled = never;
   std::vector<uint32_t> txs;
+  std::vector<uint32_t> apps;  // applications' transactions (indices into Rollup::apps_), in execution order
   uint64_t bytes = 0;
   bool derived   = false;  // made by derivation from forced transactions, not by the sequencer
 };
@@ -67,7 +68,16 @@ struct Batch {
   uint32_t first, last;  // block numbers, inclusive
 };
 
-class Rollup : public ChildChain, public BridgeEndpoint {
+/// An application's transaction on the chain (sim/child.hpp), and where it stands.
+struct AppRecord {
+  AppTransaction tx;
+  uint32_t block     = std::numeric_limits<uint32_t>::max();  // the block it last executed in
+  int stages_reached = 0;  // soft, safe, parent_final, settled: how many it has reached
+  bool to_revert     = false;  // an equivocating sequencer posts its block without it
+  size_t reverted    = 0;
+};
+
+class Rollup : public ChildChain, public BridgeEndpoint, public TransactionHost {
 public:
   Rollup(Simulation& simulation, const CommonParams& common, const ForcedInclusion& forced, int first_node,
          std::string protocol);
@@ -75,6 +85,15 @@ public:
   const std::string& name() const override { return common_.name; }
   std::string protocol() const override { return protocol_; }
   BridgeEndpoint* bridge_endpoint() override { return this; }
+  TransactionHost* transaction_host() override { return this; }
+  // ---- TransactionHost: applications' transactions go to the sequencer over the network ----
+  void send(Agent& from, AppTransaction tx) override;
+  void submit_first(double time, AppTransaction tx) override;
+  bool add_sequencer_hook(SequencerHook* hook) override
+  {
+    sequencer_hooks_.push_back(hook);
+    return true;
+  }
   int deposit_node() const override { return first_node_; }
   void on_withdrawal(WithdrawalListener listener) override { withdrawal_listeners_.push_back(std::move(listener)); }
   void withdrawal_claimed(uint64_t id, double time) override;
@@ -143,6 +162,13 @@ private:
   void forced_included(uint32_t tx, long long height, double time);
   void parent_block(long long height, double time);
   void advance_heads();
+  /// Puts the waiting applications' transactions in the block just made and executes them.
+  void execute_apps(double time);
+  /// An application's transaction reached the sequencer (hooks may hold it back first).
+  void receive_app(AppTransaction tx);
+  void enter_app(uint32_t app, bool first);
+  /// Applications' transactions in blocks that reached safe, parent_final or settled since last time.
+  void advance_app_stages(double time);
   /// Blocks [head, up_to) reach `stage` at `time`; their withdrawals reach `withdrawal_stage`.
   void advance_stage(uint32_t& head, uint32_t up_to, double ChildBlock::*stage, WithdrawalStage withdrawal_stage,
                      double time);
@@ -153,6 +179,13 @@ private:
   std::vector<ChildBlock> blocks_;
   std::vector<Batch> batches_;
   std::deque<uint32_t> mempool_;                  // user transactions waiting for the sequencer
+  std::vector<AppRecord> apps_;
+  std::deque<uint32_t> app_mempool_;              // applications' transactions waiting, in order
+  std::vector<std::pair<uint32_t, uint32_t>> app_in_blocks_;  // (block, app) in execution order
+  size_t app_cursor_[3] = {0, 0, 0};              // next entry of app_in_blocks_ to reach safe, final, settled
+  std::vector<SequencerHook*> sequencer_hooks_;
+  std::vector<std::unique_ptr<SequencerHook>> own_hooks_;  // the chain's sequencer_delay entries
+  size_t apps_reverted_ = 0;
   std::vector<uint32_t> forced_due_;              // forced transactions the sequencer must include now
   std::vector<std::pair<long long, uint32_t>> forced_waiting_;  // (parent height of its deadline, tx)
   std::vector<std::pair<DepositSink*, std::pair<uint64_t, int>>> deposits_;  // delivered, not yet credited
@@ -164,6 +197,7 @@ private:
   Samples forced_delay_;  // submission -> soft confirmation of transactions forced through the parent
   std::vector<WithdrawalListener> withdrawal_listeners_;
   RandomStream censor_draws_;
+  RandomStream reorg_draws_;
 };
 
 /// Tells a rollup's events in sentences (models/rollup/narrate.cpp).
