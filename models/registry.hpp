@@ -21,6 +21,18 @@ void register_zk(ProtocolRegistry& registry);
 namespace bridge {
 void register_bridge(ProtocolRegistry& registry);
 }
+namespace price {
+void register_price(ProtocolRegistry& registry);
+}
+namespace oracle {
+void register_oracle(ProtocolRegistry& registry);
+}
+namespace perp {
+void register_perp(ProtocolRegistry& registry);
+}
+namespace collateral {
+void register_collateral(ProtocolRegistry& registry);
+}
 
 inline void register_all()
 {
@@ -34,6 +46,10 @@ inline void register_all()
   rollup::register_optimistic(registry);
   rollup::register_zk(registry);
   bridge::register_bridge(registry);
+  price::register_price(registry);
+  oracle::register_oracle(registry);
+  perp::register_perp(registry);
+  collateral::register_collateral(registry);
 }
 
 }  // namespace shsim::models

@@ -70,6 +70,10 @@ public:
   virtual void on_withdrawal(WithdrawalListener listener) = 0;
   /// The bridge paid withdrawal `id` out on the parent (its claim is in a final parent block).
   virtual void withdrawal_claimed(uint64_t id, double time) = 0;
+  /// Starts a withdrawal on the child for an application (a user's transaction of `bytes`); its id.
+  virtual uint64_t start_withdrawal(double time, uint64_t bytes) = 0;
+  /// Called when a wrong state settles on the parent: whatever the bridge holds can then be taken.
+  virtual void on_safety_violation(std::function<void(double time)> listener) = 0;
 };
 
 /// The stages an application's transaction passes on a chain, in order. On a rollup: soft (in a
@@ -92,6 +96,7 @@ struct AppTransaction {
   std::string owner;  // the application
   std::string kind;   // registered with ProtocolRegistry::add_app_transaction_kind
   uint64_t bytes = 200;
+  uint64_t reference = 0;  // the application's own number for what it carries (a report, a position)
   /// Reached `stage` at `time`; each stage once, in order. At `soft` it executes: the calls of one
   /// block come in the block's order.
   std::function<void(TxStage stage, double time)> on_stage;
@@ -163,6 +168,15 @@ public:
   virtual const std::string& child() const = 0;
   virtual double tvl() const = 0;
   virtual nlohmann::json summary() const = 0;
+  // ---- for applications that move value through it (models/perp/) ----
+  /// A deposit of `bytes` posted on the parent at `time`; `credited` when the child credits it.
+  virtual void deposit(double time, uint64_t bytes, std::function<void(double time)> credited) = 0;
+  /// A withdrawal started on the child at `time`: `stage` as it becomes provable and claimable,
+  /// `claimed` when its claim is final on the parent.
+  virtual void withdraw(double time, uint64_t bytes, std::function<void(WithdrawalStage, double)> stage,
+                        std::function<void(double time)> claimed) = 0;
+  /// Called when the child settles a wrong state (its bridge can be drained from then on).
+  virtual void on_compromised(std::function<void(double time)> listener) = 0;
 };
 
 }  // namespace shsim

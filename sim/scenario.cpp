@@ -636,6 +636,20 @@ const AppChoice* Scenario::application(const std::string& name) const
   return nullptr;
 }
 
+std::string Scenario::application_path(const std::string& name) const
+{
+  for (size_t i = 0; i < applications.size(); ++i)
+    if (applications[i].name() == name)
+      return fmt::format("applications[{}].{}", i, applications[i].kind);
+  return "applications";
+}
+
+void Scenario::fail_application(const std::string& name, const std::string& key, const std::string& reason) const
+{
+  std::string path = application_path(name) + (key.empty() ? "" : "." + key);
+  throw InputError(fmt::format("{}: {}", where(path), reason));
+}
+
 std::vector<std::string> review_scenario(const Scenario& scenario)
 {
   const auto& registry = ProtocolRegistry::instance();

@@ -369,6 +369,10 @@ struct Scenario {
   const ChildChoice* child(const std::string& chain) const;
   /// The application of that name, or null.
   const AppChoice* application(const std::string& name) const;
+  /// "applications[i].<kind>" for the application of that name, to build key paths for where().
+  std::string application_path(const std::string& name) const;
+  /// An InputError at `key` (inside the application's entry, "regimes[0].until") with `reason`.
+  [[noreturn]] void fail_application(const std::string& name, const std::string& key, const std::string& reason) const;
   /// Resolves a path named in the scenario: relative to the scenario file, else to the working
   /// directory, else to shsim's source tree (which holds platforms/).
   std::string resolve_path(const std::string& path) const;

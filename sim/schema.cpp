@@ -127,6 +127,7 @@ double numeric_value(Duration v) { return v.seconds; }
 double numeric_value(Bytes v) { return static_cast<double>(v.count); }
 double numeric_value(Bandwidth v) { return v.bits_per_second; }
 double numeric_value(Fraction v) { return v.value; }
+double numeric_value(Percent v) { return v.value; }
 double numeric_value(Rate v) { return v.per_second; }
 
 Parsed<bool> ScalarCodec<bool>::read(const std::string& text)

@@ -86,6 +86,7 @@ double numeric_value(Duration v);
 double numeric_value(Bytes v);
 double numeric_value(Bandwidth v);
 double numeric_value(Fraction v);
+double numeric_value(Percent v);
 double numeric_value(Rate v);
 
 /// value >= low
@@ -144,6 +145,7 @@ SHSIM_UNIT_CODEC(Duration, parse_duration, format_duration, "duration")
 SHSIM_UNIT_CODEC(Bytes, parse_bytes, format_bytes, "size")
 SHSIM_UNIT_CODEC(Bandwidth, parse_bandwidth, format_bandwidth, "bandwidth")
 SHSIM_UNIT_CODEC(Fraction, parse_fraction, format_fraction, "fraction")
+SHSIM_UNIT_CODEC(Percent, parse_percent, format_percent, "percentage")
 SHSIM_UNIT_CODEC(Rate, parse_rate, format_rate, "rate")
 #undef SHSIM_UNIT_CODEC
 

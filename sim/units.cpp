@@ -169,6 +169,18 @@ Parsed<Fraction> parse_fraction(const std::string& text)
   return {Fraction{value}, ""};
 }
 
+Parsed<Percent> parse_percent(const std::string& text)
+{
+  double number;
+  std::string unit;
+  if (!split_number(text, number, unit) || (!unit.empty() && unit != "%"))
+    return {std::nullopt, fmt::format("'{}' is not a percentage (expected -0.2, 0.5% or 150%)", text)};
+  double value = unit == "%" ? number / 100 : number;
+  if (!std::isfinite(value) || std::abs(value) > 1e6)
+    return {std::nullopt, fmt::format("'{}' is absurd (at most 1e6 either way)", text)};
+  return {Percent{value}, ""};
+}
+
 Parsed<Rate> parse_rate(const std::string& text)
 {
   size_t slash = text.find('/');
@@ -209,6 +221,7 @@ std::string format_bandwidth(Bandwidth b)
 }
 
 std::string format_fraction(Fraction f) { return fmt::format("{}%", f.value * 100); }
+std::string format_percent(Percent p) { return fmt::format("{}%", p.value * 100); }
 
 std::string format_rate(Rate r)
 {

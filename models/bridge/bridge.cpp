@@ -95,8 +95,32 @@ public:
       } else {
         w.source_final = time;
       }
+      if (auto hook = withdrawal_hooks_.find(id); hook != withdrawal_hooks_.end() && hook->second.first)
+        hook->second.first(stage, time);
     });
     start_sources(simulation, config.child, "deposit", [this](double time, uint64_t bytes) { deposit(time, bytes); });
+    child.on_safety_violation([this](double time) {
+      for (const auto& listener : compromised_listeners_)
+        listener(time);
+    });
+  }
+
+  void deposit(double time, uint64_t bytes, std::function<void(double)> credited) override
+  {
+    credited_hooks_[deposits_.size()] = std::move(credited);
+    deposit(time, bytes);
+  }
+
+  void withdraw(double time, uint64_t bytes, std::function<void(WithdrawalStage, double)> stage,
+                std::function<void(double)> claimed) override
+  {
+    uint64_t id = child_.start_withdrawal(time, bytes);
+    withdrawal_hooks_[id] = {std::move(stage), std::move(claimed)};
+  }
+
+  void on_compromised(std::function<void(double)> listener) override
+  {
+    compromised_listeners_.push_back(std::move(listener));
   }
 
   const std::string& name() const override { return config_.name; }
@@ -251,6 +275,18 @@ private:
                                  static_cast<long long>(id));
     if (!is_deposit)
       child_.withdrawal_claimed(id, time);
+    if (is_deposit) {
+      if (auto hook = credited_hooks_.find(id); hook != credited_hooks_.end()) {
+        auto credited = std::move(hook->second);
+        credited_hooks_.erase(hook);
+        credited(time);
+      }
+    } else if (auto hook = withdrawal_hooks_.find(id); hook != withdrawal_hooks_.end()) {
+      auto claimed = std::move(hook->second.second);
+      withdrawal_hooks_.erase(hook);
+      if (claimed)
+        claimed(time);
+    }
   }
 
   Simulation& simulation_;
@@ -262,6 +298,10 @@ private:
   std::vector<Transfer> deposits_;
   std::map<uint64_t, Transfer> withdrawals_;
   uint64_t first_open_deposit_ = 0;
+  // Applications' own transfers (BridgeRuntime::deposit, withdraw) and who hears of a compromise.
+  std::map<uint64_t, std::function<void(double)>> credited_hooks_;
+  std::map<uint64_t, std::pair<std::function<void(WithdrawalStage, double)>, std::function<void(double)>>> withdrawal_hooks_;
+  std::vector<std::function<void(double)>> compromised_listeners_;
   size_t double_deliveries_ = 0, unfinalized_deliveries_ = 0, rejected_duplicates_ = 0, rejected_unfinalized_ = 0;
 };
 

@@ -313,6 +313,8 @@ private:
     r.outcome = "settled_invalid";
     ++invalid_settled_;
     ++safety_violations_;
+    for (const auto& listener : violation_listeners_)
+      listener(time);
     safety_.push_back({{"root", index}, {"blocks", r.block}, {"posted", r.posted}, {"settled", time}, {"reason", reason}});
     simulation_.recorder().event(time, name(), -1, "safety_violation", static_cast<long long>(index), r.moves,
                                  {"invalid state root settled: " + reason});

@@ -188,7 +188,7 @@ void Rollup::start()
                 [this](double time, uint64_t bytes) { submit(time, bytes, TxKind::withdrawal); });
 }
 
-void Rollup::submit(double time, uint64_t bytes, TxKind kind)
+uint32_t Rollup::submit(double time, uint64_t bytes, TxKind kind)
 {
   auto index = static_cast<uint32_t>(txs_.size());
   ChildTx tx{time, kind};
@@ -205,6 +205,7 @@ void Rollup::submit(double time, uint64_t bytes, TxKind kind)
     ++censored_;
   else
     mempool_.push_back(index);
+  return index;
 }
 
 void Rollup::produce_block()

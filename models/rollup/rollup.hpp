@@ -97,6 +97,11 @@ public:
   int deposit_node() const override { return first_node_; }
   void on_withdrawal(WithdrawalListener listener) override { withdrawal_listeners_.push_back(std::move(listener)); }
   void withdrawal_claimed(uint64_t id, double time) override;
+  uint64_t start_withdrawal(double time, uint64_t bytes) override { return submit(time, bytes, TxKind::withdrawal); }
+  void on_safety_violation(std::function<void(double)> listener) override
+  {
+    violation_listeners_.push_back(std::move(listener));
+  }
   nlohmann::json summary() const override;
   void sample(SeriesSink& sink) const override;
   /// Writes every transaction's and withdrawal's timeline (timelines.csv; once, at the end).
@@ -150,11 +155,12 @@ protected:
   int first_node_;
   std::string protocol_;
   size_t safety_violations_ = 0;
+  std::vector<std::function<void(double)>> violation_listeners_;  // told when a wrong state settles
   nlohmann::json safety_ = nlohmann::json::array();
 
 private:
   enum Timers { produce_timer = 1, batch_timer, force_timer };
-  void submit(double time, uint64_t bytes, TxKind kind);
+  uint32_t submit(double time, uint64_t bytes, TxKind kind);
   void produce_block();
   void post_batches();
   void include_block(std::vector<uint32_t> txs, bool derived, double time);
