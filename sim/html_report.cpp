@@ -169,8 +169,9 @@ nlohmann::json adversary_windows(const fs::path& path, double end)
     auto kind          = entry.begin()->first.as<std::string>();
     YAML::Node params  = entry.begin()->second;  // a copy: the iterator's value is a temporary
     std::vector<std::string> what;  // which chain, which validators, what share of the stake
-    if (params["chain"])
-      what.push_back(params["chain"].as<std::string>());
+    for (const char* key : {"chain", "oracle", "venue"})
+      if (params[key] && params[key].IsScalar())
+        what.push_back(params[key].as<std::string>());
     if (params["validators"] && params["validators"].IsSequence() && params["validators"].size() > 0) {
       std::vector<std::string> ids;
       for (const auto& v : params["validators"])
@@ -184,6 +185,19 @@ nlohmann::json adversary_windows(const fs::path& path, double end)
     double from  = seconds(params["from"], 0);
     double until = seconds(params["until"], end);
     windows.push_back({{"label", label}, {"from", from}, {"until", std::min(until, end)}});
+  }
+  // A reference price's regime windows (a crash) are shaded too: what the applications reacted to.
+  for (const auto& entry : root["applications"]) {
+    if (!entry.IsMap() || entry.size() != 1 || entry.begin()->first.as<std::string>() != "reference_price")
+      continue;
+    YAML::Node params = entry.begin()->second;
+    for (const auto& regime : params["regimes"]) {
+      double from = seconds(regime["from"], 0), until = seconds(regime["until"], end);
+      std::string move = regime["move"] ? regime["move"].as<std::string>() : "0";
+      windows.push_back({{"label", fmt::format("price regime ({}, move {})", params["name"].as<std::string>(""), move)},
+                         {"from", from},
+                         {"until", std::min(until, end)}});
+    }
   }
   return windows;
 }

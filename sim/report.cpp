@@ -188,6 +188,7 @@ RunResult report(Simulation& simulation, double wall)
   for (const auto& app : simulation.applications()) {
     app->finish();
     nlohmann::json entry = app->summary(result.summary);
+    entry["application"] = app->kind();
     if (auto found = traffic.find(app->name()); found != traffic.end()) {
       entry["messages_per_node"] = found->second.first.to_json();
       entry["bytes_per_node"]    = found->second.second.to_json();

@@ -157,6 +157,15 @@
             }));
     }
 
+    for (const [name, a] of Object.entries(s.applications || {})) {
+      const links = (a.economic_security || {}).links;
+      if (!links || !links.length) continue;
+      add(root, 'h3', `What ${name} rests on (the weakest link: ${a.economic_security.weakest_link})`);
+      table(root, ['link', 'cost of corruption', 'profit from corruption', 'cost / profit', 'cheapest attack'],
+            links.map(l => [l.link === a.economic_security.weakest_link ? {text: l.link + ' (weakest)', cls: 'bad'} : l.link,
+                            num(l.cost), num(l.profit), num(l.cost_to_profit_ratio), l.how || '–']));
+    }
+
     const windows = (data.windows || []).slice();
     if (windows.length)
       add(root, 'div', 'Shaded: ' + windows.map(w => `${w.label} ${num(w.from)}–${num(w.until)} s`).join('; '), 'note');
@@ -212,6 +221,59 @@
             borderColor: palette[i % palette.length], backgroundColor: palette[i % palette.length], pointRadius: 0,
             borderWidth: 1.6, stepped: 'before'}))},
           options: {parsing: false, scales: {x: axis('seconds since submission (log)', {type: 'logarithmic'}),
+                                              y: axis('share reached', {min: 0, max: 1})}}
+        });
+      }
+    }
+
+    // Applications: a reference price, oracles, venues, collateral, each with what it draws over time.
+    for (const [name, a] of Object.entries(s.applications || {})) {
+      const as = series[name];
+      add(root, 'h2', `Application: ${name} (${a.application || 'application'})`);
+      const grid = add(root, 'div', null, 'grid');
+      const drawn = new Set(['messages.rate', 'bytes.rate', 'nodes.online']);
+      const ref = a.reference && series[a.reference] ? series[a.reference] : null;
+      const line = (title, names, yLabel, stepped) => {
+        const present = names.filter(n => as && as[n]);
+        if (!present.length) return;
+        present.forEach(n => drawn.add(n));
+        timeChart(grid, title, present.map(n => ({label: n, data: points(as.time, as[n]), stepped: !!stepped})), yLabel, windows);
+      };
+      const against = (title, own) => {
+        if (!as || !as[own]) return;
+        drawn.add(own);
+        const sets = [{label: own, data: points(as.time, as[own]), stepped: true}];
+        if (ref && ref.price) sets.push({label: 'reference price', data: points(ref.time, ref.price)});
+        timeChart(grid, title, sets, 'price', windows);
+      };
+      if (a.application === 'perp_venue') {
+        against('The venue\'s price against the reference', 'price');
+        line('Staleness: age of the price the venue uses', ['venue.staleness'], 's');
+        line('Liquidations so far', ['venue.liquidations'], 'positions', true);
+        line('Bad debt so far', ['venue.bad_debt'], 'currency', true);
+        line('Insurance fund', ['venue.insurance_fund'], 'currency', true);
+        line('Open interest', ['venue.open_interest'], 'currency');
+        line('Collateral in transit through the bridge', ['collateral.in_transit'], 'currency', true);
+      } else if (a.application === 'oracle_network') {
+        against('The oracle\'s value on its chain against the reference', 'oracle.value');
+        line('Age of the newest value on chain', ['oracle.age'], 's');
+        line('Distance from the reference price', ['oracle.deviation'], 'share');
+        line('Epoch (a new one: a new leader)', ['oracle.epoch'], 'epoch', true);
+      }
+      if (as)
+        for (const n of Object.keys(as))
+          if (n !== 'time' && !drawn.has(n)) line(n, [n], unit(n));
+      const stages = (data.stages || {})[name] || {};
+      for (const [kind, stageList] of Object.entries(stages)) {
+        const byStage = Object.fromEntries(stageList);
+        const names = stageList.map(([st]) => st).filter(st => byStage[st].length);
+        if (!names.length) continue;
+        chart(grid, `${kind === 'report' ? 'Report' : kind} stages: CDF of the time from observation`, {
+          type: 'line',
+          data: {datasets: names.map((st, i) => ({label: st, data: byStage[st].map(([x, y]) => ({x: Math.max(x, 1e-3), y})),
+            borderColor: palette[i % palette.length], backgroundColor: palette[i % palette.length], pointRadius: 0,
+            borderWidth: 1.6, stepped: 'before'}))},
+          options: {parsing: false, scales: {x: axis('seconds since observation (log)', {type: 'logarithmic'}),
                                               y: axis('share reached', {min: 0, max: 1})}}
         });
       }

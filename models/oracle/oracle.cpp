@@ -659,7 +659,9 @@ nlohmann::json OracleNetwork::summary(const nlohmann::json&) const
   for (size_t k = 1; k < reports_.size(); ++k)
     error.add(std::abs(reports_[k].median / price_->at(reports_[k].observed_at) - 1));
   double hours = simulation_.scenario().duration.seconds / 3600;
-  return {{"oracles", params_.count},
+  return {{"reference", params_.price},
+          {"chain", params_.chain},
+          {"oracles", params_.count},
           {"fault_tolerance", params_.f()},
           {"rounds", rounds_},
           {"epochs", epochs_},
@@ -730,8 +732,8 @@ public:
                                   fmt::format("'{}' takes no applications' transactions (rollups and the parent do)", p.chain));
     }
     std::vector<std::string> warnings;
-    if (p.delta_progress.seconds <= p.delta_round.seconds + p.delta_grace.seconds)
-      warnings.push_back(fmt::format("{}: delta_progress ({}) is no longer than a round with its grace ({} + {}): leaders "
+    if (p.delta_progress.seconds < p.delta_round.seconds + p.delta_grace.seconds)
+      warnings.push_back(fmt::format("{}: delta_progress ({}) is shorter than a round with its grace ({} + {}): leaders "
                                      "will be replaced while they work",
                                      scenario.where(scenario.application_path(p.name) + ".delta_progress"),
                                      format_duration(p.delta_progress), format_duration(p.delta_round),

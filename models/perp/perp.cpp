@@ -709,6 +709,7 @@ nlohmann::json Venue::summary(const nlohmann::json& so_far) const
   double duration = simulation_.scenario().duration.seconds;
   nlohmann::json out;
   out["feed"]       = params_.feed;
+  out["reference"]  = price_->name();
   out["consume_at"] = oracle_ != nullptr ? params_.consume_at : std::string("reference");
   out["positions"]  = {{"arrived", arrived_},
                        {"opened", opened_},
@@ -933,11 +934,20 @@ public:
   }
   void narrate(const NarrationInput& input, Narration& narration) const override
   {
-    int liquidations = 0;
+    // The first few liquidations, and the first few that left bad debt, then the count of the rest.
+    int liquidations = 0, with_bad_debt = 0, told = 0;
+    double bad_total = 0, last = 0;
     for (const EventRecord* e : input.events) {
+      last = e->time;
       if (e->event == "perp_liquidation") {
-        auto f = input.fields(*e);
-        if (f["bad_debt"].get<double>() > 0 || liquidations++ < 5)
+        auto f   = input.fields(*e);
+        bool bad = f["bad_debt"].get<double>() > 0;
+        if (!f["executed"].get<bool>())
+          continue;
+        ++liquidations;
+        with_bad_debt += bad ? 1 : 0;
+        bad_total += f["bad_debt"].get<double>();
+        if ((bad ? with_bad_debt : liquidations) <= 4 && told++ < 8)
           narration.say(e->time, fmt::format("{}: position {} liquidated at {:.6g} ({:.1f} s after the keeper saw it at "
                                              "{:.6g}){}",
                                              input.chain, e->height, f["price"].get<double>(),
@@ -956,6 +966,9 @@ public:
                                            input.chain, f["cost"].get<double>(), f["profit"].get<double>()));
       }
     }
+    if (liquidations > 0)
+      narration.say(last, fmt::format("{}: {} liquidations in all, {} of them too late to cover the loss ({:.6g} of bad debt)",
+                                      input.chain, liquidations, with_bad_debt, bad_total));
   }
   std::unique_ptr<Application> build(Simulation& simulation, const ApplicationParams& params, int first_node) const override
   {
