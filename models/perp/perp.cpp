@@ -37,19 +37,53 @@ double twap_cost_closed_form(double y, double move, double fee, long long pushes
   return static_cast<double>(pushes) * per_push;
 }
 
+namespace {
+
+/// What a constant-product pool (Uniswap v2: x y = k, the fee taken from the input, which stays in
+/// the pool) gives for `in` of one reserve.
+double amount_out(double reserve_in, double reserve_out, double in, double fee)
+{
+  double effective = in * (1 - fee);
+  return reserve_out * effective / (reserve_in + effective);
+}
+
+/// The input of one reserve that brings the pool's price (quote per base, y / x) to `target`:
+/// the positive root of (r + in)(r + (1 - fee) in) = c, with r the reserve that goes in and
+/// c = target x y (quote in) or x y / target (base in).
+double input_to_reach(double reserve_in, double c, double fee)
+{
+  double g = 1 - fee, r = reserve_in;
+  double half_b = (1 + g) * r / 2;
+  return (-half_b + std::sqrt(half_b * half_b - g * (r * r - c))) / g;
+}
+
+}  // namespace
+
 double twap_cost_simulated(double y, double move, double fee, long long pushes)
 {
-  // A constant-product pool at price p = y / x. Each block the attacker buys base until the price is
-  // k p (paying the fee on what it puts in), then an arbitrageur sells it back to p; the attacker's
-  // loss is what it paid less the value of what it got, at the true price p.
-  const double x0 = y;  // price 1: quote and base reserves equal in value
-  double loss = 0, k = 1 + move;
+  // A pool of x base and y quote at price p = y / x = 1. Each block the attacker swaps until the
+  // price is (1 + move) p, then an arbitrageur swaps it back to p; the attacker's loss is what it
+  // paid less the value, at the true price p, of what it got. The pool keeps both swaps' fees.
+  const double p = 1, target = p * (1 + move);
+  double x = y / p, loss = 0;
   for (long long b = 0; b < pushes; ++b) {
-    double product = x0 * y;
-    double y_after = std::sqrt(product * k);  // y' / x' = k p with x' y' = x y
-    double x_after = product / y_after;
-    double paid = y_after - y, got = x0 - x_after;  // quote in, base out (signs flip for a push down)
-    loss += paid - got * 1.0 + fee * std::abs(paid);
+    if (target > p) {
+      double in = input_to_reach(y, target * x * y, fee), out = amount_out(y, x, in, fee);
+      loss += in - out * p;
+      y += in;
+      x -= out;
+      double back = input_to_reach(x, x * y / p, fee), returned = amount_out(x, y, back, fee);  // the arbitrageur sells base
+      x += back;
+      y -= returned;
+    } else {
+      double in = input_to_reach(x, x * y / target, fee), out = amount_out(x, y, in, fee);
+      loss += in * p - out;
+      x += in;
+      y -= out;
+      double back = input_to_reach(y, p * x * y, fee), returned = amount_out(y, x, back, fee);  // the arbitrageur buys base
+      y += back;
+      x -= returned;
+    }
   }
   return loss;
 }
@@ -70,6 +104,7 @@ struct Position {
   double fees = 0;
   bool open = false, pending = false, closing = false;
   double trigger_time = never, trigger_price = 0, reference_cross = never, last_sent = never;
+  double target = 0;   // an arbitrageur's: the reference price it traded on
   int adversary = -1;  // the arbitrage or front-running entry it belongs to
 };
 
@@ -136,6 +171,7 @@ private:
   void poll(int keeper_index);
   void pay_funding();
   void arbitrage(int index);
+  void forget_arbitrage(uint32_t id);
   void on_report(const oracle::Report& report, TxStage stage, double time);
   void on_revert(const oracle::Report& report, double time);
   void change_transit(double delta, double time);
@@ -144,7 +180,6 @@ private:
 
   Simulation& simulation_;
   PerpParams params_;
-  int first_node_;
   TxStage consume_at_ = TxStage::safe;
   TransactionHost* host_          = nullptr;
   oracle::OracleNetwork* oracle_  = nullptr;
@@ -158,7 +193,7 @@ private:
   std::vector<uint32_t> open_;
   std::vector<size_t> open_slot_;
   std::vector<const LatencyArbitrage*> arbitrages_;
-  std::vector<int> arbitrage_position_;  // per entry: its open position, or -1
+  std::vector<std::vector<uint32_t>> arbitrage_positions_;  // per entry: its open (or opening) positions
   std::vector<const SequencerFrontRun*> front_runs_;
   std::vector<std::unique_ptr<FrontRunHook>> hooks_;
   std::map<uint64_t, std::vector<uint32_t>> waiting_for_report_;  // front-running positions to close
@@ -193,7 +228,6 @@ void FrontRunHook::entered(const AppTransaction& tx, double time)
 Venue::Venue(Simulation& simulation, const PerpParams& params, int first_node)
     : simulation_(simulation)
     , params_(params)
-    , first_node_(first_node)
     , draws_(simulation.stream("perp." + params.name))
     , pool_(params.liquidity)
     , insurance_(params.insurance_fund)
@@ -227,7 +261,7 @@ Venue::Venue(Simulation& simulation, const PerpParams& params, int first_node)
     if (choice.kind == "twap_manipulation" && choice.as<TwapManipulation>().venue == params.name)
       twaps_.push_back(&choice.as<TwapManipulation>());
   }
-  arbitrage_position_.assign(arbitrages_.size(), -1);
+  arbitrage_positions_.resize(arbitrages_.size());
   for (size_t i = 0; i < front_runs_.size(); ++i) {
     hooks_.push_back(std::make_unique<FrontRunHook>(*this, *front_runs_[i], static_cast<int>(i)));
     host_->add_sequencer_hook(hooks_.back().get());
@@ -470,7 +504,7 @@ void Venue::execute_close(uint32_t id, double time)
   simulation_.recorder().event(time, params_.name, -1, "perp_close", id, -1,
                                {pos.side * pos.units * (p - pos.entry), p, current_report(), staleness(time), bad});
   if (pos.owner == Owner::arbitrageur && pos.adversary >= 0)
-    arbitrage_position_[static_cast<size_t>(pos.adversary)] = -1;
+    forget_arbitrage(id);
   if (pos.owner == Owner::trader)
     pay_back(id, back, time);
 }
@@ -498,7 +532,7 @@ void Venue::execute_liquidation(uint32_t id, double time)
     if (pos.owner == Owner::trader)
       pay_back(id, back, time);
     if (pos.owner == Owner::arbitrageur && pos.adversary >= 0)
-      arbitrage_position_[static_cast<size_t>(pos.adversary)] = -1;
+      forget_arbitrage(id);
   } else {
     ++refused_;  // healthy again by the time it executed
   }
@@ -623,6 +657,12 @@ void Venue::on_revert(const oracle::Report& report, double time)
 
 // ---- adversaries ----
 
+void Venue::forget_arbitrage(uint32_t id)
+{
+  auto& held = arbitrage_positions_[static_cast<size_t>(positions_[id].adversary)];
+  held.erase(std::remove(held.begin(), held.end(), id), held.end());
+}
+
 void Venue::arbitrage(int index)
 {
   const LatencyArbitrage& a = *arbitrages_[static_cast<size_t>(index)];
@@ -630,26 +670,34 @@ void Venue::arbitrage(int index)
   if (!a.active(now))
     return;
   double seen = price_->at(std::max(0.0, now - a.latency.seconds)), p = price(now);
-  int& held   = arbitrage_position_[static_cast<size_t>(index)];
-  if (held < 0) {
-    double gap = seen / p - 1;
-    if (std::abs(gap) <= a.threshold.value)
+  auto& held  = arbitrage_positions_[static_cast<size_t>(index)];
+  // Close what the venue has caught up with (its price has reached the position's target), or held too long.
+  for (uint32_t id : held) {
+    Position& pos = positions_[id];
+    if (!pos.open || pos.closing)
+      continue;
+    if (pos.side * (p - pos.target) >= 0 || now - pos.opened >= a.max_hold.seconds) {
+      pos.closing = true;
+      send(arbitrageur(), "trade", id, &Venue::execute_close);
+    }
+  }
+  double gap = seen / p - 1;
+  if (std::abs(gap) <= a.threshold.value || static_cast<int>(held.size()) >= a.max_positions)
+    return;
+  int side = gap > 0 ? 1 : -1;
+  // Another position only when the reference has run `threshold` past every open target on its side.
+  for (uint32_t id : held) {
+    const Position& pos = positions_[id];
+    if (pos.side != side || pos.closing)
+      continue;
+    if (side * (seen / pos.target - 1) <= a.threshold.value)
       return;
-    uint32_t id = new_position(Owner::arbitrageur, gap > 0 ? 1 : -1, a.notional, a.notional, index);
-    held        = static_cast<int>(id);
-    ++arbitrage_trades_;
-    send(arbitrageur(), "trade", id, &Venue::execute_open);
-    return;
   }
-  Position& pos = positions_[static_cast<size_t>(held)];
-  if (!pos.open || pos.closing)
-    return;
-  // Close once the venue's price has caught up by half the threshold, or after max_hold.
-  bool caught_up = pos.side * (p / pos.entry - 1) >= a.threshold.value / 2;
-  if (caught_up || now - pos.opened >= a.max_hold.seconds) {
-    pos.closing = true;
-    send(arbitrageur(), "trade", static_cast<uint32_t>(held), &Venue::execute_close);
-  }
+  uint32_t id = new_position(Owner::arbitrageur, side, a.notional, a.notional, index);
+  positions_[id].target = seen;
+  held.push_back(id);
+  ++arbitrage_trades_;
+  send(arbitrageur(), "trade", id, &Venue::execute_open);
 }
 
 void Venue::front_run(const AppTransaction& report_tx, int adversary, double time)
@@ -670,9 +718,8 @@ void Venue::front_run(const AppTransaction& report_tx, int adversary, double tim
 void Venue::twap_attack(int index)
 {
   const TwapManipulation& a = *twaps_[static_cast<size_t>(index)];
-  // Arbitrageurs restore the pool every child block; the attacker pushes it back every block.
-  const double block = 2.0;
-  auto pushes        = static_cast<long long>(std::ceil(a.window.seconds / block));
+  // Arbitrageurs restore the pool every block of the pool's chain; the attacker pushes it back every block.
+  auto pushes        = static_cast<long long>(std::ceil(a.window.seconds / a.block_time.seconds - 1e-9));
   double y           = a.depth / 2;
   double now         = simulation_.now();
   double interest    = open_interest(price(now));

@@ -176,22 +176,30 @@ struct PerpParams {
   }
 };
 
-/// `latency_arbitrage`: a trader who sees the reference price first and trades against the venue's stale one.
+/// `latency_arbitrage`: a trader who sees the reference price first and trades against the venue's
+/// stale one (the oracle's latency, Daian et al., "Flash Boys 2.0", 2020, and the loss-versus-
+/// rebalancing of liquidity providers, Milionis et al., 2022). It opens a position toward the
+/// reference when the venue's price is more than `threshold` away from it, and another each time the
+/// reference runs `threshold` further ahead of the last one's target (up to `max_positions`); each
+/// closes once the venue's price has reached the reference price it was opened on (its target), or
+/// after `max_hold`. So it takes roughly the whole gap, whatever the venue's lag.
 struct LatencyArbitrage : Window {
   std::string venue;
   Percent threshold{0.003};
   double notional = 100000;
   Duration latency{0.1};
   Duration poll{1};
-  Duration max_hold{600};
+  Duration max_hold{3600};
+  int max_positions = 10;
   template <class V> void describe(V& o)
   {
     o.field("venue", venue, "the perp_venue");
-    o.field("threshold", threshold, "it trades when the reference is this far from the venue's price", between<Percent>(0, 10));
+    o.field("threshold", threshold, "it trades when the reference is this far from the venue's price", between<Percent>(1e-6, 10));
     o.field("notional", notional, "size of each of its positions", between<double>(1e-6, 1e15));
     o.field("latency", latency, "age of the reference price it sees", at_least<Duration>(0));
     o.field("poll", poll, "how often it looks", positive<Duration>());
-    o.field("max_hold", max_hold, "it closes after this long whatever the price", positive<Duration>());
+    o.field("max_hold", max_hold, "it closes a position after this long whatever the price", positive<Duration>());
+    o.field("max_positions", max_positions, "positions it holds at once at most", between<int>(1, 1000));
     describe_window(o);
   }
   void check(const AdversaryCheck& check) const { check.application(venue, {"perp_venue"}, "venue"); }
@@ -220,23 +228,34 @@ struct TwapManipulation : Window {
   Duration window{1800};
   Percent move{0.05};
   Percent pool_fee{0.003};
+  Duration block_time{12};
   template <class V> void describe(V& o)
   {
     o.field("venue", venue, "the perp_venue whose open interest the move would hit");
     o.field("depth", depth, "value of the pool's two reserves together (in the scenario's currency)", between<double>(1e-6, 1e18));
     o.field("window", window, "the TWAP's window", positive<Duration>());
-    o.field("move", move, "how far the attacker moves the TWAP", between<Percent>(1e-9, 100));
-    o.field("pool_fee", pool_fee, "the pool's swap fee", between<Percent>(0, 1));
+    o.field("move", move, "how far the attacker moves the TWAP (negative: down)", between<Percent>(-0.99, 100));
+    o.field("pool_fee", pool_fee, "the pool's swap fee (Uniswap v2: 0.3%)", between<Percent>(0, 0.5));
+    o.field("block_time", block_time,
+            "blocks of the chain the pool trades on: arbitrageurs restore its price between two (Ethereum: 12s)",
+            positive<Duration>());
     describe_window(o);
   }
-  void check(const AdversaryCheck& check) const { check.application(venue, {"perp_venue"}, "venue"); }
+  void check(const AdversaryCheck& check) const
+  {
+    check.application(venue, {"perp_venue"}, "venue");
+    if (move.value == 0)
+      check.fail({"move"}, "a move of 0 costs nothing and gains nothing");
+  }
 };
 
 /// The closed form of twap_manipulation: the cost of holding a constant-product pool of quote reserve
 /// y at k = 1 + move for `pushes` blocks: each push after an arbitrageur restores the price loses
-/// y (sqrt(k) + 1/sqrt(k) - 2) and pays the fee on y (sqrt(k) - 1).
+/// y (sqrt(k) + 1/sqrt(k) - 2) and pays the fee on y (sqrt(k) - 1) (fees to first order).
 double twap_cost_closed_form(double quote_reserve, double move, double fee, long long pushes);
-/// The same by trading against the pool's reserves block by block (x y = constant).
+/// The same by swapping against the pool's reserves block by block, as Uniswap v2 does (x y constant,
+/// the fee taken from the input and kept in the pool): the attacker's swap to the moved price, then
+/// the arbitrageur's back.
 double twap_cost_simulated(double quote_reserve, double move, double fee, long long pushes);
 
 /// A venue's pool as a rebalancer (models/collateral/) sees it: its liquidity on its chain, and the
