@@ -110,7 +110,7 @@ std::vector<std::string> plot_study(const Study& study, const SweepOptions& opti
       throw InputError(fmt::format("--y: {}", unknown_name("metric", request.y, study.metrics)));
     if (study.axes.empty())
       throw InputError("--y: the study varies nothing: there is no axis to draw against");
-    StudyPlot p{"curves", "", request.x.empty() ? study.axes[0].path : request.x, request.y, request.by, {},
+    StudyPlot p{"curves", "", request.x.empty() ? study.axes[0].path : request.x, request.y, request.by, {}, "",
                 request.log_x, false, {}};
     for (const auto* path : {&p.x, &p.by})
       if (!path->empty() && study.axis(*path) == nullptr)
@@ -121,8 +121,8 @@ std::vector<std::string> plot_study(const Study& study, const SweepOptions& opti
       throw InputError(fmt::format("{}: name its figures under plots: (or use --y METRIC)",
                                    study.file.empty() ? "the study" : study.file));
     for (const auto& m : study.metrics)
-      plots.push_back({"curves", "", study.axes[0].path, m, study.axes.size() > 1 ? study.axes[1].path : "", {}, false,
-                       false, {}});
+      plots.push_back({"curves", "", study.axes[0].path, m, study.axes.size() > 1 ? study.axes[1].path : "", {}, "",
+                       false, false, {}});
   }
   std::string folder = request.to.empty() ? dir + "/figures" : request.to;
   nlohmann::json spec{{"folder", folder}, {"figures", nlohmann::json::array()}};
@@ -149,6 +149,11 @@ std::vector<std::string> plot_study(const Study& study, const SweepOptions& opti
                        {"log_y", plot.log_y},
                        {"file", fmt::format("{:02}-frontier-{}-{}", i + 1, slug(plot.frontier[0]), slug(plot.frontier[1]))}};
       add_by(f, by);
+      if (!plot.label.empty()) {
+        f["label"]        = plot.label;
+        f["label_column"] = study.axis(plot.label)->column();
+        f["label_unit"]   = study.axis(plot.label)->unit;
+      }
       f["where"] = filters(plot);
       spec["figures"].push_back(f);
     }

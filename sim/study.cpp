@@ -314,8 +314,8 @@ std::optional<Quantity> parse_quantity(const std::string& text)
 {
   if (auto x = plain_number(text))
     return Quantity{*x, ""};
-  if (!text.empty() && text.back() == '%') {
-    if (auto f = parse_fraction(text).value)
+  if (!text.empty() && text.back() == '%') {  // a share (30%) or a percentage beyond 100 % (volatility: 160%)
+    if (auto f = parse_percent(text).value)
       return Quantity{f->value, ""};
     return std::nullopt;
   }
@@ -514,7 +514,7 @@ Study load_study(const std::string& file, const std::vector<std::string>& extra_
         fail(key, fmt::format("{} (the study collects: {})", unknown_name("metric", path, study.metrics),
                               study.metrics.size() > 12 ? "see its metrics" : fmt::format("{}", fmt::join(study.metrics, ", "))));
     };
-    StudyPlot plot{c.frontier.empty() ? "curves" : "frontier", c.title, c.x, c.y, c.by, c.frontier, c.log_x, c.log_y, {}};
+    StudyPlot plot{c.frontier.empty() ? "curves" : "frontier", c.title, c.x, c.y, c.by, c.frontier, c.label, c.log_x, c.log_y, {}};
     for (const auto& entry : c.where) {
       const std::string& path = entry.first;
       const std::string& text = entry.second;
@@ -546,6 +546,9 @@ Study load_study(const std::string& file, const std::vector<std::string>& extra_
       need_axis("x", plot.x);
     }
     need_axis("by", c.by);
+    need_axis("label", c.label);
+    if (!c.label.empty() && plot.kind != "frontier")
+      fail("label", "only a frontier labels its points (a curve's points are its x values)");
     if (!c.by.empty() && c.by == plot.x)
       fail("by", "the curves' axis is the horizontal one");
     study.plots.push_back(plot);

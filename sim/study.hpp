@@ -62,7 +62,7 @@ struct StudyAxisConfig {
 /// frontier of two metrics (one point per study point).
 struct StudyPlotConfig {
   std::string title;
-  std::string x, y, by;
+  std::string x, y, by, label;
   std::vector<std::string> frontier;
   std::map<std::string, std::string> where;
   bool log_x = false, log_y = false;
@@ -74,6 +74,7 @@ struct StudyPlotConfig {
     v.field("y", y, "the metric up the vertical (a collected figure: parent.block_interval.p50)");
     v.field("by", by, "one curve per value of this axis");
     v.field("frontier", frontier, "instead of x and y: two metrics against each other, one point per study point");
+    v.field("label", label, "frontier: write this axis's value beside each point");
     v.field("log_x", log_x, "logarithmic horizontal scale");
     v.field("log_y", log_y, "logarithmic vertical scale");
   }
@@ -140,6 +141,7 @@ struct StudyPlot {
   std::string title;
   std::string x, y, by;  // curves: axis, metric, axis (or "")
   std::vector<std::string> frontier;  // frontier: two metrics
+  std::string label;                  // frontier: the axis whose value is written beside each point (or "")
   bool log_x = false, log_y = false;
   std::vector<std::pair<std::string, AxisValue>> where;  // axis path, value
 };

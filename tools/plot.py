@@ -89,9 +89,17 @@ def subtitle(spec):
 
 
 def curves(spec, points):
-    """A metric against one axis, with its 95 % interval as a band, one curve per value of `by`."""
+    """A metric against one axis, with its 95 % interval as a band, one curve per value of `by`. An
+    axis of words (consume_at: soft, safe, ...) is drawn at evenly spaced positions, in the study's
+    order of its values."""
     points = selected(spec, points)
     x_col, y, by_col = spec["x_column"], spec["y"], spec.get("by_column")
+    words = [row[x_col] for row in points if number(row[x_col]) is None]
+    categories = list(dict.fromkeys(words))  # first-seen order: the axis's order in the study
+
+    def x_of(row):
+        return number(row[x_col]) if not categories else float(categories.index(row[x_col]))
+
     series = {}
     for row in points:
         if row["metric"] != y:
@@ -100,11 +108,11 @@ def curves(spec, points):
         if by_col and key is None:
             key = row[by_col]
         series.setdefault(key, []).append(
-            (number(row[x_col]), number(row["mean"]), number(row["ci95_low"]), number(row["ci95_high"]), int(row["n"]))
+            (x_of(row), number(row["mean"]), number(row["ci95_low"]), number(row["ci95_high"]), int(row["n"]))
         )
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     out = []
-    for key in sorted(series, key=lambda k: (k is None, k if not isinstance(k, str) else 0, str(k))):
+    for key in sorted(series, key=series_order):
         data = sorted((p for p in series[key] if p[0] is not None and p[1] is not None), key=lambda p: p[0])
         if not data:
             continue
@@ -116,8 +124,11 @@ def curves(spec, points):
         highs = [p[3] if p[3] is not None else p[1] for p in data]
         ax.fill_between(xs, lows, highs, alpha=0.2, color=line.get_color(), linewidth=0)
         for p in data:
-            out.append([key if by_col else "", p[0], p[1], p[2], p[3], p[4]])
-    if spec.get("log_x"):
+            out.append([key if by_col else "", categories[int(p[0])] if categories else p[0], p[1], p[2], p[3], p[4]])
+    if categories:
+        ax.set_xticks(range(len(categories)))
+        ax.set_xticklabels(categories)
+    elif spec.get("log_x"):
         log_axis(ax, [row[1] for row in out])
     if spec.get("log_y"):
         ax.set_yscale("log")
@@ -131,10 +142,19 @@ def curves(spec, points):
     save(fig, spec, out, [spec.get("by_column") or "series", spec["x_column"], f"{y}.mean", "ci95_low", "ci95_high", "n"])
 
 
+def series_order(key):
+    """Numbers in order, then words alphabetically, then none."""
+    return (key is None, isinstance(key, str), key if not isinstance(key, str) else 0, str(key))
+
+
 def frontier(spec, points):
     """Two metrics against each other, one point per study point (error bars: 95 % intervals)."""
     points = selected(spec, points)
     mx, my, by_col = spec["frontier"][0], spec["frontier"][1], spec.get("by_column")
+    label_col = spec.get("label_column")
+    # With labels, each series is drawn in the order of the label axis's values (soft, safe, ...);
+    # points.csv lists points in the study's order, so first appearance is that order.
+    label_order = list(dict.fromkeys(row[label_col] for row in points)) if label_col else []
     cells = {}
     for row in points:
         if row["metric"] in (mx, my):
@@ -145,28 +165,48 @@ def frontier(spec, points):
             continue
         a, b = metrics[mx], metrics[my]
         key = number(a[by_col]) if by_col else None
+        if by_col and key is None:
+            key = a[by_col]
+        tag = value_text(number(a[label_col]) if number(a[label_col]) is not None else a[label_col],
+                         spec.get("label_unit")) if label_col else None
         series.setdefault(key, []).append((number(a["mean"]), number(b["mean"]), number(a["ci95_low"]),
                                            number(a["ci95_high"]), number(b["ci95_low"]), number(b["ci95_high"]),
-                                           int(point)))
+                                           int(point), tag, label_order.index(a[label_col]) if label_col else 0))
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     out = []
-    for key in sorted(series, key=lambda k: (k is None, k)):
-        data = sorted((p for p in series[key] if p[0] is not None and p[1] is not None), key=lambda p: p[0])
+    means = [p for pts in series.values() for p in pts if p[0] is not None and p[1] is not None]
+    # A metric whose means are all >= 0 (a loss, a count) cannot have a negative mean: its intervals
+    # (Student t, which knows nothing of the sign) are cut at 0.
+    floor_x = 0.0 if means and all(p[0] >= 0 for p in means) else None
+    floor_y = 0.0 if means and all(p[1] >= 0 for p in means) else None
+
+    def low(value, bound, floor):
+        bound = value if bound is None else bound
+        return value - (bound if floor is None else max(floor, bound))
+
+    for key in sorted(series, key=series_order):
+        data = sorted((p for p in series[key] if p[0] is not None and p[1] is not None),
+                      key=lambda p: (p[8], p[0], p[1]) if label_col else (p[0], p[1]))
         if not data:
             continue
         xs, ys = [p[0] for p in data], [p[1] for p in data]
-        xerr = [[max(0.0, p[0] - (p[2] if p[2] is not None else p[0])) for p in data],
+        xerr = [[max(0.0, low(p[0], p[2], floor_x)) for p in data],
                 [max(0.0, (p[3] if p[3] is not None else p[0]) - p[0]) for p in data]]
-        yerr = [[max(0.0, p[1] - (p[4] if p[4] is not None else p[1])) for p in data],
+        yerr = [[max(0.0, low(p[1], p[4], floor_y)) for p in data],
                 [max(0.0, (p[5] if p[5] is not None else p[1]) - p[1]) for p in data]]
         name = f"{spec['by']} = {value_text(key, spec.get('by_unit'))}" if by_col else None
-        ax.errorbar(xs, ys, xerr=xerr, yerr=yerr, marker="o", markersize=3, capsize=2, label=name)
+        bars = ax.errorbar(xs, ys, xerr=xerr, yerr=yerr, marker="o", markersize=3, capsize=2, label=name)
         for p in data:
-            out.append([p[6], key if by_col else "", p[0], p[2], p[3], p[1], p[4], p[5]])
+            if p[7] is not None:
+                ax.annotate(p[7], (p[0], p[1]), textcoords="offset points", xytext=(4, 3), fontsize=6,
+                            color=bars[0].get_color())
+            out.append([p[6], key if by_col else "", p[0], p[2], p[3], p[1], p[4], p[5]] + ([p[7]] if label_col else []))
     if spec.get("log_x"):
         ax.set_xscale("log")
     if spec.get("log_y"):
-        ax.set_yscale("symlog", linthresh=1e-3)
+        # Symmetric log, linear below the smallest non-zero mean, so that zeros still show.
+        nonzero = [abs(p[1]) for p in means if p[1] != 0]
+        ax.set_yscale("symlog", linthresh=min(nonzero) if nonzero else 1.0)
     ax.set_xlabel(label(mx, spec.get("x_unit")))
     ax.set_ylabel(label(my, spec.get("y_unit")))
     ax.set_title((spec.get("title") or f"{my} against {mx}") + (f"\n({subtitle(spec)})" if subtitle(spec) else ""))
@@ -174,7 +214,8 @@ def frontier(spec, points):
     if by_col:
         ax.legend(fontsize=8)
     save(fig, spec, out, ["point", spec.get("by_column") or "series", f"{mx}.mean", f"{mx}.ci95_low",
-                          f"{mx}.ci95_high", f"{my}.mean", f"{my}.ci95_low", f"{my}.ci95_high"])
+                          f"{mx}.ci95_high", f"{my}.mean", f"{my}.ci95_low", f"{my}.ci95_high"]
+         + ([label_col] if label_col else []))
 
 
 def boundary(spec, rows):
