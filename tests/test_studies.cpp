@@ -66,7 +66,8 @@ TEST_CASE("every file of scenarios/studies is a study or the scenario of one, an
       fs::remove_all(out);
       fs::remove(log);
     }
-  CHECK(studies == std::set<std::string>{"tendermint-timeouts", "op-window-censorship", "gasper-offline"});
+  CHECK(studies ==
+        std::set<std::string>{"tendermint-timeouts", "op-window-censorship", "gasper-offline", "derivatives-frontier"});
 }
 
 TEST_CASE("study 1, short: small timeout_propose and high latency need extra rounds, large ones do not",
@@ -156,5 +157,44 @@ TEST_CASE("study 3, short: finality stops only from a third of the stake offline
   // Longer outages, longer without finality.
   CHECK(mean(at(points, "parent.liveness.longest_gap", {{share, 0.5}, {until, 16200}})) >
         mean(at(points, "parent.liveness.longest_gap", {{share, 0.5}, {until, 5400}})));
+  fs::remove_all(out);
+}
+
+TEST_CASE("study 4, short: a later stage is staler and costs more to arbitrage; only soft trades on reverted data",
+          "[studies]")
+{
+  // The venue takes a report at soft (the sequencer's gossiped block), safe (its batch on the
+  // parent), parent_final (two Gasper epochs later) or settled (its root past a 30-minute window):
+  // the age of its price grows stage by stage; the sequencer's unsafe_reorg reverts reports only
+  // from soft blocks (OP Stack derivation: the safe head is what the posted batches hold).
+  std::string out = fresh_directory();
+  REQUIRE(run_shsim("sweep " + source_path("scenarios/studies/derivatives-frontier.yaml") +
+                    " --reps 2 --set duration=4h --quiet --out " + out) == 0);
+  auto points = read_csv(out + "/points.csv");
+  REQUIRE(points.size() == 24 * 10);
+  auto mean_at = [&](const std::string& metric, const std::string& stage, double volatility, double heartbeat) {
+    for (const auto& row : points)
+      if (row.at("metric") == metric && row.at("applications.perp.consume_at") == stage &&
+          std::abs(std::stod(row.at("applications.eth-usd.volatility")) - volatility) < 1e-9 &&
+          std::abs(std::stod(row.at("applications.eth-oracle.heartbeat_s")) - heartbeat) < 1e-9)
+        return mean(row);
+    FAIL("no row for " << metric << " at " << stage << ", " << volatility << ", " << heartbeat);
+    return 0.0;
+  };
+  for (double volatility : {0.5, 1.0, 2.0})
+    for (double heartbeat : {600.0, 3600.0}) {
+      INFO("volatility " << volatility << ", heartbeat " << heartbeat);
+      CHECK(mean_at("perp.staleness.p50", "safe", volatility, heartbeat) <
+            mean_at("perp.staleness.p50", "parent_final", volatility, heartbeat));
+      CHECK(mean_at("perp.staleness.p50", "parent_final", volatility, heartbeat) <
+            mean_at("perp.staleness.p50", "settled", volatility, heartbeat));
+      CHECK(mean_at("perp.reverted_data.notional", "soft", volatility, heartbeat) > 0);
+      for (const char* stage : {"safe", "parent_final", "settled"})
+        CHECK(mean_at("perp.reverted_data.notional", stage, volatility, heartbeat) == 0);
+    }
+  // The staler the price, the more a trader who sees the reference takes from the pool.
+  CHECK(mean_at("perp.arbitrage.extracted", "settled", 2, 3600) > 2 * mean_at("perp.arbitrage.extracted", "soft", 2, 3600));
+  REQUIRE(run_shsim("plot " + source_path("scenarios/studies/derivatives-frontier.yaml") + " --out " + out) == 0);
+  CHECK(fs::file_size(out + "/figures/02-frontier-perp.reverted_data.notional-perp.bad_debt.total.png") > 10000);
   fs::remove_all(out);
 }
