@@ -328,7 +328,7 @@ void check_applications(const Scenario& s, std::vector<std::string>& names, cons
           fail(keys, at, reason);
         }
         if (!ref.kinds.empty() && !contains(ref.kinds, s.application(ref.name)->kind))
-          fail(keys, at, fmt::format("'{}' is a {}; this needs a {}", ref.name, s.application(ref.name)->kind,
+          fail(keys, at, fmt::format("'{}' is of kind {}; this needs {}", ref.name, s.application(ref.name)->kind,
                                      fmt::join(ref.kinds, " or ")));
       }
     }
