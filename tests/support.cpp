@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "models/registry.hpp"
+#include "sim/event_log.hpp"
 #include "sim/scenario.hpp"
 #include "sim/simulation.hpp"
 
@@ -123,6 +124,20 @@ Run simulate(const std::string& scenario_yaml, const std::vector<std::string>& o
   }
   run.timeline_stages = parsed["timeline_stages"].get<std::map<std::string, std::vector<std::string>>>();
   return run;
+}
+
+std::string lab_matrix()
+{
+  static std::string path = write_temporary(
+      "source: synthetic one-region laboratory network for closed-form tests\nunit: one_way_ms\n"
+      "regions: [lab, lab2]\nmatrix: [[40, 40], [40, 40]]\n");
+  return path;
+}
+
+nlohmann::json event_fields(const EventRecord& event)
+{
+  models::register_all();  // the models declare their event kinds when they register
+  return parse_detail(*find_event(event.event), event.detail);
 }
 
 std::string fresh_directory()

@@ -37,6 +37,11 @@ Run simulate(const std::string& scenario_yaml, const std::vector<std::string>& o
 int run_shsim(const std::string& arguments, const std::string& output_file = "/dev/null");
 /// Starts the shsim binary with these arguments (no output) and returns its pid, without waiting.
 int start_shsim(const std::vector<std::string>& arguments);
+/// The laboratory network of the closed-form tests: regions `lab` and `lab2`, every one-way latency
+/// 40 ms (a temporary matrix file, written once per process).
+std::string lab_matrix();
+/// The fields of an event, typed, as its kind declares them (the models registered first).
+nlohmann::json event_fields(const EventRecord& event);
 /// A CSV file's rows, each a map from column name to cell (quoted cells unquoted).
 std::vector<std::map<std::string, std::string>> read_csv(const std::string& path);
 

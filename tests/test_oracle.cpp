@@ -20,22 +20,14 @@
 
 #include <fmt/format.h>
 
-#include "models/registry.hpp"
-#include "sim/event_log.hpp"
 #include "tests/support.hpp"
 
+using shsim::testing::event_fields;
 using shsim::testing::Run;
+using shsim::testing::lab_matrix;
 using shsim::testing::simulate;
 
 namespace {
-
-std::string lab_matrix()
-{
-  static std::string path = shsim::testing::write_temporary(
-      "source: synthetic one-region laboratory network for closed-form tests\nunit: one_way_ms\n"
-      "regions: [lab, lab2]\nmatrix: [[40, 40], [40, 40]]\n");
-  return path;
-}
 
 /// A 4-validator Tendermint parent in the lab (a block a minute), plus `rest`.
 std::string lab(const std::string& duration, const std::string& rest, int seed = 1)
@@ -48,12 +40,6 @@ std::string lab(const std::string& duration, const std::string& rest, int seed =
 }
 
 /// The fields of an event, typed, as its kind declares them.
-nlohmann::json fields(const shsim::EventRecord& e)
-{
-  shsim::models::register_all();  // the models declare their event kinds when they register
-  return shsim::parse_detail(*shsim::find_event(e.event), e.detail);
-}
-
 /// The times between consecutive attested reports (the first, from t = 0, left out).
 std::vector<double> report_intervals(const Run& run)
 {
@@ -102,6 +88,13 @@ double expected_rounds(double a, double b, double s, double K)
   return integral + (1 - survival) / 2;
 }
 
+// The rate tests: volatility 13.146 % per sqrt(day) (sigma^2 = 2 x 10^-7 per second), a round every
+// 5 s, a 1 % deviation threshold: the log-price must leave (-rate_down, rate_up), in steps of
+// deviation rate_step.
+constexpr double rate_per_day = 0.131460, rate_round = 5;
+const double rate_sigma = rate_per_day / std::sqrt(86400.0), rate_step = rate_sigma * std::sqrt(rate_round);
+const double rate_up = std::log(1.01), rate_down = -std::log(0.99);
+
 /// An oracle network of four (f = 1) that sees the reference price exactly and at once, leading
 /// rounds every `delta_round`, with a deviation threshold of 1 %.
 std::string rate_scenario(double volatility_per_day, const std::string& heartbeat, const std::string& delta_round)
@@ -134,8 +127,8 @@ TEST_CASE("deviation-triggered reports come every delta^2 / sigma^2 on average (
   // log-price since the last report must leave (ln 0.99, ln 1.01), which takes
   // ln(1.01) (-ln 0.99) / sigma^2 ~ delta^2 / sigma^2 = 500 s here; checked once a round
   // (Delta = 5 s), which Siegmund's correction accounts for (562 s).
-  const double per_day = 0.131460, sigma = per_day / std::sqrt(86400.0), delta_round = 5;
-  const double a = std::log(1.01), b = -std::log(0.99), s = sigma * std::sqrt(delta_round);
+  const double per_day = rate_per_day, sigma = rate_sigma, delta_round = rate_round;
+  const double a = rate_up, b = rate_down, s = rate_step;
   Run run = simulate(lab("10d", rate_scenario(per_day, "1000h", "5s")));
   auto intervals = report_intervals(run);
   REQUIRE(intervals.size() > 1000);
@@ -160,8 +153,8 @@ TEST_CASE("with a heartbeat H the update interval is the minimum of the exit tim
   // The same network with a heartbeat of 297.5 s: a round looks every 5 s, so the heartbeat is due
   // at the 60th round after the last report (300 s); E[min(N, 60)] x 5 s = 262 s, against 562 s
   // without the heartbeat.
-  const double per_day = 0.131460, sigma = per_day / std::sqrt(86400.0), delta_round = 5;
-  const double a = std::log(1.01), b = -std::log(0.99), s = sigma * std::sqrt(delta_round);
+  const double per_day = rate_per_day, delta_round = rate_round;
+  const double a = rate_up, b = rate_down, s = rate_step;
   Run run = simulate(lab("5d", rate_scenario(per_day, "297.5s", "5s")));
   auto intervals = report_intervals(run);
   REQUIRE(intervals.size() > 1000);
@@ -228,7 +221,7 @@ adversaries:
     // Each report's median also checked from the event log: within its honest observations.
     for (const auto& e : below.events)
       if (e.event == "oracle_report")
-        CHECK(fields(e)["byzantine"].get<long long>() <= 3);
+        CHECK(event_fields(e)["byzantine"].get<long long>() <= 3);
 
     Run above = simulate(scenario(seed, pick(seed, 4)));
     const auto& a = above.summary["applications"]["o"];

@@ -21,22 +21,14 @@
 #include <fmt/format.h>
 
 #include "models/perp/perp.hpp"
-#include "models/registry.hpp"
-#include "sim/event_log.hpp"
 #include "tests/support.hpp"
 
+using shsim::testing::event_fields;
 using shsim::testing::Run;
+using shsim::testing::lab_matrix;
 using shsim::testing::simulate;
 
 namespace {
-
-std::string lab_matrix()
-{
-  static std::string path = shsim::testing::write_temporary(
-      "source: synthetic one-region laboratory network for closed-form tests\nunit: one_way_ms\n"
-      "regions: [lab, lab2]\nmatrix: [[40, 40], [40, 40]]\n");
-  return path;
-}
 
 /// A 4-validator Tendermint parent in the lab (a block every ~1.2 s) with an optimistic rollup `op`
 /// (its blocks every `block_time`), plus `rest`.
@@ -49,12 +41,6 @@ std::string lab(const std::string& duration, const std::string& rest, const std:
                      "children:\n  - optimistic_rollup: {{ name: op, region: lab, block_time: {}, batch_interval: 30s, "
                      "proposal_interval: 2m, challenge_window: 10m }}\n{}",
                      seed, duration, lab_matrix(), block_time, rest);
-}
-
-nlohmann::json fields(const shsim::EventRecord& e)
-{
-  shsim::models::register_all();  // the models declare their event kinds when they register
-  return shsim::parse_detail(*shsim::find_event(e.event), e.detail);
 }
 
 double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
@@ -142,10 +128,10 @@ applications:
   long long bad_in_all = 0;
   for (const auto& e : run.events) {
     if (e.event == "perp_open")
-      side[e.height] = static_cast<int>(fields(e)["side"].get<long long>());
+      side[e.height] = static_cast<int>(event_fields(e)["side"].get<long long>());
     if (e.event != "perp_liquidation")
       continue;
-    auto f = fields(e);
+    auto f = event_fields(e);
     attempts.push_back({f["trigger_time"].get<double>(), e.time, f["trigger_price"].get<double>(),
                         f["zero_price"].get<double>(), e.height, f["bad_debt"].get<double>() > 0});
     bad_in_all += attempts.back().bad ? 1 : 0;
@@ -231,7 +217,7 @@ applications:
     for (const auto& e : run.events) {
       if (e.event != "perp_open" && e.event != "perp_close" && e.event != "perp_liquidation")
         continue;
-      auto f       = fields(e);
+      auto f       = event_fields(e);
       long long id = f["report"].get<long long>();
       if (id == 0)
         continue;  // the genesis price, before the first report reached the stage

@@ -17,19 +17,12 @@
 #include "models/registry.hpp"
 #include "tests/support.hpp"
 
+using shsim::testing::lab_matrix;
 using shsim::testing::simulate;
 
 namespace {
 
 constexpr double d = 0.050;
-
-std::string lab_matrix()
-{
-  static std::string path = shsim::testing::write_temporary(
-      "source: synthetic one-region laboratory network for closed-form tests\nunit: one_way_ms\n"
-      "regions: [lab, lab2]\nmatrix: [[40, 40], [40, 40]]\n");
-  return path;
-}
 
 /// A 4-validator Tendermint parent in the lab, plus `rest` (children, workload, adversaries).
 std::string lab(const std::string& duration, const std::string& rest, int validators = 4)

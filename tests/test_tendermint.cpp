@@ -10,19 +10,12 @@
 #include "models/tendermint/messages.hpp"
 #include "tests/support.hpp"
 
+using shsim::testing::lab_matrix;
 using shsim::testing::simulate;
 
 namespace {
 
 constexpr double d = 0.050;  // one message delay
-
-std::string lab_matrix()
-{
-  static std::string path = shsim::testing::write_temporary(
-      "source: synthetic one-region laboratory network for closed-form tests\nunit: one_way_ms\n"
-      "regions: [lab, lab2]\nmatrix: [[40, 40], [40, 40]]\n");
-  return path;
-}
 
 std::string lab(int validators, const std::string& duration, const std::string& extra = "")
 {

@@ -308,21 +308,10 @@ void OracleNetwork::close_observations(int leader)
   });
   s.chosen       = chosen;
   s.draft_median = chosen[chosen.size() / 2].value;
-  if (!due(s, s.draft_median, now, s.draft_heartbeat) && corrupt == nullptr) {
-    // Nothing due: the round ends here (followers count it as progress).
+  if (!due(s, s.draft_median, now, s.draft_heartbeat)) {
+    // Nothing due (and a Byzantine leader that cannot move the median stays quiet): the round ends
+    // here, and followers count it as progress.
     s.complete = true;
-    ++rounds_done_;
-    auto done   = make_message<Final>();
-    done->epoch = s.epoch;
-    done->round = s.round;
-    done->bytes = params_.message_bytes.count;
-    broadcast(leader, done);
-    if (s.next_due)
-      start_round(leader);
-    return;
-  }
-  if (corrupt != nullptr && !due(s, s.draft_median, now, s.draft_heartbeat)) {
-    s.complete = true;  // a Byzantine leader that cannot move the median stays quiet
     ++rounds_done_;
     auto done   = make_message<Final>();
     done->epoch = s.epoch;
