@@ -1,6 +1,8 @@
 #include "sim/event_queue.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <limits>
 
 #include <simgrid/kernel/Timer.hpp>
 #include <simgrid/s4u/Engine.hpp>
@@ -88,7 +90,9 @@ void EventQueue::push(double time, Payload payload)
   if (bucket <= current_bucket_) {
     heap_push(near_, key);
   } else if (bucket < current_bucket_ + buckets) {
-    wheel_[static_cast<size_t>(bucket % buckets)].push_back(key);
+    const auto slot = static_cast<size_t>(bucket % buckets);
+    wheel_[slot].push_back(key);
+    occupied_[slot / 64] |= uint64_t{1} << (slot % 64);
     ++in_wheel_;
   } else {
     heap_push(far_, key);
@@ -98,21 +102,38 @@ void EventQueue::push(double time, Payload payload)
     arm();
 }
 
+int64_t EventQueue::next_occupied() const
+{
+  // Word by word from the bucket after the current one, around the wheel once.
+  const int64_t start = current_bucket_ + 1;
+  for (int64_t offset = 0; offset < buckets;) {
+    const auto position = static_cast<size_t>((start + offset) % buckets);
+    const uint64_t bits = occupied_[position / 64] >> (position % 64);
+    if (bits != 0) {
+      const int64_t found = offset + std::countr_zero(bits);
+      return found < buckets ? start + found : std::numeric_limits<int64_t>::max();
+    }
+    offset += static_cast<int64_t>(64 - position % 64);
+  }
+  return std::numeric_limits<int64_t>::max();
+}
+
 bool EventQueue::fill_near()
 {
   while (near_.empty() && next_in_run_ == run_.size()) {
-    if (in_wheel_ == 0) {
-      if (far_.empty())
-        return false;
-      // Nothing in the wheel: jump to the earliest far key's bucket.
-      current_bucket_ = std::max(current_bucket_, bucket_of(far_.front().time) - 1);
-    }
-    ++current_bucket_;
+    // The next bucket that holds anything: the wheel's next occupied one, or the earliest far key's.
+    int64_t next = in_wheel_ > 0 ? next_occupied() : std::numeric_limits<int64_t>::max();
+    if (!far_.empty())
+      next = std::min(next, bucket_of(far_.front().time));
+    if (next == std::numeric_limits<int64_t>::max())
+      return false;
+    current_bucket_ = std::max(current_bucket_ + 1, next);
     // The spent run's storage becomes the bucket's (capacity is recycled, not freed).
-    auto& bucket = wheel_[static_cast<size_t>(current_bucket_ % buckets)];
+    const auto slot = static_cast<size_t>(current_bucket_ % buckets);
     run_.clear();
     next_in_run_ = 0;
-    run_.swap(bucket);
+    run_.swap(wheel_[slot]);
+    occupied_[slot / 64] &= ~(uint64_t{1} << (slot % 64));
     in_wheel_ -= run_.size();
     while (!far_.empty() && bucket_of(far_.front().time) <= current_bucket_)
       run_.push_back(heap_pop(far_));

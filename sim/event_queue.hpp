@@ -17,6 +17,8 @@
 // the state every earlier event left, whether SimGrid's clock was woken for it or not.
 #pragma once
 
+#include <array>
+
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -99,6 +101,8 @@ private:
   void push(double time, Payload payload);
   /// Makes run_ or near_ hold the earliest key (false: no event is pending).
   bool fill_near();
+  /// The first bucket after the current one whose wheel slot holds keys (none: INT64_MAX).
+  int64_t next_occupied() const;
   /// The earliest pending key (after fill_near() returned true).
   const Key& earliest() const
   {
@@ -121,6 +125,9 @@ private:
   std::vector<Key> run_;    // the current bucket's keys, sorted; [next_in_run_, end) are pending
   size_t next_in_run_ = 0;
   std::vector<std::vector<Key>> wheel_{static_cast<size_t>(buckets)};
+  // Bit b set: wheel_[b] holds keys. Sparse runs (an event every few seconds) jump from one
+  // occupied bucket to the next instead of visiting every empty millisecond.
+  std::array<uint64_t, buckets / 64> occupied_{};
   int64_t current_bucket_ = 0;  // run_ and near_ hold every key of this bucket and earlier
   size_t in_wheel_        = 0;
   std::vector<Payload> payloads_;
