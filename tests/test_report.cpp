@@ -189,6 +189,8 @@ struct PageCheck {
   int charts = 0, canvases = 0, drawn = 0;
   std::vector<std::string> errors;
   std::string png;  // the screenshot's path
+  std::string dom;  // the page as the browser built it
+  std::vector<std::string> titles;  // each chart's title, as Chart.js holds it
 };
 
 std::string unescape_html(std::string text)
@@ -220,6 +222,7 @@ PageCheck open_in_chromium(const std::string& html)
       "Array.prototype.join.call(arguments,' '));ce.apply(console,arguments)}})();</script>";
   const std::string count =
       "<script>(function(){var out={ready:document.body.dataset.ready==='true',charts:(window.shsimCharts||[]).length,"
+      "titles:(window.shsimCharts||[]).map(function(c){return String(c.options.plugins.title.text)}),"
       "canvases:0,drawn:0,errors:window.__errors};document.querySelectorAll('canvas').forEach(function(c){out.canvases++;"
       "var d=c.getContext('2d').getImageData(0,0,c.width,c.height).data,n=0;for(var i=3;i<d.length;i+=4)if(d[i]>0)n++;"
       "if(n>2000)out.drawn++;});var p=document.createElement('pre');p.id='shsim-check';p.textContent=JSON.stringify(out);"
@@ -240,6 +243,7 @@ PageCheck open_in_chromium(const std::string& html)
   REQUIRE(std::system((chromium + offline + "--dump-dom file://" + copy + " > " + dom + " 2>/dev/null").c_str()) == 0);
   PageCheck check;
   std::string text = read_file(dom);
+  check.dom        = text;
   std::smatch match;
   REQUIRE(std::regex_search(text, match, std::regex("<pre id=\"shsim-check\">([^<]*)</pre>")));
   auto result    = nlohmann::json::parse(unescape_html(match[1].str()));
@@ -249,6 +253,8 @@ PageCheck open_in_chromium(const std::string& html)
   check.drawn    = result["drawn"].get<int>();
   for (const auto& e : result["errors"])
     check.errors.push_back(e.get<std::string>());
+  for (const auto& t : result["titles"])
+    check.titles.push_back(t.get<std::string>());
   check.png = dir + "/screenshot.png";
   REQUIRE(std::system((chromium + offline + "--window-size=1280,6000 --screenshot=" + check.png + " file://" + html +
                        " > /dev/null 2>&1").c_str()) == 0);
@@ -451,4 +457,29 @@ TEST_CASE("a narrated run's report shows the sequence diagram, and a study's rep
   REQUIRE(run_shsim("report " + source_path("scenarios/studies/tendermint-timeouts.yaml") + " --out " + sweep) == 0);
   // 7 metrics x 2 axes.
   require_every_chart_drawn(open_in_chromium(sweep + "/report.html"), 14);
+}
+
+TEST_CASE("a derivatives lesson's report draws staleness and liquidations and bad debt over time with the adversary's "
+          "window and the crash shaded",
+          "[report][browser]")
+{
+  // Lesson 12: the price regime (a 20 % crash from 1 h to 70 min) and the sequencer_delay window
+  // (55 to 80 min) are shaded on every chart; the venue's section draws its price against the
+  // reference, the staleness of its price, liquidations, bad debt, the insurance fund and open
+  // interest, and the table of what it rests on names its weakest link.
+  std::string out  = run_into("scenarios/teach/12-sequencer-delays-liquidations.yaml", "--report");
+  PageCheck page   = open_in_chromium(out + "/report.html");
+  require_every_chart_drawn(page, 20);
+  // Section headings and the shaded windows' note are the page's own text, built by its script.
+  for (const char* heading : {"<h2>Application: perp (perp_venue)</h2>", "<h2>Application: eth-oracle (oracle_network)</h2>",
+                              "Shaded: sequencer_delay (op) 3,300–" "4,800 s; price regime (eth-usd, move -20%) 3,600–" "4,200 s"}) {
+    INFO(heading);
+    CHECK(page.dom.find(heading) != std::string::npos);
+  }
+  for (const char* title : {"Staleness: age of the price the venue uses", "Liquidations so far", "Bad debt so far",
+                            "Insurance fund"}) {
+    INFO(title);
+    CHECK(std::find(page.titles.begin(), page.titles.end(), title) != page.titles.end());
+  }
+  CHECK(std::regex_search(page.dom, std::regex("What perp rests on \\(the weakest link: oracle eth-oracle\\)")));
 }
