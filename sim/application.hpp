@@ -110,8 +110,10 @@ public:
   virtual Metrics metrics() const = 0;
   /// Its section of the printed summary table. Default: none.
   virtual std::string table(const std::string& /*name*/, const nlohmann::json& /*entry*/) const { return ""; }
-  /// Events per simulated second it causes (for the estimate).
+  /// Events per simulated second it causes, its own work per step counted in events (for the estimate).
   virtual double events_per_second(const Scenario&, const ApplicationParams&) const { return 0; }
+  /// Memory it holds at its peak, in bytes (for the estimate: a run that cannot fit is refused).
+  virtual double memory_bytes(const Scenario&, const ApplicationParams&) const { return 0; }
   virtual void narrate(const NarrationInput& /*input*/, Narration& /*narration*/) const {}
   /// Creates its nodes (ids first_node, first_node + 1, ..., one per placements()) and its runtime.
   virtual std::unique_ptr<Application> build(Simulation& simulation, const ApplicationParams& params,

@@ -60,9 +60,12 @@ ResourceEstimate estimate_resources(const Scenario& scenario)
     nodes += bridge.relayers;
     per_second += bridge.relayers / std::max(bridge.poll_interval.seconds, 1e-3);
   }
+  double application_bytes = 0;
   for (const auto& app : scenario.applications) {
-    if (const auto* factory = registry.find_application(app.kind))
+    if (const auto* factory = registry.find_application(app.kind)) {
       per_second += factory->events_per_second(scenario, *app.params);
+      application_bytes += factory->memory_bytes(scenario, *app.params);
+    }
     nodes += static_cast<double>(app.params->placements(scenario.parent.validators.count).size());
   }
   for (const auto& w : scenario.workload) {
@@ -74,7 +77,7 @@ ResourceEstimate estimate_resources(const Scenario& scenario)
   e.events = per_second * duration + 4 * e.transactions + nodes;
   // Memory: the engine and SimGrid, each node's state and actor, and every transaction kept for its
   // timeline (the event log streams to disk as the run goes).
-  e.memory_bytes = 40.0 * 1024 * 1024 + nodes * (node_bytes + 8 * 1024) + 400 * e.transactions;
+  e.memory_bytes = 40.0 * 1024 * 1024 + nodes * (node_bytes + 8 * 1024) + 400 * e.transactions + application_bytes;
   e.address_bytes = e.memory_bytes + nodes * actor_stack_kib * 1024.0 + 512.0 * 1024 * 1024;  // + libraries
   e.seconds       = e.events / 2.5e6;
   return e;

@@ -974,10 +974,18 @@ public:
                          link["link"] == sec["weakest_link"] ? "  <- weakest" : "");
     return out;
   }
-  double events_per_second(const Scenario&, const ApplicationParams& base) const override
+  double events_per_second(const Scenario& scenario, const ApplicationParams& base) const override
   {
+    // A position: its arrival, trade, close and their deliveries; a keeper's look scans every open
+    // position (Little's law: rate x mean holding time of them), about 20 per event's worth of work.
     const PerpParams& p = params_of(base);
-    return 8 * p.traders.rate.per_second + 1.0 / p.keepers.poll.seconds;
+    double open = p.traders.rate.per_second * std::min(p.traders.hold.seconds, scenario.duration.seconds);
+    return 8 * p.traders.rate.per_second + (1 + open / 20) / p.keepers.poll.seconds;
+  }
+  double memory_bytes(const Scenario& scenario, const ApplicationParams& base) const override
+  {
+    // Every position is kept to the end (its record, its slot and its uses): about 200 bytes each.
+    return 200 * params_of(base).traders.rate.per_second * scenario.duration.seconds;
   }
   void narrate(const NarrationInput& input, Narration& narration) const override
   {

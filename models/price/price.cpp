@@ -138,6 +138,10 @@ public:
                        100 * table::number(e["realized_volatility"]), 100 * table::number(e["volatility"]),
                        e["jumps"].get<long long>());
   }
+  double memory_bytes(const Scenario& scenario, const ApplicationParams& base) const override
+  {
+    return 8 * scenario.duration.seconds / params_of(base).step.seconds;  // the path, one double a step
+  }
   std::unique_ptr<Application> build(Simulation& simulation, const ApplicationParams& params, int) const override
   {
     return std::make_unique<ReferencePrice>(simulation, params_of(params));
