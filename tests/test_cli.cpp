@@ -22,7 +22,7 @@ const std::string quick_scenario = source_path("scenarios/quickstart.yaml") + " 
 const std::string quick          = quick_scenario + " --set expect=[] --quiet";
 }  // namespace
 
-TEST_CASE("the same scenario and seed give byte-identical outputs; another seed gives others", "[cli][determinism]")
+TEST_CASE("the same scenario and seed give byte-identical outputs and another seed gives others", "[cli][determinism]")
 {
   // The parent alone, a parent with both rollups, a bridge and relayers, a Gasper parent under the
   // same children, and proof of work with block relay and a selfish pool.
@@ -47,7 +47,11 @@ TEST_CASE("the same scenario and seed give byte-identical outputs; another seed 
       INFO(file);
       CHECK(read(fs::path(a) / file) == read(fs::path(b) / file));
     }
-  CHECK(read(fs::path(a) / "events.csv") != read(fs::path(c) / "events.csv"));
+  // Lesson 2's lab network has fixed latencies and no jitter: nothing in it is drawn, so another seed
+  // changes only the seed the summary records. Every other scenario draws, and another seed differs.
+  bool draws = scenario.find("02-crashed-proposer") == std::string::npos;
+  INFO("another seed: " << scenario);
+  CHECK((read(fs::path(a) / "events.csv") != read(fs::path(c) / "events.csv")) == draws);
   CHECK(read(fs::path(a) / "summary.json") != read(fs::path(c) / "summary.json"));
 }
 

@@ -54,7 +54,7 @@ TEST_CASE("small-world and scale-free overlays have the edge counts of their con
   CHECK(connected_components(ba) == 1);
 }
 
-TEST_CASE("overlays load from GraphML and DOT; a disconnected one is refused unless allowed", "[network]")
+TEST_CASE("overlays load from GraphML and DOT, a disconnected one is refused unless allowed", "[network]")
 {
   OverlayGraph ring = build_overlay(
       scenario_with("  overlay: { file: { path: " + source_path("platforms/overlays/ring-8.graphml") + " } }\n", 8), 8);

@@ -182,7 +182,7 @@ TEST_CASE("with a heartbeat H the update interval is the minimum of the exit tim
   }
 }
 
-TEST_CASE("below n/3 Byzantine oracles every median lies within the honest observations; from f + 1 they choose it",
+TEST_CASE("below n/3 Byzantine oracles every median lies within the honest observations and from f + 1 they choose it",
           "[oracle][byzantine]")
 {
   // OCR (Breidenbach et al. 2021, section 4): with n = 10 and f = 3 a report holds at least 2f + 1 = 7

@@ -252,7 +252,7 @@ applications:
   CHECK(mean_staleness[1] <= mean_staleness[2]);
 }
 
-TEST_CASE("a venue that reads soft blocks trades on data that later reverts; from safe on it never does",
+TEST_CASE("a venue that reads soft blocks trades on data that later reverts, from safe on it never does",
           "[perp][reverted]")
 {
   // unsafe_reorg: the sequencer's gossiped blocks hold oracle reports that half of its posted batches
@@ -321,7 +321,7 @@ adversaries:
   CHECK(t["profitable"].get<bool>() == (t["profit"].get<double>() > t["cost"].get<double>()));
 }
 
-TEST_CASE("collateral from the parent waits for the bridge; withdrawals wait for the challenge window unless fronted",
+TEST_CASE("collateral from the parent waits for the bridge, withdrawals wait for the challenge window unless fronted",
           "[perp][collateral]")
 {
   // OP Stack: a withdrawal is claimable once an output root covering it settles, a challenge window

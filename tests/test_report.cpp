@@ -276,7 +276,7 @@ void require_every_chart_drawn(const PageCheck& page, int at_least)
 
 }  // namespace
 
-TEST_CASE("time series: the parent's finality lag climbs through a partition and falls when it heals; heads stand still "
+TEST_CASE("time series: the parent's finality lag climbs through a partition and falls when it heals, heads stand still "
           "meanwhile",
           "[report][series]")
 {

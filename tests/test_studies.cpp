@@ -160,7 +160,7 @@ TEST_CASE("study 3, short: finality stops only from a third of the stake offline
   fs::remove_all(out);
 }
 
-TEST_CASE("study 4, short: a later stage is staler and costs more to arbitrage; only soft trades on reverted data",
+TEST_CASE("study 4, short: a later stage is staler and costs more to arbitrage, only soft trades on reverted data",
           "[studies]")
 {
   // The venue takes a report at soft (the sequencer's gossiped block), safe (its batch on the

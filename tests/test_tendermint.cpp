@@ -123,7 +123,7 @@ TEST_CASE("with 1/3 of the stake offline the chain halts without forking and res
   CHECK(chain["liveness"]["stalls"] == 1);
 }
 
-TEST_CASE("a partition isolating more than 1/3 halts commits until it heals; a smaller one does not",
+TEST_CASE("a partition isolating more than 1/3 halts commits until it heals, a smaller one does not",
           "[tendermint]")
 {
   // Two regions of the lab; the partition separates them from 60 s to 180 s.
@@ -147,7 +147,7 @@ TEST_CASE("a partition isolating more than 1/3 halts commits until it heals; a s
   }
 }
 
-TEST_CASE("gossip over a complete overlay commits as fast as direct sends; over a ring it pays the hops",
+TEST_CASE("gossip over a complete overlay commits as fast as direct sends, over a ring it pays the hops",
           "[tendermint][gossip]")
 {
   // On a complete overlay the first copy of every message comes straight from its author, so the

@@ -131,7 +131,7 @@ TEST_CASE("LV08 runs with its latency and bandwidth factors at 1: no hidden 13x 
   CHECK(arrival("flow", "100KB", "LV08") == Approx(expect).epsilon(1e-6));
 }
 
-TEST_CASE("concurrent flows into one receiver share its download link; the latency transport ignores contention",
+TEST_CASE("concurrent flows into one receiver share its download link, the latency transport ignores contention",
           "[transport]")
 {
   // Three senders of 1 MB each, all in Europe (2 + 11 + 2 = 15 ms away), into one receiver whose
