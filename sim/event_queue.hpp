@@ -18,7 +18,6 @@
 #pragma once
 
 #include <array>
-
 #include <cmath>
 #include <cstdint>
 #include <functional>

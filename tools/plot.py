@@ -33,6 +33,12 @@ def number(text):
         return None
 
 
+def value_of(text):
+    """A cell as a number when it is one, else its text (an axis of words: consume_at = soft)."""
+    n = number(text)
+    return text if n is None else n
+
+
 def read_rows(path):
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
@@ -104,9 +110,7 @@ def curves(spec, points):
     for row in points:
         if row["metric"] != y:
             continue
-        key = number(row[by_col]) if by_col else None
-        if by_col and key is None:
-            key = row[by_col]
+        key = value_of(row[by_col]) if by_col else None
         series.setdefault(key, []).append(
             (x_of(row), number(row["mean"]), number(row["ci95_low"]), number(row["ci95_high"]), int(row["n"]))
         )
@@ -164,11 +168,8 @@ def frontier(spec, points):
         if mx not in metrics or my not in metrics:
             continue
         a, b = metrics[mx], metrics[my]
-        key = number(a[by_col]) if by_col else None
-        if by_col and key is None:
-            key = a[by_col]
-        tag = value_text(number(a[label_col]) if number(a[label_col]) is not None else a[label_col],
-                         spec.get("label_unit")) if label_col else None
+        key = value_of(a[by_col]) if by_col else None
+        tag = value_text(value_of(a[label_col]), spec.get("label_unit")) if label_col else None
         series.setdefault(key, []).append((number(a["mean"]), number(b["mean"]), number(a["ci95_low"]),
                                            number(a["ci95_high"]), number(b["ci95_low"]), number(b["ci95_high"]),
                                            int(point), tag, label_order.index(a[label_col]) if label_col else 0))

@@ -39,51 +39,36 @@ double twap_cost_closed_form(double y, double move, double fee, long long pushes
 
 namespace {
 
-/// What a constant-product pool (Uniswap v2: x y = k, the fee taken from the input, which stays in
-/// the pool) gives for `in` of one reserve.
-double amount_out(double reserve_in, double reserve_out, double in, double fee)
+/// One swap against a constant-product pool (Uniswap v2: x y = k, the fee taken from the input,
+/// which stays in the pool): `in_reserve` goes in until (in_reserve + in)(in_reserve + (1 - fee) in)
+/// = c, which sets the pool's price; returns what went in less what came out, both worth 1 (the
+/// pool's price before the block).
+double swap_to(double& in_reserve, double& out_reserve, double c, double fee)
 {
-  double effective = in * (1 - fee);
-  return reserve_out * effective / (reserve_in + effective);
-}
-
-/// The input of one reserve that brings the pool's price (quote per base, y / x) to `target`:
-/// the positive root of (r + in)(r + (1 - fee) in) = c, with r the reserve that goes in and
-/// c = target x y (quote in) or x y / target (base in).
-double input_to_reach(double reserve_in, double c, double fee)
-{
-  double g = 1 - fee, r = reserve_in;
-  double half_b = (1 + g) * r / 2;
-  return (-half_b + std::sqrt(half_b * half_b - g * (r * r - c))) / g;
+  double g = 1 - fee, half_b = (1 + g) * in_reserve / 2;
+  double in  = (-half_b + std::sqrt(half_b * half_b - g * (in_reserve * in_reserve - c))) / g;
+  double effective = in * g;
+  double out = out_reserve * effective / (in_reserve + effective);
+  in_reserve += in;
+  out_reserve -= out;
+  return in - out;
 }
 
 }  // namespace
 
 double twap_cost_simulated(double y, double move, double fee, long long pushes)
 {
-  // A pool of x base and y quote at price p = y / x = 1. Each block the attacker swaps until the
-  // price is (1 + move) p, then an arbitrageur swaps it back to p; the attacker's loss is what it
-  // paid less the value, at the true price p, of what it got. The pool keeps both swaps' fees.
-  const double p = 1, target = p * (1 + move);
-  double x = y / p, loss = 0;
+  // A pool of x base and y quote at price y / x = 1. Each block the attacker swaps until the price
+  // is k = 1 + move (quote in to raise it: (y + in)(y + (1 - fee) in) = k x y; base in to lower it:
+  // ... = x y / k), then an arbitrageur swaps the other reserve in until it is back at 1; the
+  // attacker's loss is what it paid less what it got, both worth 1. The pool keeps both fees.
+  const double k = 1 + move;
+  double x = y, loss = 0;
+  double& attacker_in  = k > 1 ? y : x;
+  double& attacker_out = k > 1 ? x : y;
   for (long long b = 0; b < pushes; ++b) {
-    if (target > p) {
-      double in = input_to_reach(y, target * x * y, fee), out = amount_out(y, x, in, fee);
-      loss += in - out * p;
-      y += in;
-      x -= out;
-      double back = input_to_reach(x, x * y / p, fee), returned = amount_out(x, y, back, fee);  // the arbitrageur sells base
-      x += back;
-      y -= returned;
-    } else {
-      double in = input_to_reach(x, x * y / target, fee), out = amount_out(x, y, in, fee);
-      loss += in * p - out;
-      x += in;
-      y -= out;
-      double back = input_to_reach(y, p * x * y, fee), returned = amount_out(y, x, back, fee);  // the arbitrageur buys base
-      y += back;
-      x -= returned;
-    }
+    loss += swap_to(attacker_in, attacker_out, k > 1 ? k * x * y : x * y / k, fee);
+    swap_to(attacker_out, attacker_in, x * y, fee);  // the arbitrageur, back to price 1
   }
   return loss;
 }
