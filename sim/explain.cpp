@@ -230,7 +230,8 @@ std::string explain_run(const Scenario& scenario, const std::vector<EventRecord>
   text += "\n";
   for (const auto& line : narration.sorted())
     text += fmt::format("[{:>12}] {}\n", narrate_time(line.time), line.text);
-  return text;
+  // The description and names are the scenario author's: an escape sequence in them is shown, not obeyed.
+  return printable(text);
 }
 
 }  // namespace shsim

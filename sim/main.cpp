@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <filesystem>
 #include <iostream>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -19,6 +21,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -69,6 +72,27 @@ long long parse_seed(const std::string& text)
     throw shsim::InputError(fmt::format("--seed {}: expected a whole number from 0 to {}", text, LLONG_MAX));
   return seed;
 }
+
+/// A log sink that writes each message on one line, its control characters escaped
+/// (shsim::one_line), through another sink (the terminal's, which adds its own colours).
+class OneLineSink : public spdlog::sinks::base_sink<std::mutex> {
+public:
+  explicit OneLineSink(std::shared_ptr<spdlog::sinks::sink> inner) : inner_(std::move(inner)) {}
+
+protected:
+  void sink_it_(const spdlog::details::log_msg& message) override
+  {
+    std::string text = shsim::one_line(std::string(message.payload.data(), message.payload.size()));
+    spdlog::details::log_msg copy(message.time, message.source, message.logger_name, message.level, text);
+    inner_->log(copy);
+  }
+  void flush_() override { inner_->flush(); }
+  void set_pattern_(const std::string& pattern) override { inner_->set_pattern(pattern); }
+  void set_formatter_(std::unique_ptr<spdlog::formatter> formatter) override { inner_->set_formatter(std::move(formatter)); }
+
+private:
+  std::shared_ptr<spdlog::sinks::sink> inner_;
+};
 
 /// The command line as given (sweep under mpirun hands it to shsim-mpi).
 std::vector<char*> command_line;
@@ -259,7 +283,7 @@ int run(const Options& options, const std::vector<std::string>& engine_args)
   if (!options.quiet && options.explain)
     std::cout << "\n" << narration;
   if (!options.quiet)
-    std::cout << shsim::format_summary_table(scenario, result) << "outputs: " << out_dir << "/\n";
+    std::cout << shsim::printable(shsim::format_summary_table(scenario, result)) << "outputs: " << out_dir << "/\n";
   for (const auto& e : result.summary["expectations"])
     if (!e["passed"].get<bool>())
       spdlog::error("expectation failed: {} (actual {})", e["expectation"].get<std::string>(),
@@ -382,7 +406,9 @@ int main(int argc, char** argv)
     return exit_bad_input;
   }
 
-  auto logger = spdlog::stderr_color_mt("shsim");
+  // Warnings quote the scenario (a name, an expectation): each is one line, its control characters escaped.
+  auto logger = std::make_shared<spdlog::logger>(
+      "shsim", std::make_shared<OneLineSink>(std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("shsim: %^%l%$: %v");
   spdlog::set_level(spdlog::level::from_str(options.log_level));
@@ -456,7 +482,7 @@ int main(int argc, char** argv)
     std::fprintf(stderr, "shsim: error: %s\n", e.what());
     return exit_bad_input;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "shsim: internal error: %s\n", e.what());
+    std::fprintf(stderr, "shsim: internal error: %s\n", shsim::one_line(e.what()).c_str());
     return exit_internal_error;
   }
 }

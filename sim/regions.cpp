@@ -49,6 +49,9 @@ RegionMatrix load_region_matrix(const std::string& path)
   size_t n = file.regions.size();
   if (n == 0)
     context.fail(root, "regions", "at least one region is needed");
+  for (size_t i = 0; i < n; ++i)
+    if (auto problem = name_problem(file.regions[i]))
+      context.fail(root["regions"][i], fmt::format("regions[{}]", i), *problem);
   if (file.matrix.size() != n)
     context.fail(root["matrix"], "matrix", fmt::format("expected {} rows, one per region", n));
   RegionMatrix result;

@@ -284,10 +284,10 @@ void check_applications(const Scenario& s, std::vector<std::string>& names, cons
     const AppChoice& app = s.applications[i];
     std::string index    = std::to_string(i);
     std::string path     = fmt::format("applications[{}].{}", i, app.kind);
-    if (app.name().empty() || !safe_file_name(app.name()))
-      fail({"applications", index, app.kind, "name"}, path + ".name",
-           app.name().empty() ? "every application needs a name"
-                              : fmt::format("'{}' is not a plain name: use letters, digits, '.', '_' and '-'", app.name()));
+    if (app.name().empty())
+      fail({"applications", index, app.kind, "name"}, path + ".name", "every application needs a name");
+    if (auto problem = name_problem(app.name()))
+      fail({"applications", index, app.kind, "name"}, path + ".name", *problem);
     if (contains(names, app.name()))
       fail({"applications", index, app.kind, "name"}, path + ".name", fmt::format("name '{}' is already used", app.name()));
     for (const auto& role : app.params->placements(s.parent.validators.count)) {
@@ -344,6 +344,8 @@ void check_children(Scenario& s, const Fail& fail)
   for (size_t i = 0; i < s.children.size(); ++i) {
     const ChildChoice& child = s.children[i];
     std::string index        = std::to_string(i);
+    if (auto problem = name_problem(child.name()))
+      fail({"children", index, child.kind, "name"}, fmt::format("children[{}].{}.name", i, child.kind), *problem);
     if (contains(names, child.name()))
       fail({"children", index, child.kind, "name"}, fmt::format("children[{}].{}.name", i, child.kind),
            fmt::format("chain name '{}' is already used", child.name()));
@@ -378,6 +380,8 @@ void check_children(Scenario& s, const Fail& fail)
     }
     if (bridge.name.empty())
       bridge.name = bridge.child + "-bridge";
+    if (auto problem = name_problem(bridge.name))
+      fail({"bridges", index, "name"}, fmt::format("bridges[{}].name", i), *problem);
     if (contains(names, bridge.name))
       fail({"bridges", index, "name"}, fmt::format("bridges[{}].name", i),
            fmt::format("name '{}' is already used", bridge.name));
@@ -395,12 +399,22 @@ void check_references(Scenario& s, const YAML::Node& root, const SourceContext& 
   auto fail = [&](std::vector<std::string> keys, const std::string& path, const std::string& reason) {
     ctx.fail(node_at(root, keys), path, reason);
   };
-  // The name becomes a folder (results/<name>/): a plain file name only, never a path.
-  if (!safe_file_name(s.name))
-    fail({"name"}, "name",
-         fmt::format("'{}' is not a safe folder name: use letters, digits, '.', '_' and '-' (up to 100, not "
-                     "starting with '.')",
-                     s.name));
+  // The name becomes a folder (results/<name>/): a plain file name only, never a path; chain names
+  // become CSV cells and event-log fields.
+  if (auto problem = name_problem(s.name))
+    fail({"name"}, "name", *problem);
+  if (auto problem = name_problem(s.parent.name))
+    fail({"parent", "name"}, "parent.name", *problem);
+  // A path with a control character in it is a trick, never a file name.
+  auto check_path = [&](std::vector<std::string> keys, const std::string& path, const std::string& file) {
+    if (auto problem = path_problem(file))
+      fail(std::move(keys), path, *problem);
+  };
+  check_path({"network", "latency_matrix"}, "network.latency_matrix", s.network.latency_matrix);
+  if (!s.network.platform_file.empty())
+    check_path({"network", "platform_file"}, "network.platform_file", s.network.platform_file);
+  if (s.network.overlay.kind == "file")
+    check_path({"network", "overlay", "file", "path"}, "network.overlay.file.path", s.network.overlay.file);
   std::string matrix_path = s.resolve_path(s.network.latency_matrix);
   auto where = [&](std::vector<std::string> keys, const std::string& path) {
     return fmt::format("{}: {}", ctx.locate(node_at(root, keys).Mark(), path), path);
@@ -563,14 +577,7 @@ std::string Scenario::where(const std::string& key_path) const
   return fmt::format("{}: {}", context.locate(mark, key_path), key_path);
 }
 
-bool safe_file_name(const std::string& name)
-{
-  if (name.empty() || name.size() > 100 || name[0] == '.')
-    return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-  });
-}
+bool safe_file_name(const std::string& name) { return !name_problem(name); }
 
 Scenario load_scenario(const std::string& file, const std::vector<std::string>& overrides)
 {

@@ -3,30 +3,82 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cctype>
 #include <cstdlib>
 
 #include <fmt/ranges.h>
 
 namespace shsim {
 
-std::string one_line(const std::string& text)
+namespace {
+/// Bytes [i, i + 2) encode a C1 control character (U+0080 to U+009F: 0xC2 0x80 to 0xC2 0x9F).
+bool c1_at(const std::string& text, size_t i)
+{
+  return i + 1 < text.size() && static_cast<unsigned char>(text[i]) == 0xC2 &&
+         static_cast<unsigned char>(text[i + 1]) >= 0x80 && static_cast<unsigned char>(text[i + 1]) <= 0x9F;
+}
+
+/// `text` with its control characters written as escapes; newlines and tabs kept when `keep_lines`.
+std::string escaped(const std::string& text, bool keep_lines)
 {
   std::string out;
   out.reserve(text.size());
-  for (char c : text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c    = text[i];
     auto byte = static_cast<unsigned char>(c);
-    if (c == '\n')
+    if (keep_lines && (c == '\n' || c == '\t'))
+      out += c;
+    else if (c == '\n')
       out += "\\n";
     else if (c == '\r')
       out += "\\r";
     else if (c == '\t')
       out += "\\t";
+    else if (c == '\x1b')
+      out += "\\e";
     else if (byte < 0x20 || byte == 0x7F)
       out += fmt::format("\\x{:02x}", byte);
+    else if (c1_at(text, i))
+      out += fmt::format("\\u{:04x}", static_cast<unsigned char>(text[++i]));
     else
       out += c;
   }
   return out;
+}
+}  // namespace
+
+std::string one_line(const std::string& text) { return escaped(text, false); }
+
+std::string printable(const std::string& text) { return escaped(text, true); }
+
+std::optional<std::string> name_problem(const std::string& name)
+{
+  bool plain = !name.empty() && name.size() <= 100 && name[0] != '.' &&
+               std::all_of(name.begin(), name.end(), [](char c) {
+                 return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+               });
+  if (plain)
+    return std::nullopt;
+  return fmt::format("'{}' is not a plain name: use letters, digits, '.', '_' and '-' (up to 100, not starting "
+                     "with '.')",
+                     name);
+}
+
+std::optional<std::string> path_problem(const std::string& path)
+{
+  if (path.empty())
+    return std::string("the file name is empty");
+  if (has_control_character(path))
+    return fmt::format("'{}' holds a control character: no file name here may", path);
+  return std::nullopt;
+}
+
+bool has_control_character(const std::string& text)
+{
+  for (size_t i = 0; i < text.size(); ++i)
+    if (static_cast<unsigned char>(text[i]) < 0x20 || text[i] == 0x7F || c1_at(text, i))
+      return true;
+  return false;
 }
 
 void SourceContext::fail(const YAML::Node& node, const std::string& path, const std::string& reason) const

@@ -33,9 +33,23 @@
 
 namespace shsim {
 
-/// `text` on one line: control characters (a newline in a quoted key, a tab in a --set path) are
-/// written as escapes (\n, \t, \x01).
+/// `text` on one line: control characters (a newline in a quoted key, a tab in a --set path, an
+/// escape sequence) are written as escapes (\n, \t, \e, \x01, \u009b).
 std::string one_line(const std::string& text);
+/// `text` safe for a terminal or a text file: control characters are written as escapes as by
+/// one_line(), newlines and tabs aside. Everything a scenario's author wrote passes through it
+/// before it reaches the terminal or explain.txt (an escape sequence could rewrite the screen).
+std::string printable(const std::string& text);
+/// The one rule for every name a scenario or a study gives (the scenario, its chains, bridges,
+/// applications and regions, a study): names become folder names, CSV cells and event-log fields, so
+/// they hold letters, digits, '.', '_' and '-' only, up to 100, not starting with '.'. Returns why
+/// `name` breaks it, or nothing.
+std::optional<std::string> name_problem(const std::string& name);
+/// Why `path` (a file a scenario or study names) cannot be one: empty, or holding a control character.
+std::optional<std::string> path_problem(const std::string& path);
+/// True when `text` holds a control character: C0 (newline and tab included), DEL, or C1
+/// (U+0080 to U+009F). Names and paths may hold none.
+bool has_control_character(const std::string& text);
 
 /// Bad input: a scenario, a file it names or a command-line value. The message is one line, whatever
 /// the input quoted in it holds.

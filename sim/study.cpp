@@ -442,9 +442,10 @@ Study load_study(const std::string& file, const std::vector<std::string>& extra_
   Study study;
   study.file     = file;
   study.name     = config.name.empty() ? fs::path(file).stem().string() : config.name;
-  if (!safe_file_name(study.name))
-    context.fail(root["name"] ? root["name"] : root, "name",
-                 "use letters, digits, '.', '_' and '-' (it names the output folder)");
+  if (auto problem = name_problem(study.name))
+    context.fail(root["name"] ? root["name"] : root, "name", *problem + " (it names the output folder)");
+  if (auto problem = path_problem(config.scenario))
+    context.fail(root["scenario"], "scenario", *problem);
   fs::path scenario = config.scenario;
   if (scenario.is_relative())
     scenario = fs::path(file).parent_path() / scenario;

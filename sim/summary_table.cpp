@@ -80,7 +80,7 @@ std::string format_run_header(const Scenario& scenario, int nodes)
     text.insert(text.size() - 2, fmt::format(", {} application{}", scenario.applications.size(),
                                              scenario.applications.size() == 1 ? "" : "s"));
   if (!scenario.description.empty())
-    text += "  " + scenario.description + "\n";
+    text += "  " + printable(scenario.description) + "\n";  // the author's text: escape sequences shown, not obeyed
   return text;
 }
 

@@ -177,6 +177,10 @@ private:
   void leaf(const YAML::Mark& mark, YAML::anchor_t anchor, const std::string& value)
   {
     before_value(mark, value.empty() ? std::string("\"\"") : value);
+    // "\0" and "\u0000" decode to NUL, which would cut a path short where the operating system
+    // reads it ("/etc/passwd\0.yaml" opens /etc/passwd): no key takes one.
+    if (value.find('\0') != std::string::npos)
+      note(mark, "a NUL character (\\0 or \\u0000) in a string: no key takes one");
     if (anchor != YAML::NullAnchor)
       sizes_[anchor] = 1;
     add(mark, 1);

@@ -1,6 +1,7 @@
 // Reading YAML that a stranger wrote. A scenario is untrusted input (people share them), so before
 // yaml-cpp builds a tree the text is checked, and refused with a one-line error naming the place:
-//  - the bytes: at most max_yaml_bytes, no NUL byte, valid UTF-8;
+//  - the bytes: at most max_yaml_bytes, no NUL byte, valid UTF-8; no string that decodes to one
+//    holding NUL ("\0", "\u0000");
 //  - the structure, walked as the parser's events: exactly one document, nesting at most
 //    max_yaml_depth deep, no key twice in one map (yaml-cpp would keep the first silently), keys
 //    that are plain scalars;
