@@ -32,6 +32,7 @@
 #include "sim/output.hpp"
 #include "sim/explain.hpp"
 #include "sim/html_report.hpp"
+#include "sim/platform.hpp"
 #include "sim/plot.hpp"
 #include "sim/scenario.hpp"
 #include "sim/simulation.hpp"
@@ -236,7 +237,7 @@ int run(const Options& options, const std::vector<std::string>& engine_args)
   std::string out_dir = options.out_dir.empty() ? "results/" + scenario.name : options.out_dir;
   shsim::check_output_directory(out_dir);
 
-  shsim::Platform::check_engine_options(engine_args);
+  shsim::Platform::check(scenario, engine_args);
   // Every input is checked: say what runs before it does.
   if (!options.quiet)
     std::cout << shsim::format_run_header(scenario, shsim::scenario_node_count(scenario)) << std::flush;
@@ -435,6 +436,7 @@ int main(int argc, char** argv)
         spdlog::warn("{}", warning);
       shsim::ResourceEstimate estimate = shsim::estimate_resources(scenario);
       shsim::check_resources(scenario, estimate, options.force);
+      shsim::Platform::check(scenario, {});
       std::cout << options.scenario_file << ": ok (estimate: " << shsim::describe(estimate) << ")\n";
       return exit_ok;
     }

@@ -1,7 +1,11 @@
 #include "sim/platform.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+
+#include <sys/mman.h>
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,7 +29,66 @@ std::unique_ptr<sg4::Engine> start_engine(std::vector<std::string> args)
 }  // namespace
 
 
-void Platform::check_engine_options(const std::vector<std::string>& engine_args)
+std::vector<std::string> Platform::engine_arguments(const Scenario& scenario, const std::vector<std::string>& engine_args)
+{
+  // LV08, SimGrid's default, multiplies every latency by 13.01 and bandwidth by 0.97: results must
+  // report real latencies, so CM02 is the default and LV08 runs with both factors at 1.
+  std::vector<std::string> args{"shsim", "--log=xbt_cfg.thres:warning", "--log=root.fmt:[%10.6r]%e[%a]%e%m%n",
+                                "--cfg=network/model:" + scenario.network.model, "--cfg=network/crosstraffic:0"};
+  if (scenario.network.model == "LV08") {
+    args.emplace_back("--cfg=network/latency-factor:1");
+    args.emplace_back("--cfg=network/bandwidth-factor:1");
+  }
+  // Handlers run in the maestro, so actors only start nodes and carry flows: a small stack each
+  // (SimGrid's default is 8 MiB, which exhausts an 8 GiB address space at 1 000 nodes).
+#ifdef SHSIM_THREAD_CONTEXTS
+  // Sanitizer builds: AddressSanitizer follows threads, not SimGrid's hand-made context switches
+  // (threads keep their own stacks: SimGrid ignores stack-size for them).
+  args.emplace_back("--cfg=contexts/factory:thread");
+#else
+  args.push_back(fmt::format("--cfg=contexts/stack-size:{}", actor_stack_kib));
+#endif
+  args.insert(args.end(), engine_args.begin(), engine_args.end());  // the user's options win
+  return args;
+}
+
+void Platform::load_platform(sg4::Engine& engine, const Scenario& scenario)
+{
+  int fd = memfd_create("shsim-platform", MFD_CLOEXEC);
+  if (fd < 0)
+    throw std::runtime_error(fmt::format("memfd_create: {}", std::strerror(errno)));
+  const std::string& xml = scenario.platform_xml;
+  for (size_t done = 0; done < xml.size();) {
+    ssize_t n = write(fd, xml.data() + done, xml.size() - done);
+    if (n <= 0 && errno != EINTR) {
+      close(fd);
+      throw std::runtime_error(fmt::format("writing the platform in memory: {}", std::strerror(errno)));
+    }
+    done += n > 0 ? static_cast<size_t>(n) : 0;
+  }
+  // Not a name ending in .so: SimGrid would dlopen it.
+  std::string path = fmt::format("/proc/self/fd/{}", fd);
+  try {
+    engine.load_platform(path);
+  } catch (const std::exception& e) {
+    close(fd);
+    // SimGrid's parse errors name the file it read ("Parse error at /proc/self/fd/5:12: ..."):
+    // name the user's, whose lines the canonical copy keeps.
+    std::string message = e.what();
+    message             = message.substr(0, message.find('\n'));
+    std::string place   = scenario.resolve_path(scenario.network.platform_file);
+    std::string prefix  = fmt::format("Parse error at {}:", path);
+    if (message.rfind(prefix, 0) == 0) {  // "Parse error at FILE:LINE: what"
+      size_t colon = message.find(": ", prefix.size());
+      place = fmt::format("{}:{}", place, message.substr(prefix.size(), colon - prefix.size()));
+      message = colon == std::string::npos ? std::string() : message.substr(colon + 2);
+    }
+    throw InputError(fmt::format("{}: network.platform_file: SimGrid cannot build this platform: {}", place, message));
+  }
+  close(fd);
+}
+
+void Platform::check(const Scenario& scenario, const std::vector<std::string>& engine_args)
 {
   for (const auto& arg : engine_args)
     for (const char* owned : {"--cfg=network/model", "--cfg=network/latency-factor", "--cfg=network/bandwidth-factor"})
@@ -33,7 +96,7 @@ void Platform::check_engine_options(const std::vector<std::string>& engine_args)
         throw InputError(fmt::format("{}: set network.model in the scenario instead (the run metadata must say "
                                      "which model ran, with real latencies)",
                                      arg));
-  if (engine_args.empty())
+  if (engine_args.empty() && scenario.platform_xml.empty())
     return;
   int channel[2];
   if (pipe(channel) != 0)
@@ -44,10 +107,16 @@ void Platform::check_engine_options(const std::vector<std::string>& engine_args)
     dup2(channel[1], STDERR_FILENO);
     dup2(channel[1], STDOUT_FILENO);
     close(channel[0]);
-    std::vector<std::string> args{"shsim", "--log=root.fmt:%m%n", "--log=xbt_cfg.thres:warning"};
-    args.insert(args.end(), engine_args.begin(), engine_args.end());
+    std::vector<std::string> args = engine_arguments(scenario, engine_args);
+    args.insert(args.begin() + 1, {"--log=root.fmt:%m%n", "--log=xbt_cfg.thres:warning"});
     try {
       auto engine = start_engine(args);
+      if (!scenario.platform_xml.empty())
+        load_platform(*engine, scenario);
+    } catch (const InputError& e) {
+      std::fprintf(stderr, "platform: %s\n", e.what());
+      std::fflush(stderr);
+      std::_Exit(2);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "%s\n", e.what());
       std::fflush(stderr);
@@ -66,7 +135,21 @@ void Platform::check_engine_options(const std::vector<std::string>& engine_args)
   waitpid(child, &status, 0);
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
     return;
-  std::string first_line = output.substr(0, output.find('\n'));
+  // The first line that says something (SimGrid may print a blank line or a backtrace after it).
+  std::string first_line;
+  for (size_t start = 0; start < output.size() && first_line.empty();) {
+    size_t end = output.find('\n', start);
+    std::string line = output.substr(start, end - start);
+    if (line.find_first_not_of(" \t\r") != std::string::npos)
+      first_line = line;
+    start = end == std::string::npos ? output.size() : end + 1;
+  }
+  if (first_line.rfind("platform: ", 0) == 0)
+    throw InputError(first_line.substr(10));
+  if (!scenario.platform_xml.empty() && (engine_args.empty() || first_line.find("platform") != std::string::npos))
+    throw InputError(fmt::format("{}: network.platform_file: SimGrid cannot build this platform: {}",
+                                 scenario.network.platform_file,
+                                 first_line.empty() ? std::string("the engine aborted") : first_line));
   throw InputError(fmt::format("SimGrid rejected {}: {}", fmt::join(engine_args, " "),
                                first_line.empty() ? std::string("the engine aborted") : first_line));
 }
@@ -74,26 +157,8 @@ void Platform::check_engine_options(const std::vector<std::string>& engine_args)
 Platform::Platform(const Scenario& scenario, std::vector<std::string> engine_args)
     : scenario_(scenario), engine_args_(std::move(engine_args))
 {
-  // LV08, SimGrid's default, multiplies every latency by 13.01 and bandwidth by 0.97: results must
-  // report real latencies, so CM02 is the default and LV08 runs with both factors at 1.
-  std::vector<std::string> args{"shsim", "--log=xbt_cfg.thres:warning", "--log=root.fmt:[%10.6r]%e[%a]%e%m%n",
-                                "--cfg=network/model:" + scenario_.network.model, "--cfg=network/crosstraffic:0"};
-  if (scenario_.network.model == "LV08") {
-    args.emplace_back("--cfg=network/latency-factor:1");
-    args.emplace_back("--cfg=network/bandwidth-factor:1");
-  }
-  // Handlers run in the maestro, so actors only start nodes and carry flows: a small stack each
-  // (SimGrid's default is 8 MiB, which exhausts an 8 GiB address space at 1 000 nodes).
-#ifdef SHSIM_THREAD_CONTEXTS
-  // Sanitizer builds: AddressSanitizer follows threads, not SimGrid's hand-made context switches
-  // (threads keep their own stacks: SimGrid ignores stack-size for them).
-  args.emplace_back("--cfg=contexts/factory:thread");
-#else
-  args.push_back(fmt::format("--cfg=contexts/stack-size:{}", actor_stack_kib));
-#endif
-  args.insert(args.end(), engine_args_.begin(), engine_args_.end());  // the user's options win
   try {
-    engine_ = start_engine(args);
+    engine_ = start_engine(engine_arguments(scenario_, engine_args_));
   } catch (const std::exception& e) {
     // A --cfg SimGrid does not accept is bad input; its message lists every key: keep the first line.
     std::string message = e.what();
@@ -121,7 +186,7 @@ std::vector<Placement> Platform::build(const std::vector<int>& region_of_machine
   std::vector<Placement> placements(region_of_machine.size());
   const auto& net = scenario_.network;
   if (!net.platform_file.empty()) {
-    engine_->load_platform(scenario_.resolve_path(net.platform_file));
+    load_platform(*engine_, scenario_);
     std::vector<sg4::Host*> hosts = engine_->get_all_hosts();
     std::sort(hosts.begin(), hosts.end(), [](auto* a, auto* b) { return a->get_name() < b->get_name(); });
     if (hosts.empty())

@@ -14,6 +14,7 @@
 #include "sim/ledger.hpp"
 #include "sim/overlay.hpp"
 #include "sim/regions.hpp"
+#include "sim/platform_file.hpp"
 #include "sim/yaml_guard.hpp"
 
 namespace shsim {
@@ -431,13 +432,12 @@ void check_references(Scenario& s, const YAML::Node& root, const SourceContext& 
          fmt::format("the latency matrix file '{}' gives no upload_bps and download_bps per region",
                      s.network.latency_matrix));
   if (!s.network.platform_file.empty()) {
-    // A SimGrid platform is XML whose root is <platform>: refuse anything else now, in a second,
-    // rather than after SimGrid has parsed it (or aborted on it).
-    std::string text = read_untrusted_file(s.resolve_path(s.network.platform_file), 64 * 1024 * 1024,
-                                           "SimGrid platform", where({"network", "platform_file"}, "network.platform_file"));
-    if (text.find("<platform") == std::string::npos || text.find("</platform>") == std::string::npos)
-      fail({"network", "platform_file"}, "network.platform_file",
-           fmt::format("'{}' is not a SimGrid platform file (XML with a <platform> root)", s.network.platform_file));
+    // Read against shsim's allow-list (no engine options, no other files, no library): SimGrid is
+    // given the canonical copy, never the file.
+    std::string path = s.resolve_path(s.network.platform_file);
+    std::string text = read_untrusted_file(path, 64 * 1024 * 1024, "SimGrid platform",
+                                           where({"network", "platform_file"}, "network.platform_file"));
+    s.platform_xml   = sanitize_platform_file(text, path);
   }
   const Overlay& overlay = s.network.overlay;
   int node_count         = s.parent.validators.count;

@@ -344,6 +344,7 @@ struct Scenario {
   std::vector<std::string> expect_locations;  // "file:line:col" of each expectation
   std::vector<std::string> adversary_locations;  // "file:line:col" of each adversary's `from`
   RegionMatrix regions;                       // network.latency_matrix, loaded and checked
+  std::string platform_xml;  // network.platform_file as SimGrid may read it (sim/platform_file.hpp)
 
   template <class V> void describe(V& v)
   {

@@ -59,3 +59,59 @@ TEST_CASE("a description's escape sequences reach the terminal and explain.txt e
   CHECK_FALSE(has_raw_control(read(fs::path(out) / "scenario.resolved.yaml")));
   fs::remove_all(out);
 }
+
+TEST_CASE("a platform file cannot write a file, set an engine option or load a library, from run or sweep", "[hostile]")
+{
+  // The reproducer: <config> turns tracing on into a file of the platform's choosing, and a host id
+  // that closes the trace's quoting writes shell commands into it. Refused before SimGrid reads
+  // anything, by `run`, `check` and every run of a `sweep`.
+  fs::path dir = fresh_directory();
+  fs::create_directories(dir);
+  fs::path written = dir / "pwned.sh";
+  std::ofstream(dir / "evil.xml")
+      << "<?xml version='1.0'?>\n<platform version=\"4.1\">\n  <config>\n    <prop id=\"tracing\" value=\"yes\"/>\n"
+         "    <prop id=\"tracing/filename\" value=\""
+      << written.string()
+      << "\"/>\n  </config>\n  <zone id=\"z\" routing=\"Full\">\n"
+         "    <host id=\"h&quot;&#10;touch "
+      << (dir / "PWNED").string() << "&#10;#\" speed=\"1Gf\"/>\n  </zone>\n</platform>\n";
+  std::ofstream(dir / "evil.yaml") << "name: evil\nduration: 10s\nparent:\n  validators: { count: 4 }\n"
+                                      "network:\n  platform_file: evil.xml\n";
+  std::string log = write_temporary("", ".log");
+  std::string scenario = (dir / "evil.yaml").string();
+  for (const std::string& command :
+       {"run " + scenario + " --out " + (dir / "out").string(), "check " + scenario,
+        "sweep " + scenario + " --vary duration=10s,20s --quiet --out " + (dir / "sweep").string()}) {
+    INFO(command);
+    CHECK(run_shsim(command, log) == 2);
+    std::string message = read(log);
+    INFO(message);
+    CHECK(std::regex_search(message, std::regex("evil\\.xml:3:3: <config>: a platform file may not set engine options")));
+    CHECK_FALSE(fs::exists(written));
+    CHECK_FALSE(fs::exists(dir / "PWNED"));
+    CHECK_FALSE(fs::exists(dir / "out"));
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a platform SimGrid cannot build is bad input named by its file and line, before any simulation", "[hostile]")
+{
+  fs::path dir = fresh_directory();
+  fs::create_directories(dir);
+  std::ofstream(dir / "routes.xml") << "<?xml version='1.0'?>\n<platform version=\"4.1\">\n"
+                                       "  <zone id=\"z\" routing=\"Full\">\n    <host id=\"h0\" speed=\"1Gf\"/>\n"
+                                       "    <link id=\"l\" bandwidth=\"1Gbps\" latency=\"10ms\"/>\n"
+                                       "    <route src=\"h0\" dst=\"h9\"><link_ctn id=\"l\"/></route>\n"
+                                       "  </zone>\n</platform>\n";
+  std::ofstream(dir / "routes.yaml") << "name: routes\nduration: 10s\nparent:\n  validators: { count: 4 }\n"
+                                        "network:\n  platform_file: routes.xml\n";
+  std::string log = write_temporary("", ".log");
+  CHECK(run_shsim("run " + (dir / "routes.yaml").string() + " --out " + (dir / "out").string(), log) == 2);
+  std::string message = read(log);
+  INFO(message);
+  CHECK(std::count(message.begin(), message.end(), '\n') == 1);
+  CHECK(std::regex_search(message, std::regex("^shsim: error: .*routes\\.xml:6: network\\.platform_file: SimGrid "
+                                              "cannot build this platform: .*h9")));
+  CHECK_FALSE(fs::exists(dir / "out"));
+  fs::remove_all(dir);
+}

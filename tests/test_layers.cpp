@@ -24,7 +24,7 @@ namespace {
 const std::vector<std::pair<std::string, std::vector<std::string>>> layers = {
     {"values", {"units", "rng", "stats", "metric", "message", "log", "interrupt", "table", "yaml_guard", "schema"}},
     {"records", {"event_log", "series", "narration", "recorder", "ledger", "expect"}},
-    {"input", {"adversary", "adversaries", "protocol", "child", "application", "regions", "scenario", "overlay"}},
+    {"input", {"adversary", "adversaries", "protocol", "child", "application", "regions", "platform_file", "scenario", "overlay"}},
     {"runtime", {"platform", "population", "event_queue", "network", "node", "relay", "parent_client", "world"}},
     {"run", {"director", "simulation", "report"}},
     {"commands", {"output", "summary_table", "catalog", "estimate", "trace", "explain", "html_report"}},
