@@ -361,12 +361,7 @@ std::string write_report(const std::string& dir, const std::string& out)
   nlohmann::json data = report_data(dir);
   std::string path    = out.empty() ? (fs::path(dir) / "report.html").string() : out;
   std::string html    = report_html(data);
-  std::string temporary = path + ".tmp";
-  write_durably(temporary, html);
-  std::error_code error;
-  fs::rename(temporary, path, error);
-  if (error)
-    throw InputError(fmt::format("{}: cannot write: {}", path, error.message()));
+  replace_file(path, html);
   return path;
 }
 

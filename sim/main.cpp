@@ -234,36 +234,28 @@ int run(const Options& options, const std::vector<std::string>& engine_args)
     throw shsim::InputError(fmt::format("{}: --explain tells the event log: set output.events to csv or jsonl",
                                         scenario.where("output.events")));
   shsim::check_resources(scenario, estimate, options.force);
-  std::string out_dir = options.out_dir.empty() ? "results/" + scenario.name : options.out_dir;
-  shsim::check_output_directory(out_dir);
-
   shsim::Platform::check(scenario, engine_args);
-  // Every input is checked: say what runs before it does.
+  // Every input is checked: claim the output folder (its lock is held until the set is in).
+  std::string out_dir = options.out_dir.empty() ? "results/" + scenario.name : options.out_dir;
+  shsim::OutputFolder folder(out_dir);
+  // Say what runs before it does.
   if (!options.quiet)
     std::cout << shsim::format_run_header(scenario, shsim::scenario_node_count(scenario)) << std::flush;
   shsim::Simulation simulation(scenario, engine_args);
   // The event log streams into the next output set's staging folder; the rest joins it at the end
-  // and the set is swapped in whole (a killed run leaves only a staging folder, removed next time).
-  simulation.stream_events_to(shsim::begin_outputs(out_dir, scenario));
-  shsim::RunResult result;
-  try {
-    result = simulation.run(!options.quiet);
-  } catch (...) {
-    shsim::abandon_outputs(out_dir);
-    throw;
-  }
-  if (shsim::interrupt_signal() != 0) {
-    shsim::abandon_outputs(out_dir);
+  // and the set is swapped in whole (a killed run leaves only a staging folder, removed next time;
+  // one that fails or is interrupted throws it away as `folder` goes).
+  if (scenario.output.events != "none")
+    simulation.stream_events_to((folder.staging() / shsim::event_log_name(scenario)).string());
+  shsim::RunResult result = simulation.run(!options.quiet);
+  if (shsim::interrupt_signal() != 0)
     return interrupted();
-  }
   // summary.json holds exactly the declared metrics (sim/metric.hpp), so that `shsim metrics`,
   // `expect` and sweeps can rely on them.
   if (auto problems = shsim::summary_disagreements(result.summary, shsim::scenario_metrics(scenario));
-      !problems.empty()) {
-    shsim::abandon_outputs(out_dir);
+      !problems.empty())
     throw std::logic_error(fmt::format("the summary disagrees with the declared metrics ({} problem{}): {}",
                                        problems.size(), problems.size() == 1 ? "" : "s", fmt::join(problems, "; ")));
-  }
   std::string narration;
   auto extras = [&](const std::string& staging) {
     if (options.explain) {
@@ -274,13 +266,8 @@ int run(const Options& options, const std::vector<std::string>& engine_args)
     if (options.report)
       shsim::write_report(staging, staging + "/report.html");
   };
-  try {
-    if (!shsim::write_outputs(out_dir, scenario, result, [] { return shsim::interrupt_signal() != 0; }, extras))
-      return interrupted();
-  } catch (...) {
-    shsim::abandon_outputs(out_dir);
-    throw;
-  }
+  if (!shsim::write_outputs(folder, scenario, result, [] { return shsim::interrupt_signal() != 0; }, extras))
+    return interrupted();
   if (!options.quiet && options.explain)
     std::cout << "\n" << narration;
   if (!options.quiet)

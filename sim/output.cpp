@@ -3,6 +3,7 @@
 #include "sim/protocol.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -14,7 +15,9 @@
 #include <sstream>
 
 #include <fcntl.h>
-#include <signal.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -37,98 +40,199 @@ void sync_directory(const fs::path& path)
   }
 }
 
-/// The folder an output set lives in, and the prefix of its staging folders there.
-struct OutputPlace {
-  fs::path target, parent;
-  std::string staging_prefix;  // ".<name>.shsim-staging-"
-};
-
-OutputPlace output_place(const std::string& directory)
+/// 16 hex digits from the kernel's random source: staging and temporary names no other process,
+/// host or namespace picks (not the simulation's randomness: nothing of it reaches an output).
+std::string random_suffix()
 {
-  fs::path target = fs::absolute(fs::path(directory)).lexically_normal();
-  if (!target.has_filename())  // "results/x/" -> "results/x"
-    target = target.parent_path();
-  std::string prefix = ".";  // built step by step: GCC 12 warns falsely (-Wrestrict) on "." + s + "..."
-  prefix += target.filename().string();
-  prefix += ".shsim-staging-";
-  return {target, target.parent_path(), prefix};
+  uint64_t bits = 0;
+  if (::getrandom(&bits, sizeof bits, 0) != static_cast<ssize_t>(sizeof bits))
+    bits = static_cast<uint64_t>(::getpid()) * 0x9E3779B97F4A7C15ULL ^
+           static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  return fmt::format("{:016x}", bits);
 }
 
-/// Removes staging folders of runs that were killed (their process is gone).
-void remove_stale_staging(const OutputPlace& place)
+/// True when `path`, an existing folder, is the root of a mount (another file system, or a bind
+/// mount of the same one): a rename cannot replace it.
+bool is_mount_point(const fs::path& path)
 {
-  std::error_code error;
-  for (const auto& entry : fs::directory_iterator(place.parent, error)) {
-    std::string name = entry.path().filename().string();
-    if (name.rfind(place.staging_prefix, 0) != 0)
-      continue;
-    long pid = std::strtol(name.c_str() + place.staging_prefix.size(), nullptr, 10);
-    if (pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH))
-      continue;  // a live run's
-    fs::remove_all(entry.path(), error);
-  }
+  struct statx here {};
+  if (::statx(AT_FDCWD, path.c_str(), AT_NO_AUTOMOUNT, STATX_BASIC_STATS, &here) == 0 &&
+      (here.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) != 0)
+    return (here.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+  struct stat own {}, parent {};
+  return ::stat(path.c_str(), &own) == 0 && ::stat(path.parent_path().c_str(), &parent) == 0 &&
+         (own.st_dev != parent.st_dev || own.st_ino == parent.st_ino);
 }
 
 bool is_output_set_or_empty(const fs::path& folder)
 {
   std::error_code error;
-  if (fs::exists(folder / marker_name, error) || fs::exists(folder / "summary.json", error))
+  if (fs::is_regular_file(fs::symlink_status(folder / marker_name, error)))
     return true;
   return fs::is_empty(folder, error) && !error;
 }
 }  // namespace
 
-/// Writes `content` to `path` and flushes it to the disk before returning.
 void write_durably(const fs::path& path, const std::string& content)
 {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0)
-    throw InputError(fmt::format("{}: cannot write output file: {}", path.string(), std::strerror(errno)));
+    throw environment_error("cannot write", path.string(), errno);
   size_t done = 0;
   while (done < content.size()) {
     ssize_t n = ::write(fd, content.data() + done, content.size() - done);
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0) {
-      int error = errno;
+      int error = n < 0 ? errno : ENOSPC;
       ::close(fd);
-      throw InputError(fmt::format("{}: write failed: {}", path.string(), std::strerror(error)));
+      throw environment_error("write failed", path.string(), error);
     }
     done += static_cast<size_t>(n);
   }
-  bool synced = ::fsync(fd) == 0;
-  if (::close(fd) != 0 || !synced)
-    throw InputError(fmt::format("{}: write failed: {}", path.string(), std::strerror(errno)));
+  int error = ::fsync(fd) == 0 ? 0 : errno;
+  if (::close(fd) != 0 && error == 0)
+    error = errno;
+  if (error != 0)
+    throw environment_error("write failed", path.string(), error);
 }
 
+void replace_file(const fs::path& path, const std::string& content)
+{
+  fs::path temporary = path.parent_path() / fmt::format(".{}.shsim-tmp-{}", path.filename().string(), random_suffix());
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0)
+    throw environment_error("cannot write", path.string(), errno);
+  ::close(fd);
+  std::error_code ignored;
+  try {
+    write_durably(temporary, content);
+  } catch (...) {
+    fs::remove(temporary, ignored);
+    throw;
+  }
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    int error = errno;
+    fs::remove(temporary, ignored);
+    throw environment_error("cannot replace", path.string(), error);
+  }
+}
 
-void check_output_directory(const std::string& directory)
+OutputFolder::OutputFolder(const std::string& directory, const std::string& option)
 {
   if (directory.empty())
-    throw InputError("--out: the output folder name is empty");
-  OutputPlace place = output_place(directory);
+    throw InputError(fmt::format("{}: the output folder name is empty", option));
   std::error_code error;
-  auto status = fs::status(place.target, error);
+  fs::path given = fs::absolute(fs::path(directory), error).lexically_normal();
+  if (!given.has_filename())  // "results/x/" -> "results/x"
+    given = given.parent_path();
+  // A symbolic link is followed once, to the folder the set is written in; a dangling one is refused
+  // (a folder made in its place would replace the link, and the user's link was pointing elsewhere).
+  if (fs::is_symlink(fs::symlink_status(given, error))) {
+    if (!fs::exists(fs::status(given, error)))
+      throw InputError(fmt::format("{} {}: a symbolic link to {}, which does not exist: create it, or choose another "
+                                   "folder",
+                                   option, directory, fs::read_symlink(given, error).string()));
+    target_ = fs::canonical(given, error);
+  } else {
+    target_ = fs::weakly_canonical(given, error);
+  }
+  if (error || target_.empty())
+    throw InputError(fmt::format("{} {}: cannot resolve the folder: {}", option, directory, error.message()));
+  parent_ = target_.parent_path();
+  auto status = fs::status(target_, error);
   if (fs::exists(status)) {
     if (!fs::is_directory(status))
-      throw InputError(fmt::format("--out {}: exists and is not a folder", directory));
-    if (!is_output_set_or_empty(place.target))
-      throw InputError(fmt::format("--out {}: the folder holds files that are not shsim outputs (no {}); shsim "
+      throw InputError(fmt::format("{} {}: exists and is not a folder", option, directory));
+    if (target_ == target_.root_path() || is_mount_point(target_))
+      throw InputError(fmt::format("{} {}: a mount point (a volume, say): an output set is swapped in whole by a "
+                                   "rename, which cannot replace a mount point; write into a folder inside it ({} "
+                                   "{}/run)",
+                                   option, directory, option, directory));
+    if (!is_output_set_or_empty(target_))
+      throw InputError(fmt::format("{} {}: the folder holds files that are not shsim outputs (no {}); shsim "
                                    "replaces only its own output sets: choose another folder",
-                                   directory, marker_name));
+                                   option, directory, marker_name));
   }
-  fs::create_directories(place.parent, error);
-  if (error || !fs::is_directory(place.parent))
-    throw InputError(fmt::format("--out {}: cannot create folder {}: {}", directory, place.parent.string(),
+  fs::create_directories(parent_, error);
+  if (error || !fs::is_directory(parent_))
+    throw InputError(fmt::format("{} {}: cannot create folder {}: {}", option, directory, parent_.string(),
                                  error ? error.message() : "a file is in the way"));
-  // Can we write there? Make and remove a staging folder.
-  fs::path probe = place.parent / (place.staging_prefix + std::to_string(::getpid()));
-  fs::remove_all(probe, error);
-  if (!fs::create_directory(probe, error) || error)
-    throw InputError(fmt::format("--out {}: cannot write in {}: {}", directory, place.parent.string(),
-                                 error ? error.message() : "permission denied"));
-  fs::remove_all(probe, error);
-  remove_stale_staging(place);
+  std::string name = target_.filename().string();
+  prefix_          = fmt::format(".{}.shsim-staging-", name);
+  // The lock: beside the folder, in its parent, so that it outlives every swap of the folder.
+  fs::path lock_file = parent_ / fmt::format(".{}.shsim-lock", name);
+  lock_              = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (lock_ < 0)
+    throw InputError(fmt::format("{} {}: cannot write in {}: {}", option, directory, parent_.string(),
+                                 std::strerror(errno)));
+  if (::flock(lock_, LOCK_EX | LOCK_NB) != 0) {
+    ::close(lock_);
+    lock_ = -1;
+    throw InputError(fmt::format("{} {}: another shsim process is writing this folder (it holds {}): wait for it to "
+                                 "end, or choose another folder",
+                                 option, directory, lock_file.string()));
+  }
+  // Holding the lock, every staging folder of this target is a dead process's.
+  for (const auto& entry : fs::directory_iterator(parent_, error))
+    if (entry.path().filename().string().rfind(prefix_, 0) == 0)
+      fs::remove_all(entry.path(), error);
+}
+
+OutputFolder::~OutputFolder()
+{
+  abandon();
+  if (lock_ >= 0)
+    ::close(lock_);
+}
+
+const fs::path& OutputFolder::staging()
+{
+  while (staging_.empty()) {
+    fs::path candidate = parent_ / (prefix_ + random_suffix());
+    if (::mkdir(candidate.c_str(), 0755) == 0)
+      staging_ = candidate;
+    else if (errno != EEXIST)
+      throw environment_error("cannot create a staging folder", candidate.string(), errno);
+  }
+  return staging_;
+}
+
+void OutputFolder::abandon()
+{
+  std::error_code ignored;
+  if (!staging_.empty())
+    fs::remove_all(staging_, ignored);
+  staging_.clear();
+}
+
+bool OutputFolder::swap_in(const std::function<bool()>& abandon_now)
+{
+  fs::path staging = this->staging();
+  write_durably(staging / marker_name, "an output set of shsim: replaced as a whole by the next run\n");
+  sync_directory(staging);
+  if (abandon_now && abandon_now()) {
+    abandon();
+    return false;
+  }
+  std::error_code error;
+  // The swap: one rename when there is no old set; an atomic exchange when there is.
+  if (!fs::exists(fs::symlink_status(target_, error))) {
+    if (::rename(staging.c_str(), target_.c_str()) != 0)
+      throw environment_error("cannot move the new set into place", target_.string(), errno);
+  } else if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, target_.c_str(), RENAME_EXCHANGE) == 0) {
+    fs::remove_all(staging, error);  // now the old set
+  } else {
+    // A file system without RENAME_EXCHANGE: move the old set aside (a staging name, so that a run
+    // killed between the two renames leaves it for the next claim to remove), then the new one in.
+    fs::path old = parent_ / (prefix_ + random_suffix() + "-old");
+    if (::rename(target_.c_str(), old.c_str()) != 0 || ::rename(staging.c_str(), target_.c_str()) != 0)
+      throw environment_error("cannot move the new set into place", target_.string(), errno);
+    fs::remove_all(old, error);
+  }
+  staging_.clear();
+  sync_directory(parent_);
+  return true;
 }
 
 namespace {
@@ -170,44 +274,16 @@ std::string timelines_text(const RunResult& result)
 }
 }  // namespace
 
-namespace {
-fs::path staging_of(const OutputPlace& place) { return place.parent / (place.staging_prefix + std::to_string(::getpid())); }
-
-fs::path fresh_staging(const OutputPlace& place)
-{
-  fs::path staging = staging_of(place);
-  std::error_code error;
-  fs::remove_all(staging, error);
-  if (!fs::create_directories(staging, error))
-    throw InputError(fmt::format("{}: cannot create output folder: {}", staging.string(), error.message()));
-  return staging;
-}
-}  // namespace
-
 std::string event_log_name(const Scenario& scenario)
 {
   return scenario.output.events == "csv" ? "events.csv" : "events.jsonl";
 }
 
-std::string begin_outputs(const std::string& directory, const Scenario& scenario)
-{
-  fs::path staging = fresh_staging(output_place(directory));
-  return scenario.output.events == "none" ? "" : (staging / event_log_name(scenario)).string();
-}
-
-void abandon_outputs(const std::string& directory)
-{
-  std::error_code error;
-  fs::remove_all(staging_of(output_place(directory)), error);
-}
-
-bool write_outputs(const std::string& directory, const Scenario& scenario, const RunResult& result,
+bool write_outputs(OutputFolder& folder, const Scenario& scenario, const RunResult& result,
                    const std::function<bool()>& abandon, const std::function<void(const std::string&)>& extras)
 {
-  OutputPlace place = output_place(directory);
-  // A run that streamed its event log wrote it into the staging folder begin_outputs() made.
-  fs::path staging = result.events_streamed ? staging_of(place) : fresh_staging(place);
-  std::error_code error;
+  // A run that streamed its event log wrote it into this staging folder already.
+  fs::path staging = folder.staging();
   write_durably(staging / "summary.json", result.summary.dump(2) + "\n");
   write_durably(staging / "scenario.resolved.yaml", dump_scenario(scenario));
   write_durably(staging / "performance.json", result.performance.dump(2) + "\n");
@@ -222,28 +298,7 @@ bool write_outputs(const std::string& directory, const Scenario& scenario, const
                                                      result.summary, result.series));
   if (extras)
     extras(staging.string());
-  write_durably(staging / marker_name, "an output set of shsim: replaced as a whole by the next run\n");
-  sync_directory(staging);
-  if (abandon && abandon()) {
-    fs::remove_all(staging, error);
-    return false;
-  }
-  // The swap: one rename when there is no old set; an atomic exchange when there is.
-  if (!fs::exists(place.target, error)) {
-    if (::rename(staging.c_str(), place.target.c_str()) != 0)
-      throw InputError(fmt::format("{}: cannot move the outputs into place: {}", directory, std::strerror(errno)));
-  } else if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, place.target.c_str(), RENAME_EXCHANGE) == 0) {
-    fs::remove_all(staging, error);  // now the old set
-  } else {
-    // A file system without RENAME_EXCHANGE: move the old set aside, then the new one in. A run
-    // killed between the two leaves the old set in its staging-named folder, removed by the next run.
-    fs::path old = place.parent / (place.staging_prefix + std::to_string(::getpid()) + "-old");
-    if (::rename(place.target.c_str(), old.c_str()) != 0 || ::rename(staging.c_str(), place.target.c_str()) != 0)
-      throw InputError(fmt::format("{}: cannot move the outputs into place: {}", directory, std::strerror(errno)));
-    fs::remove_all(old, error);
-  }
-  sync_directory(place.parent);
-  return true;
+  return folder.swap_in(abandon);
 }
 
 }  // namespace shsim

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "sim/output.hpp"
 #include "sim/schema.hpp"
 #include "shsim_plot_script.hpp"  // generated from tools/plot.py (CMakeLists.txt)
 
@@ -29,13 +30,16 @@ std::string slug(const std::string& text)
   return out;
 }
 
-/// Runs python3 on the embedded script with `spec`; returns its standard output's lines.
-std::vector<std::string> draw(const nlohmann::json& spec, const std::string& folder)
+/// Runs python3 on the embedded script with `spec`, drawing into `folder`'s staging folder, and
+/// swaps the figures in as one set (a failing figure leaves the old set whole; a shorter plots: list
+/// leaves no stale figure). Returns the files drawn, as they are once in place.
+std::vector<std::string> draw(nlohmann::json spec, OutputFolder& folder)
 {
-  fs::create_directories(folder);
-  std::string spec_file = folder + "/.plot-spec.json";
-  std::ofstream(spec_file) << spec.dump(2);
-  std::string listing = folder + "/.plot-files.txt", errors = folder + "/.plot-errors.txt";
+  std::string staging = folder.staging().string();
+  spec["folder"]      = staging;
+  std::string spec_file = staging + "/.plot-spec.json";
+  write_durably(spec_file, spec.dump(2));
+  std::string listing = staging + "/.plot-files.txt", errors = staging + "/.plot-errors.txt";
   pid_t pid = fork();
   if (pid < 0)
     throw std::runtime_error(fmt::format("fork: {}", std::strerror(errno)));
@@ -58,10 +62,10 @@ std::vector<std::string> draw(const nlohmann::json& spec, const std::string& fol
   std::vector<std::string> files;
   std::ifstream in(listing);
   for (std::string line; std::getline(in, line);)
-    files.push_back(line);
-  fs::remove(spec_file);
-  fs::remove(listing);
-  fs::remove(errors);
+    if (line.rfind(staging, 0) == 0)
+      files.push_back((folder.target() / fs::path(line).filename()).string());
+  for (const auto& scratch : {spec_file, listing, errors})
+    fs::remove(scratch);
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
   if (code == 127 || error_text.find("No module named 'matplotlib'") != std::string::npos)
     throw InputError("shsim plot needs python3 and matplotlib: apt-get install python3-matplotlib");
@@ -70,6 +74,7 @@ std::vector<std::string> draw(const nlohmann::json& spec, const std::string& fol
     last             = last.substr(last.find_last_of('\n') + 1);
     throw std::runtime_error(fmt::format("the plotting script failed: {}", last));
   }
+  folder.swap_in();
   return files;
 }
 
@@ -124,8 +129,10 @@ std::vector<std::string> plot_study(const Study& study, const SweepOptions& opti
       plots.push_back({"curves", "", study.axes[0].path, m, study.axes.size() > 1 ? study.axes[1].path : "", {}, "",
                        false, false, {}});
   }
-  std::string folder = request.to.empty() ? dir + "/figures" : request.to;
-  nlohmann::json spec{{"folder", folder}, {"figures", nlohmann::json::array()}};
+  // The figures are one set: claimed before anything is drawn, swapped in whole.
+  OutputFolder folder(request.to.empty() ? dir + "/figures" : request.to,
+                      request.to.empty() ? "the figures folder" : "--to");
+  nlohmann::json spec{{"figures", nlohmann::json::array()}};
   auto filters = [&](const StudyPlot& plot) {
     nlohmann::json where = nlohmann::json::object();
     for (const auto& [path, value] : plot.where)
@@ -178,10 +185,10 @@ std::vector<std::string> plot_run(const std::string& run_dir)
 {
   if (!fs::is_regular_file(run_dir + "/timelines.csv"))
     throw InputError(fmt::format("{}: no timelines.csv (a run of a scenario with child chains writes one)", run_dir));
-  nlohmann::json spec{{"folder", run_dir + "/figures"},
-                      {"figures",
-                       {{{"kind", "cdf"}, {"table", run_dir + "/timelines.csv"}, {"file", "stages-cdf"}, {"title", ""}}}}};
-  return draw(spec, run_dir + "/figures");
+  OutputFolder folder(run_dir + "/figures", "the figures folder");
+  nlohmann::json spec{
+      {"figures", {{{"kind", "cdf"}, {"table", run_dir + "/timelines.csv"}, {"file", "stages-cdf"}, {"title", ""}}}}};
+  return draw(spec, folder);
 }
 
 }  // namespace shsim

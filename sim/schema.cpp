@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cctype>
 #include <cstdlib>
+#include <cstring>
 
 #include <fmt/ranges.h>
 
@@ -50,6 +51,14 @@ std::string escaped(const std::string& text, bool keep_lines)
 std::string one_line(const std::string& text) { return escaped(text, false); }
 
 std::string printable(const std::string& text) { return escaped(text, true); }
+
+EnvironmentError environment_error(const std::string& what, const std::string& path, int error_number)
+{
+  if (error_number == ENOSPC || error_number == EDQUOT)
+    return EnvironmentError(fmt::format("{}: {}: disk full ({}): free some space, then run the same command again",
+                                        path, what, std::strerror(error_number)));
+  return EnvironmentError(fmt::format("{}: {}: {}", path, what, std::strerror(error_number)));
+}
 
 std::optional<std::string> name_problem(const std::string& name)
 {

@@ -58,6 +58,15 @@ public:
   explicit InputError(const std::string& message) : std::runtime_error(one_line(message)) {}
 };
 
+/// The machine failed, not the input nor shsim: the disk is full, a write or a rename failed (exit
+/// code 4). A sweep stops on it and records no run's result from it.
+class EnvironmentError : public std::runtime_error {
+public:
+  explicit EnvironmentError(const std::string& message) : std::runtime_error(one_line(message)) {}
+};
+/// An EnvironmentError for a failed system call on `path`: "disk full" for ENOSPC and EDQUOT.
+EnvironmentError environment_error(const std::string& what, const std::string& path, int error_number);
+
 /// Where a YAML document came from, so that errors can point at it.
 struct SourceContext {
   std::string file;

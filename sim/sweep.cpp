@@ -32,6 +32,7 @@
 #include "sim/event_log.hpp"
 #include "sim/expect.hpp"
 #include "sim/interrupt.hpp"
+#include "sim/output.hpp"
 #include "sim/scenario.hpp"
 #include "sim/sweep_store.hpp"
 
@@ -47,18 +48,7 @@ std::string number_text(double x) { return std::isfinite(x) ? fmt::format("{}", 
 
 /// Writes `text` to `path` through a temporary file and one rename: a reader sees the old table or
 /// the new one, never half of one.
-void write_atomically(const std::string& path, const std::string& text)
-{
-  std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out)
-      throw std::runtime_error(fmt::format("cannot write {}: {}", temporary, std::strerror(errno)));
-  }
-  fs::rename(temporary, path);
-}
+void write_atomically(const std::string& path, const std::string& text) { replace_file(path, text); }
 
 /// Makes the output folder (refusing one that holds something else than a sweep's files) and holds
 /// its lock for the life of the sweep: two sweeps into one folder would run the same runs twice. The

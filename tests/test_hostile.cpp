@@ -6,9 +6,16 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
+#include <thread>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tests/support.hpp"
 
@@ -113,5 +120,168 @@ TEST_CASE("a platform SimGrid cannot build is bad input named by its file and li
   CHECK(std::regex_search(message, std::regex("^shsim: error: .*routes\\.xml:6: network\\.platform_file: SimGrid "
                                               "cannot build this platform: .*h9")));
   CHECK_FALSE(fs::exists(dir / "out"));
+  fs::remove_all(dir);
+}
+
+namespace {
+const std::string quick = source_path("scenarios/quickstart.yaml") + " --quiet --set duration=20s --set 'expect=[]'";
+
+/// Every file under `dir` (hidden ones and links included) with its bytes; a link as "-> target".
+std::map<std::string, std::string> listing(const fs::path& dir)
+{
+  std::map<std::string, std::string> files;
+  for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator(); ++it) {
+    std::string name = fs::relative(it->path(), dir).string();
+    if (it->is_symlink())
+      files[name] = "-> " + fs::read_symlink(it->path()).string();
+    else if (it->is_regular_file())
+      files[name] = read(it->path());
+    else
+      files[name + "/"] = "";
+  }
+  return files;
+}
+
+/// True when this machine lets the test make PID namespaces and mounts (root, or user namespaces).
+bool can_unshare() { return std::system("unshare -rmpf --mount-proc true >/dev/null 2>&1") == 0; }
+}  // namespace
+
+TEST_CASE("only an empty folder or a marked output set is replaced: a summary.json is no mark", "[hostile][output]")
+{
+  fs::path project = fresh_directory();
+  fs::create_directories(project);
+  std::ofstream(project / "summary.json") << "{}\n";
+  std::ofstream(project / "thesis.tex") << "draft\n";
+  auto before     = listing(project);
+  std::string log = write_temporary("", ".log");
+  CHECK(run_shsim("run " + quick + " --out " + project.string(), log) == 2);
+  CHECK(read(log).find("not shsim outputs (no .shsim-output)") != std::string::npos);
+  CHECK(listing(project) == before);
+  fs::remove_all(project);
+}
+
+TEST_CASE("an output folder through a symbolic link gets the set in its target, a dangling link and a mount point are "
+          "refused before the run",
+          "[hostile][output]")
+{
+  fs::path dir = fresh_directory();
+  fs::create_directories(dir / "real");
+  fs::create_directory_symlink("real", dir / "link");
+  REQUIRE(run_shsim("run " + quick + " --out " + (dir / "link").string()) == 0);
+  CHECK(fs::is_symlink(dir / "link"));
+  CHECK(fs::exists(dir / "real" / "summary.json"));
+  CHECK(fs::exists(dir / "real" / ".shsim-output"));
+  // Again: the old set in the target is replaced, not left behind a new folder.
+  REQUIRE(run_shsim("run " + quick + " --seed 5 --out " + (dir / "link").string()) == 0);
+  CHECK(fs::is_symlink(dir / "link"));
+  CHECK(read(dir / "real" / "summary.json").find("\"seed\": 5") != std::string::npos);
+
+  // A dangling link: refused before the run (a day of simulation would take minutes).
+  fs::create_directory_symlink("nowhere", dir / "dangling");
+  auto before     = listing(dir);
+  std::string log = write_temporary("", ".log");
+  auto started    = std::chrono::steady_clock::now();
+  CHECK(run_shsim("run " + source_path("scenarios/quickstart.yaml") + " --set duration=30d --quiet --out " +
+                      (dir / "dangling").string(),
+                  log) == 2);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(20));
+  CHECK(read(log).find("a symbolic link to nowhere, which does not exist") != std::string::npos);
+  CHECK(listing(dir) == before);
+
+  // A mount point cannot be swapped: /proc always is one; a fresh tmpfs where the machine allows it.
+  CHECK(run_shsim("run " + quick + " --out /proc", log) == 2);
+  CHECK(read(log).find("a mount point") != std::string::npos);
+  if (can_unshare()) {
+    fs::create_directories(dir / "volume");
+    std::string inside = "unshare -rm sh -c 'mount -t tmpfs none " + (dir / "volume").string() + " && " +
+                         SHSIM_BINARY + " run " + quick + " --out " + (dir / "volume").string() + " >" + log +
+                         " 2>&1'";
+    int status = std::system(inside.c_str());
+    CHECK(WEXITSTATUS(status) == 2);
+    CHECK(read(log).find("a mount point") != std::string::npos);
+  } else {
+    WARN("no mount namespaces here: the tmpfs volume case was not run (/proc was)");
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("two runs into one folder, even from two PID namespaces, never mix: the second is refused while the first "
+          "holds the lock",
+          "[hostile][output]")
+{
+  fs::path dir = fresh_directory();
+  fs::create_directories(dir);
+  fs::path out = dir / "out";
+  // A staging folder whose name carries pid 1 (alive in every namespace) and whose lock is free: a
+  // dead run's, which the next claim removes (the pid rule kept it forever).
+  fs::create_directories(dir / ".out.shsim-staging-1");
+  std::string wrap = can_unshare() ? "unshare -rpf --mount-proc " : "";
+  std::string long_run = wrap + SHSIM_BINARY + " run " + source_path("scenarios/quickstart.yaml") +
+                         " --quiet --set duration=2h --set 'expect=[]' --out " + out.string();
+  std::string first_log = write_temporary("", ".log"), second_log = write_temporary("", ".log");
+  pid_t first = fork();
+  if (first == 0) {
+    int status = std::system((long_run + " >" + first_log + " 2>&1").c_str());
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 99);
+  }
+  // Wait until the first run holds the folder (its staging folder appears), then start the second.
+  for (int i = 0; i < 400 && !fs::exists(dir / ".out.shsim-lock"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK_FALSE(fs::exists(dir / ".out.shsim-staging-1"));
+  CHECK(std::system((wrap + SHSIM_BINARY + " run " + quick + " --out " + out.string() + " >" + second_log + " 2>&1")
+                        .c_str()) == 2 * 256);
+  CHECK(read(second_log).find("another shsim process is writing this folder") != std::string::npos);
+  int status = 0;
+  waitpid(first, &status, 0);
+  CHECK(WEXITSTATUS(status) == 0);
+  INFO(read(first_log));
+  // The first run's set is there, whole, and nothing else beside it but the lock.
+  CHECK(read(out / "summary.json").find("\"simulated_seconds\": 7200.0") != std::string::npos);
+  std::vector<std::string> beside;
+  for (const auto& entry : fs::directory_iterator(dir))
+    beside.push_back(entry.path().filename().string());
+  std::sort(beside.begin(), beside.end());
+  CHECK(beside == std::vector<std::string>{".out.shsim-lock", "out"});
+  fs::remove_all(dir);
+}
+
+TEST_CASE("figures change as a set: a failing plot leaves the old set whole, a shorter plots list leaves no stale "
+          "figure",
+          "[hostile][output][plot]")
+{
+  fs::path dir = fresh_directory();
+  fs::create_directories(dir);
+  std::string study_text =
+      "scenario: " + source_path("scenarios/quickstart.yaml") +
+      "\nseed: 7\nreplications: 2\nset: [duration=30s, parent.validators.count=4, 'workload=[]', 'expect=[]']\n"
+      "axes:\n  - { path: parent.protocol.tendermint.timeout_commit, values: [1s, 2s] }\n"
+      "metrics: [parent.blocks_committed, parent.block_interval.p50]\n";
+  std::ofstream(dir / "two.yaml") << study_text << "plots:\n  - { x: parent.protocol.tendermint.timeout_commit, y: "
+                                                   "parent.blocks_committed }\n  - { x: "
+                                                   "parent.protocol.tendermint.timeout_commit, y: "
+                                                   "parent.block_interval.p50 }\n";
+  std::ofstream(dir / "one.yaml") << study_text << "plots:\n  - { x: parent.protocol.tendermint.timeout_commit, y: "
+                                                   "parent.blocks_committed }\n";
+  std::string out = (dir / "results").string();
+  REQUIRE(run_shsim("sweep " + (dir / "two.yaml").string() + " --quiet --out " + out) == 0);
+  REQUIRE(run_shsim("plot " + (dir / "two.yaml").string() + " --out " + out) == 0);
+  auto two = listing(dir / "results" / "figures");
+  CHECK(two.count("02-parent.block_interval.p50-vs-parent.protocol.tendermint.timeout_commit.png") == 1);
+
+  // New results (a replication more: the curves move), and a last figure that fails after the first
+  // ones are drawn (a boundaries table that is not text): the folder keeps the old set, byte for byte.
+  REQUIRE(run_shsim("sweep " + (dir / "two.yaml").string() + " --reps 3 --quiet --out " + out) == 0);
+  std::ofstream(dir / "results" / "boundaries.csv") << "point,\xff\xfe\n";
+  CHECK(run_shsim("plot " + (dir / "two.yaml").string() + " --out " + out) != 0);
+  CHECK(listing(dir / "results" / "figures") == two);
+  fs::remove(dir / "results" / "boundaries.csv");
+
+  // One figure fewer: its files go with the old set.
+  REQUIRE(run_shsim("plot " + (dir / "one.yaml").string() + " --out " + out) == 0);
+  auto one = listing(dir / "results" / "figures");
+  CHECK(one.count("01-parent.blocks_committed-vs-parent.protocol.tendermint.timeout_commit.png") == 1);
+  CHECK(one.count("02-parent.block_interval.p50-vs-parent.protocol.tendermint.timeout_commit.png") == 0);
+  CHECK(one.count(".shsim-output") == 1);
   fs::remove_all(dir);
 }

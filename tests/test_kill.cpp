@@ -44,7 +44,7 @@ pid_t start(const std::vector<std::string>& arguments) { return shsim::testing::
 }  // namespace
 
 namespace {
-/// The staging folders beside output folder `out` (".<name>.shsim-staging-<pid>", sim/output.hpp).
+/// The staging folders beside output folder `out` (".<name>.shsim-staging-<random>", sim/output.hpp).
 std::vector<fs::path> stagings_of(const std::string& out)
 {
   fs::path target = fs::path(out);
