@@ -292,10 +292,11 @@ EventLog::EventLog(const std::string& path, std::string format) : path_(path), f
 {
   file_ = std::fopen(path.c_str(), "we");
   if (file_ == nullptr)
-    throw InputError(fmt::format("{}: cannot write output file: {}", path, std::strerror(errno)));
+    throw environment_error("cannot write", path, errno);
   std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
   std::string header = event_log_header(format_);
-  failed_            = std::fputs(header.c_str(), file_) < 0;
+  if (std::fputs(header.c_str(), file_) < 0)
+    error_ = errno != 0 ? errno : EIO;
 }
 
 EventLog::~EventLog()
@@ -307,19 +308,21 @@ EventLog::~EventLog()
 void EventLog::write(const EventRecord& event)
 {
   std::string line = format_event(event, format_);
-  failed_          = std::fwrite(line.data(), 1, line.size(), file_) != line.size() || failed_;
+  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() && error_ == 0)
+    error_ = errno != 0 ? errno : EIO;  // the first failure says why (a full disk, usually)
 }
 
 void EventLog::close()
 {
   if (file_ == nullptr)
     return;
-  bool ok = !failed_ && std::fflush(file_) == 0 && ::fsync(fileno(file_)) == 0;
-  int error = errno;
-  ok        = std::fclose(file_) == 0 && ok;
-  file_     = nullptr;
-  if (!ok)
-    throw InputError(fmt::format("{}: write failed: {}", path_, std::strerror(error)));
+  if (error_ == 0 && (std::fflush(file_) != 0 || ::fsync(fileno(file_)) != 0))
+    error_ = errno;
+  if (std::fclose(file_) != 0 && error_ == 0)
+    error_ = errno;
+  file_ = nullptr;
+  if (error_ != 0)
+    throw environment_error("write failed", path_, error_);
 }
 
 }  // namespace shsim

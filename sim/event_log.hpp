@@ -116,7 +116,7 @@ public:
 private:
   std::string path_, format_;
   std::FILE* file_ = nullptr;
-  bool failed_     = false;
+  int error_       = 0;  // errno of the first failed write (0: none)
 };
 
 }  // namespace shsim

@@ -1,7 +1,8 @@
 // shsim: the command line. Subcommands run, sweep, check, config, metrics, events and schema; SimGrid's own --cfg=... and
 // --log=... options pass through to the engine. Exit codes: 0 success, 1 an expectation failed,
-// 2 bad input (scenario, a file it names, the command line; nothing is written), 3 internal error,
-// 130 / 143 interrupted by SIGINT / SIGTERM (nothing new is written).
+// 2 bad input (scenario, a file it names, the command line; nothing is written), 3 a bug in shsim,
+// 4 the machine failed (a full disk, an I/O error; nothing new is written, a sweep records nothing
+// of it), 130 / 143 interrupted by SIGINT / SIGTERM (nothing new is written).
 #include <cerrno>
 #include <climits>
 #include <csignal>
@@ -45,7 +46,8 @@
 
 namespace {
 
-constexpr int exit_ok = 0, exit_expectation_failed = 1, exit_bad_input = 2, exit_internal_error = 3;
+constexpr int exit_ok = 0, exit_expectation_failed = 1, exit_bad_input = 2, exit_internal_error = 3,
+              exit_environment = 4;
 
 struct Options {
   std::string scenario_file;
@@ -470,6 +472,11 @@ int main(int argc, char** argv)
       return interrupted();
     std::fprintf(stderr, "shsim: error: %s\n", e.what());
     return exit_bad_input;
+  } catch (const shsim::EnvironmentError& e) {
+    if (shsim::interrupt_signal() != 0)
+      return interrupted();
+    std::fprintf(stderr, "shsim: error: %s\n", e.what());
+    return exit_environment;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "shsim: internal error: %s\n", shsim::one_line(e.what()).c_str());
     return exit_internal_error;

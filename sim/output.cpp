@@ -118,6 +118,11 @@ void replace_file(const fs::path& path, const std::string& content)
   }
 }
 
+fs::path lock_file_of(const fs::path& directory)
+{
+  return directory.parent_path() / fmt::format(".{}.shsim-lock", directory.filename().string());
+}
+
 OutputFolder::OutputFolder(const std::string& directory, const std::string& option)
 {
   if (directory.empty())
@@ -155,14 +160,18 @@ OutputFolder::OutputFolder(const std::string& directory, const std::string& opti
                                    option, directory, marker_name));
   }
   fs::create_directories(parent_, error);
+  if (error && is_machine_failure(error.value()))
+    throw environment_error("cannot create the folder", parent_.string(), error.value());
   if (error || !fs::is_directory(parent_))
     throw InputError(fmt::format("{} {}: cannot create folder {}: {}", option, directory, parent_.string(),
                                  error ? error.message() : "a file is in the way"));
   std::string name = target_.filename().string();
   prefix_          = fmt::format(".{}.shsim-staging-", name);
   // The lock: beside the folder, in its parent, so that it outlives every swap of the folder.
-  fs::path lock_file = parent_ / fmt::format(".{}.shsim-lock", name);
+  fs::path lock_file = lock_file_of(target_);
   lock_              = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (lock_ < 0 && is_machine_failure(errno))
+    throw environment_error("cannot write", lock_file.string(), errno);
   if (lock_ < 0)
     throw InputError(fmt::format("{} {}: cannot write in {}: {}", option, directory, parent_.string(),
                                  std::strerror(errno)));

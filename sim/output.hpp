@@ -59,6 +59,10 @@ private:
   int lock_ = -1;
 };
 
+/// The lock file of output folder `directory` (`.<name>.shsim-lock` in its parent). A process that
+/// knows no run can be writing the folder any more (a sweep, once its run has ended) may remove it.
+std::filesystem::path lock_file_of(const std::filesystem::path& directory);
+
 /// Writes `content` to `path` and flushes it to the disk before returning; EnvironmentError on failure.
 void write_durably(const std::filesystem::path& path, const std::string& content);
 /// Replaces `path` with `content` through a temporary file beside it (created exclusively) and one

@@ -60,6 +60,12 @@ EnvironmentError environment_error(const std::string& what, const std::string& p
   return EnvironmentError(fmt::format("{}: {}: {}", path, what, std::strerror(error_number)));
 }
 
+bool is_machine_failure(int error_number)
+{
+  return error_number == ENOSPC || error_number == EDQUOT || error_number == EIO || error_number == ENOMEM ||
+         error_number == EMFILE || error_number == ENFILE;
+}
+
 std::optional<std::string> name_problem(const std::string& name)
 {
   bool plain = !name.empty() && name.size() <= 100 && name[0] != '.' &&

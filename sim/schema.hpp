@@ -66,6 +66,9 @@ public:
 };
 /// An EnvironmentError for a failed system call on `path`: "disk full" for ENOSPC and EDQUOT.
 EnvironmentError environment_error(const std::string& what, const std::string& path, int error_number);
+/// True when a system call failed for the machine's sake (a full disk, an I/O error, no memory or
+/// file descriptors left), not for the path the user gave (missing, forbidden, a file in the way).
+bool is_machine_failure(int error_number);
 
 /// Where a YAML document came from, so that errors can point at it.
 struct SourceContext {

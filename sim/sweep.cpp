@@ -64,9 +64,13 @@ public:
         !fs::exists(fs::path(dir) / "sweep.slurm", error))
       throw InputError(fmt::format("--out {}: holds files that are not a sweep's (no study.db): choose another folder", dir));
     fs::create_directories(dir, error);
+    if (error && is_machine_failure(error.value()))
+      throw environment_error("cannot create the sweep's folder", dir, error.value());
     if (error)
       throw InputError(fmt::format("--out {}: cannot create it: {}", dir, error.message()));
     fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd_ < 0 && is_machine_failure(errno))
+      throw environment_error("cannot open the sweep's folder", dir, errno);
     if (fd_ < 0)
       throw InputError(fmt::format("--out {}: cannot open: {}", dir, std::strerror(errno)));
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
@@ -128,11 +132,18 @@ public:
     for (auto& a : args)
       argv.push_back(a.data());
     argv.push_back(nullptr);
+    // The run's stderr, made by the sweep: a sweep that cannot write its own folder (a full disk)
+    // stops there, before the run could fail for it.
     std::string error_file = r.dir + ".err";
-    pid_t parent           = getpid();
-    pid_t pid              = fork();
-    if (pid < 0)
+    int err = ::open(error_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (err < 0)
+      throw environment_error("cannot write", error_file, errno);
+    pid_t parent = getpid();
+    pid_t pid    = fork();
+    if (pid < 0) {
+      ::close(err);
       throw std::runtime_error(fmt::format("fork: {}", std::strerror(errno)));
+    }
     if (pid == 0) {
       // The run dies with the sweep (a killed sweep leaves no run writing behind it) and sits in its
       // own process group (Ctrl-C reaches the sweep, which stops its runs itself).
@@ -141,16 +152,15 @@ public:
         _exit(127);
       setpgid(0, 0);
       int null = ::open("/dev/null", O_RDWR);
-      int err  = ::open(error_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       if (null >= 0) {
         dup2(null, STDIN_FILENO);
         dup2(null, STDOUT_FILENO);
       }
-      if (err >= 0)
-        dup2(err, STDERR_FILENO);
+      dup2(err, STDERR_FILENO);  // dup2 clears close-on-exec on the copy
       execv(argv[0], argv.data());
       _exit(127);
     }
+    ::close(err);
     running_[pid] = std::move(r);
   }
 
@@ -187,14 +197,20 @@ public:
       kill(pid, SIGKILL);
       int status = 0;
       waitpid(pid, &status, 0);
-      std::error_code ignored;
-      fs::remove_all(r.dir, ignored);
-      fs::remove(r.dir + ".err", ignored);
+      remove_run_files(r.dir);
     }
     running_.clear();
   }
 
 private:
+  /// A run's output folder, its error file and its lock, once the run has ended.
+  static void remove_run_files(const std::string& dir)
+  {
+    std::error_code ignored;
+    fs::remove_all(dir, ignored);
+    fs::remove(dir + ".err", ignored);
+    fs::remove(lock_file_of(dir), ignored);
+  }
   struct Running {
     Task task;
     uint64_t seed = 0;
@@ -255,6 +271,10 @@ RunRecord Executor::finish(const Running& r, int status)
   if (r.timed_out) {
     record.status = "timeout";
     record.error  = fmt::format("stopped after the study's timeout of {} s", study_.timeout_seconds);
+  } else if (exited && code == 4) {
+    // The machine failed the run (a full disk): not its result; the sweep stops and records none.
+    record.status = "environment";
+    record.error  = last_line(r.dir + ".err");
   } else if (exited && (code == 0 || code == 1)) {
     std::ifstream in(r.dir + "/summary.json");
     nlohmann::json summary = nlohmann::json::parse(in, nullptr, false);
@@ -278,9 +298,7 @@ RunRecord Executor::finish(const Running& r, int status)
     if (record.error.empty())
       record.error = exited ? fmt::format("exit code {}", code) : fmt::format("killed by signal {}", WTERMSIG(status));
   }
-  std::error_code ignored;
-  fs::remove_all(r.dir, ignored);
-  fs::remove(r.dir + ".err", ignored);
+  remove_run_files(r.dir);
   return record;
 }
 
@@ -341,6 +359,36 @@ private:
   size_t total_, done_, failed_, this_session_ = 0;
   bool enabled_, tty_;
   Clock::time_point start_ = Clock::now(), last_ = Clock::now();
+};
+
+/// The first run the machine failed (exit 4: a full disk, an I/O error): from then on the sweep
+/// launches nothing, lets the runs in flight end (recording those that end by themselves), and
+/// stops with the failure. Such a run is never recorded: a resumed sweep runs it again, and ends
+/// with the table a sweep on a healthy machine makes.
+class EnvironmentStop {
+public:
+  explicit operator bool() const { return !error_.empty(); }
+  /// True when `record` is such a run (then it is not to be recorded).
+  bool failed(const RunRecord& record)
+  {
+    if (record.status != "environment")
+      return false;
+    if (error_.empty())
+      error_ = record.error.empty() ? fmt::format("exit code {}", record.exit_code) : record.error;
+    return true;
+  }
+  /// Throws the failure, if any, saying what is kept and how to go on.
+  void raise(const std::string& dir) const
+  {
+    if (!error_.empty())
+      throw EnvironmentError(fmt::format("sweep stopped: a run failed for want of the machine, not by itself ({}); the "
+                                         "runs recorded so far are kept in {}/study.db: fix the machine, then run the "
+                                         "same command again to resume",
+                                         error_, dir));
+  }
+
+private:
+  std::string error_;
 };
 
 /// Ctrl-C or SIGTERM: stops the runs in flight (they are not recorded) and says how to go on.
@@ -483,18 +531,24 @@ int execute(const Study& study, const SweepOptions& options, const std::string& 
   RunPool& executor              = *pool;
   Progress progress(total, done_before, failed_before, options.progress);
   size_t next = 0, failed = 0;
+  EnvironmentStop stop;
   while (next < tasks.size() || !executor.idle()) {
-    while (next < tasks.size() && executor.has_room() && interrupt_signal() == 0)
+    while (!stop && next < tasks.size() && executor.has_room() && interrupt_signal() == 0)
       executor.start(tasks[next++]);
     for (const auto& record : executor.collect(true)) {
+      if (stop.failed(record))
+        continue;
       store.record(record);
       failed += record.status == "ok" ? 0 : 1;
       progress.add(record.status != "ok");
     }
     if (interrupt_signal() != 0)
       return interrupted(executor, progress, dir, "sweep");
+    if (stop && executor.idle())
+      break;
   }
   progress.end();
+  stop.raise(dir);
   return failed > 0 ? 1 : 0;
 }
 
@@ -739,12 +793,15 @@ int run_find(const Study& whole_study, FindOptions find, const SweepOptions& opt
     ask(s);
     decide(s);
   }
+  EnvironmentStop stop;
   while (!queue.empty() || !executor.idle()) {
-    while (!queue.empty() && executor.has_room() && interrupt_signal() == 0) {
+    while (!stop && !queue.empty() && executor.has_room() && interrupt_signal() == 0) {
       executor.start(queue.front().second);
       queue.pop_front();
     }
     for (const auto& record : executor.collect(true)) {
+      if (stop.failed(record))
+        continue;
       store->record(record);
       recorded[{record.point, record.replication}] = record;
       progress.add(record.status != "ok");
@@ -761,8 +818,11 @@ int run_find(const Study& whole_study, FindOptions find, const SweepOptions& opt
     }
     if (interrupt_signal() != 0)
       return interrupted(executor, progress, dir, "search");
+    if (stop && executor.idle())
+      break;
   }
   progress.end();
+  stop.raise(dir);
 
   std::string table = "point" + axis_header(study_in) +
                       fmt::format(",metric,condition,{}_low,{}_high,{},probes,undecided_probes,status\n", along.column(),

@@ -1,5 +1,7 @@
 #include "sim/sweep_store.hpp"
 
+#include <cerrno>
+#include <filesystem>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -9,6 +11,45 @@
 
 namespace shsim {
 namespace {
+
+/// A study database's mark in its header (PRAGMA application_id): "shsm".
+constexpr int study_mark = 0x7368736D;
+
+/// A failed SQLite call: the disk's fault (full, an I/O error: EnvironmentError, which stops a
+/// sweep and records nothing) or a bug (std::runtime_error).
+[[noreturn]] void throw_sqlite_error(sqlite3* db, const std::string& path, const std::string& what)
+{
+  int code = sqlite3_errcode(db) & 0xFF;  // the primary code of an extended one
+  if (code == SQLITE_FULL)
+    throw environment_error(fmt::format("sqlite {}", what), path, ENOSPC);
+  if (code == SQLITE_IOERR || code == SQLITE_NOMEM || code == SQLITE_CANTOPEN || code == SQLITE_READONLY)
+    throw EnvironmentError(fmt::format("{}: sqlite {}: {}", path, what, sqlite3_errmsg(db)));
+  throw std::runtime_error(fmt::format("{}: sqlite {}: {}", path, what, sqlite3_errmsg(db)));
+}
+
+/// Refuses, without writing a byte to it, a file at `path` that is not a study database: one
+/// without the mark (another program's SQLite file, or not SQLite at all). Opened read-only and
+/// immutable, so that not even a journal or a lock file appears beside it.
+void check_study_mark(const std::string& path)
+{
+  sqlite3* db = nullptr;
+  std::string uri = "file:";
+  for (char c : path)  // a path in a URI: '?', '#' and '%' escaped
+    uri += c == '?' ? std::string("%3f") : c == '#' ? std::string("%23") : c == '%' ? std::string("%25") : std::string(1, c);
+  uri += "?mode=ro&immutable=1";
+  int mark = 0;
+  bool ok  = sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr) == SQLITE_OK;
+  sqlite3_stmt* statement = nullptr;
+  if (ok && sqlite3_prepare_v2(db, "PRAGMA application_id", -1, &statement, nullptr) == SQLITE_OK &&
+      sqlite3_step(statement) == SQLITE_ROW)
+    mark = sqlite3_column_int(statement, 0);
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  if (mark != study_mark)
+    throw InputError(fmt::format("{}: not a study database of shsim (it lacks shsim's mark; another program's file, "
+                                 "or one an older shsim made): left untouched; choose another --out, or move it away",
+                                 path));
+}
 
 /// A prepared statement, finalized on every path.
 class Statement {
@@ -53,10 +94,7 @@ private:
     if (rc != SQLITE_OK)
       fail("bind");
   }
-  [[noreturn]] void fail(const char* what) const
-  {
-    throw std::runtime_error(fmt::format("{}: sqlite {}: {}", path_, what, sqlite3_errmsg(db_)));
-  }
+  [[noreturn]] void fail(const char* what) const { throw_sqlite_error(db_, path_, what); }
   sqlite3* db_;
   std::string path_;
   sqlite3_stmt* statement_ = nullptr;
@@ -66,14 +104,25 @@ private:
 
 SweepStore::SweepStore(const std::string& path) : path_(path)
 {
+  std::error_code error;
+  bool exists = std::filesystem::exists(std::filesystem::symlink_status(path, error));
+  if (exists)
+    check_study_mark(path);
   if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
-    std::string reason = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
-    sqlite3_close(db_);
-    db_ = nullptr;
-    throw InputError(fmt::format("{}: cannot open the study database: {}", path, reason));
+    try {
+      throw_sqlite_error(db_, path, "open");
+    } catch (...) {
+      sqlite3_close(db_);
+      db_ = nullptr;
+      throw;
+    }
   }
   sqlite3_busy_timeout(db_, 10000);
   try {
+    // The mark first (in the header, before the write-ahead log holds anything), so that the file
+    // is recognised whatever becomes of the log.
+    if (!exists)
+      exec(fmt::format("PRAGMA application_id={}", study_mark));
     // WAL: a committed run survives SIGKILL of the sweep; NORMAL sync loses nothing to a process
     // crash (only to the machine's), which is what a resumable sweep needs.
     exec("PRAGMA journal_mode=WAL");
@@ -83,10 +132,10 @@ SweepStore::SweepStore(const std::string& path) : path_(path)
          "status TEXT NOT NULL, exit_code INTEGER NOT NULL, error TEXT NOT NULL, wall_seconds REAL NOT NULL, "
          "scenario_hash TEXT NOT NULL, version TEXT NOT NULL, metrics TEXT NOT NULL, "
          "PRIMARY KEY(point, replication))");
-  } catch (const std::runtime_error& e) {
+  } catch (...) {
     sqlite3_close(db_);
     db_ = nullptr;
-    throw InputError(fmt::format("{} (is it a study database?)", e.what()));
+    throw;
   }
 }
 
@@ -96,9 +145,8 @@ void SweepStore::exec(const std::string& sql) const
 {
   char* message = nullptr;
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
-    std::string reason = message != nullptr ? message : "unknown error";
     sqlite3_free(message);
-    throw std::runtime_error(fmt::format("{}: sqlite: {}", path_, reason));
+    throw_sqlite_error(db_, path_, sql.substr(0, sql.find(' ')));
   }
 }
 
@@ -122,7 +170,7 @@ void SweepStore::set_identity(const std::string& identity, const std::string& de
     s.step();
     exec("COMMIT");
   } catch (...) {
-    exec("ROLLBACK");
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);  // the first error is the one to report
     throw;
   }
 }
@@ -179,7 +227,7 @@ void SweepStore::record_all(const std::vector<RunRecord>& runs)
     }
     exec("COMMIT");
   } catch (...) {
-    exec("ROLLBACK");
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);  // the first error is the one to report
     throw;
   }
 }

@@ -20,7 +20,7 @@ struct RunRecord {
   std::string point;  // the point's key
   int replication = 0;
   uint64_t seed   = 0;
-  std::string status;  // ok, failed, timeout
+  std::string status;  // ok, failed, timeout; environment: the machine failed it (exit 4), never stored
   int exit_code = 0;
   std::string error;  // the run's last error line, when it failed
   double wall_seconds = 0;

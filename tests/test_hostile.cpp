@@ -17,6 +17,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
+#include "sim/sweep_store.hpp"
 #include "tests/support.hpp"
 
 using shsim::testing::fresh_directory;
@@ -283,5 +286,109 @@ TEST_CASE("figures change as a set: a failing plot leaves the old set whole, a s
   CHECK(one.count("01-parent.blocks_committed-vs-parent.protocol.tendermint.timeout_commit.png") == 1);
   CHECK(one.count("02-parent.block_interval.p50-vs-parent.protocol.tendermint.timeout_commit.png") == 0);
   CHECK(one.count(".shsim-output") == 1);
+  fs::remove_all(dir);
+}
+
+namespace {
+/// The command line that runs shsim on a disk that fills up under `folder` when `flag` appears
+/// (tests/fault/full_disk.cpp). The sanitizer build's runtime must let the library load first.
+std::string on_full_disk(const fs::path& folder, const fs::path& flag, const std::string& arguments)
+{
+  return "ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 LD_PRELOAD=" + std::string(SHSIM_FULL_DISK_LIBRARY) +
+         " SHSIM_FULL_DISK_UNDER=" + folder.string() + " SHSIM_FULL_DISK_WHEN=" + flag.string() + " " + SHSIM_BINARY +
+         " " + arguments;
+}
+
+int exit_code(const std::string& command)
+{
+  int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+}  // namespace
+
+TEST_CASE("a full disk is the machine's failure: exit 4 saying so, and a sweep stops, records none of it and resumes "
+          "to a clean sweep's table",
+          "[hostile][sweep]")
+{
+  fs::path dir = fs::weakly_canonical(fresh_directory());
+  fs::create_directories(dir);
+  fs::path flag = dir / "disk-is-full";
+  std::string log = write_temporary("", ".log");
+
+  // A run: its outputs cannot be written.
+  std::ofstream(flag) << "";
+  CHECK(exit_code(on_full_disk(dir, flag, "run " + quick + " --out " + (dir / "run").string() + " >" + log + " 2>&1")) ==
+        4);
+  INFO(read(log));
+  CHECK(read(log).find("disk full") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "run"));
+  fs::remove(flag);
+
+  // A sweep: the disk fills up after two runs.
+  std::ofstream(dir / "study.yaml") << "scenario: " << source_path("scenarios/quickstart.yaml")
+                                    << "\nseed: 7\nreplications: 3\nset: [duration=1m, parent.validators.count=4, "
+                                       "'workload=[]', 'expect=[]']\naxes:\n  - { path: "
+                                       "parent.protocol.tendermint.timeout_commit, values: [1s, 2s, 4s] }\n"
+                                       "metrics: [parent.blocks_committed]\n";
+  std::string study = (dir / "study.yaml").string();
+  fs::path out = dir / "sweep";
+  std::string sweep = "sweep " + study + " -j 1 --quiet --out " + out.string() + " >" + log + " 2>&1";
+  pid_t sweeping    = fork();
+  if (sweeping == 0)
+    _exit(exit_code(on_full_disk(out, flag, sweep)));
+  for (int i = 0; i < 2000 && !fs::exists(flag); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::error_code error;
+    if (fs::exists(out / "study.db", error) && shsim::SweepStore((out / "study.db").string()).runs().size() >= 2)
+      std::ofstream(flag) << "";
+  }
+  int status = 0;
+  waitpid(sweeping, &status, 0);
+  REQUIRE(fs::exists(flag));
+  CHECK(WEXITSTATUS(status) == 4);
+  std::string message = read(log);
+  INFO(message);
+  CHECK(message.find("disk full") != std::string::npos);
+  CHECK(std::count(message.begin(), message.end(), '\n') == 1);
+  // No run is recorded as failed for the disk's sake.
+  auto recorded = shsim::SweepStore((out / "study.db").string()).runs();
+  CHECK(recorded.size() >= 2);
+  CHECK(recorded.size() < 9);
+  for (const auto& [key, run] : recorded)
+    CHECK(run.status == "ok");
+  // Space again: the same command resumes, and the table is a clean sweep's.
+  fs::remove(flag);
+  CHECK(exit_code(on_full_disk(out, flag, sweep)) == 0);
+  REQUIRE(run_shsim("sweep " + study + " --quiet --out " + (dir / "clean").string()) == 0);
+  CHECK(read(out / "runs.csv") == read(dir / "clean" / "runs.csv"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a study.db that is not a study database is refused with exit 2 and left untouched", "[hostile][sweep]")
+{
+  fs::path dir = fresh_directory();
+  fs::create_directories(dir / "sqlite");
+  fs::create_directories(dir / "text");
+  {  // Another program's SQLite database.
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((dir / "sqlite" / "study.db").c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "CREATE TABLE notes(text TEXT); INSERT INTO notes VALUES ('mine')", nullptr, nullptr,
+                         nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  std::ofstream(dir / "text" / "study.db") << "my notes, not a database\n";
+  std::string study = write_temporary("scenario: " + source_path("scenarios/quickstart.yaml") +
+                                      "\nset: [duration=10s, 'expect=[]']\nmetrics: [parent.blocks_committed]\n"
+                                      "axes:\n  - { path: parent.validators.count, values: [4] }\n");
+  for (const char* kind : {"sqlite", "text"}) {
+    INFO(kind);
+    auto before     = listing(dir / kind);
+    std::string log = write_temporary("", ".log");
+    CHECK(run_shsim("sweep " + study + " --quiet --out " + (dir / kind).string(), log) == 2);
+    CHECK(read(log).find("not a study database of shsim") != std::string::npos);
+    CHECK(listing(dir / kind) == before);  // not a byte changed, no journal beside it
+    CHECK(run_shsim("sweep " + study + " --fresh --quiet --out " + (dir / kind).string(), log) == 2);
+    CHECK(listing(dir / kind) == before);
+  }
   fs::remove_all(dir);
 }
