@@ -171,8 +171,18 @@ int sweep(const Options& options, const SweepArguments& args)
   if (merge)
     return shsim::merge_sweeps(study, {files.begin() + 1, files.end()}, sweep_options);
   if (args.slurm > 0) {
-    std::string script = shsim::write_slurm_script(study, files[0], args.slurm, sweep_options);
-    std::cout << "wrote " << script << ": submit it with sbatch, then merge the shards as its second line says\n";
+    // Every flag that makes the study goes into every task (and the merge): the cluster runs this study.
+    std::vector<std::string> study_arguments{files[0]};
+    if (args.replications > 0)
+      study_arguments.insert(study_arguments.end(), {"--reps", std::to_string(args.replications)});
+    if (seed)
+      study_arguments.insert(study_arguments.end(), {"--seed", std::to_string(*seed)});
+    for (const auto& o : options.overrides)
+      study_arguments.insert(study_arguments.end(), {"--set", o});
+    for (const auto& v : args.vary)
+      study_arguments.insert(study_arguments.end(), {"--vary", v});
+    std::string script = shsim::write_slurm_script(study, study_arguments, args.slurm, sweep_options);
+    std::cout << "wrote " << script << ": submit it with sbatch, then merge the shards as its third line says\n";
     return exit_ok;
   }
   if (!args.find.empty() || !args.along.empty()) {

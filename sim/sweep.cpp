@@ -889,31 +889,60 @@ int merge_sweeps(const Study& study, const std::vector<std::string>& shard_dirs,
   return 0;
 }
 
-std::string write_slurm_script(const Study& study, const std::string& study_argument, int shards,
+std::string shell_quoted(const std::string& text)
+{
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'')
+      out.append("'\\''");
+    else
+      out.push_back(c);
+  }
+  out.push_back('\'');
+  return out;
+}
+
+std::string write_slurm_script(const Study& study, const std::vector<std::string>& study_arguments, int shards,
                                const SweepOptions& options)
 {
   std::string dir = sweep_directory(study, options);
+  std::string absolute_dir = fs::absolute(dir).string(), cwd = fs::current_path().string();
+  // Quoting makes any text one word; a newline would still end a comment line or an #SBATCH line.
+  for (const std::string& text : {absolute_dir, cwd, options.executable})
+    if (has_control_character(text))
+      throw InputError(fmt::format("--slurm: '{}' holds a control character: no job script can carry it", text));
+  std::string arguments;
+  for (const auto& argument : study_arguments) {
+    if (has_control_character(argument))
+      throw InputError(fmt::format("--slurm: '{}' holds a control character: no job script can carry it", argument));
+    arguments.append(1, ' ').append(shell_quoted(argument));
+  }
   {
     FolderLock lock(dir);
   }
-  fs::create_directories(dir + "/shards");
-  std::string absolute_dir = fs::absolute(dir).string();
+  std::string exe = shell_quoted(options.executable);
+  // The log goes through the shell (exec), not #SBATCH --output, whose path Slurm reads unquoted;
+  // into logs/, so that shards/* is the shards' folders only (the merge command takes them all).
   std::string script = fmt::format(
       "#!/bin/bash\n"
       "# A Slurm job array for the study {name}: each task runs one shard into its own database.\n"
-      "# Submit: sbatch {dir}/sweep.slurm    Then: shsim sweep merge {study} {dir}/shards/* --out {dir}\n"
+      "# Submit it with sbatch; when every task is done, merge the shards from the same folder:\n"
+      "#   cd {cwd} && {exe} sweep merge{arguments} {dir}/shards/* --out {dir}\n"
       "#SBATCH --job-name=shsim-{name}\n"
       "#SBATCH --array=0-{last}\n"
       "#SBATCH --cpus-per-task={cpus}\n"
-      "#SBATCH --output={dir}/shards/%a.log\n"
       "set -euo pipefail\n"
-      "cd '{cwd}'\n"
-      "'{exe}' sweep '{study}' --shard \"${{SLURM_ARRAY_TASK_ID}}/{shards}\" -j \"${{SLURM_CPUS_PER_TASK:-{cpus}}}\" "
-      "--out '{dir}/shards/'\"${{SLURM_ARRAY_TASK_ID}}\"\n",
-      fmt::arg("name", study.name), fmt::arg("dir", absolute_dir), fmt::arg("study", study_argument),
+      "folder={dir}\n"
+      "cd {cwd}\n"
+      "mkdir -p \"$folder/shards\" \"$folder/logs\"\n"
+      "exec >\"$folder/logs/${{SLURM_ARRAY_TASK_ID}}.log\" 2>&1\n"
+      "{exe} sweep{arguments} --shard \"${{SLURM_ARRAY_TASK_ID}}/{shards}\" -j \"${{SLURM_CPUS_PER_TASK:-{cpus}}}\" "
+      "--out \"$folder/shards/${{SLURM_ARRAY_TASK_ID}}\"\n",
+      fmt::arg("name", study.name), fmt::arg("dir", shell_quoted(absolute_dir)), fmt::arg("arguments", arguments),
       fmt::arg("last", shards - 1), fmt::arg("cpus", options.jobs > 0 ? options.jobs : 1),
-      fmt::arg("cwd", fs::current_path().string()), fmt::arg("exe", options.executable), fmt::arg("shards", shards));
+      fmt::arg("cwd", shell_quoted(cwd)), fmt::arg("exe", exe), fmt::arg("shards", shards));
   std::string path = dir + "/sweep.slurm";
+  fs::create_directories(dir + "/shards");
   write_atomically(path, script);
   fs::permissions(path, fs::perms::owner_exec | fs::perms::group_exec, fs::perm_options::add);
   return path;

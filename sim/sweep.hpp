@@ -81,8 +81,14 @@ int run_find(const Study& study, FindOptions find, const SweepOptions& options);
 /// Combines shard folders into `options.out_dir` and writes the tables.
 int merge_sweeps(const Study& study, const std::vector<std::string>& shard_dirs, const SweepOptions& options);
 /// Writes a Slurm job-array script of `shards` tasks into the output folder; returns its path.
-std::string write_slurm_script(const Study& study, const std::string& study_argument, int shards,
+/// `study_arguments` are what makes the study on the command line: the study file (or scenario)
+/// and every flag that defines it (--reps, --seed, --set, --vary), carried into every task and into
+/// the merge command the script names. Every string in the script is quoted for the shell; one with
+/// a control character is refused (InputError).
+std::string write_slurm_script(const Study& study, const std::vector<std::string>& study_arguments, int shards,
                                const SweepOptions& options);
+/// `text` as one word of a POSIX shell command line, whatever it holds ('it'\''s').
+std::string shell_quoted(const std::string& text);
 
 /// The output folder the options name, or results/<study name>.
 std::string sweep_directory(const Study& study, const SweepOptions& options);

@@ -392,3 +392,68 @@ TEST_CASE("a study.db that is not a study database is refused with exit 2 and le
   }
   fs::remove_all(dir);
 }
+
+TEST_CASE("the Slurm script carries hostile names as words: nothing they hold runs, every task gets the study as "
+          "given",
+          "[hostile][sweep]")
+{
+  // Quotes, $(...) and spaces in the study file's folder and name, the output folder and a --set.
+  fs::path dir = fs::weakly_canonical(fresh_directory());
+  fs::path folder = dir / "d i'r\"$x";
+  fs::create_directories(folder);
+  fs::path study  = folder / "a'$(touch PWNED)'b.yaml";
+  std::ofstream(study) << "name: hostile\nscenario: " << source_path("scenarios/quickstart.yaml")
+                       << "\nreplications: 1\nset: [duration=10s, 'expect=[]']\nmetrics: [parent.blocks_committed]\n"
+                          "axes:\n  - { path: parent.validators.count, values: [4, 5] }\n";
+  std::string out      = "o'u$(touch PWNED)t";
+  std::string set      = "description=it's $(touch PWNED) `touch PWNED`";
+  auto word = [](const std::string& s) {
+    std::string q = "'";
+    for (char c : s)
+      q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+  };
+  std::string command = "cd " + word(dir.string()) + " && " + SHSIM_BINARY + " sweep " + word(study.string()) +
+                        " --slurm 3 --reps 2 --seed 5 --set " + word(set) + " --out " + word(out) + " >/dev/null";
+  REQUIRE(std::system(command.c_str()) == 0);
+  std::string script = read(dir / out / "sweep.slurm");
+  // A stand-in for shsim that records its arguments, one NUL-terminated word each.
+  fs::path stand_in = dir / "stand-in", record = dir / "arguments";
+  std::ofstream(stand_in) << "#!/bin/bash\nprintf '%s\\0' \"$@\" >> " << word(record.string()) << "\n";
+  fs::permissions(stand_in, fs::perms::owner_all);
+  std::string binary = std::string("'") + SHSIM_BINARY + "'";
+  for (size_t at = script.find(binary); at != std::string::npos; at = script.find(binary, at))
+    script.replace(at, binary.size(), word(stand_in.string()));
+  std::ofstream(dir / "task.sh") << script;
+  REQUIRE(std::system(("SLURM_ARRAY_TASK_ID=1 bash " + word((dir / "task.sh").string())).c_str()) == 0);
+  // The merge command the script names, run the same way (over the shard the task would have made).
+  fs::create_directories(dir / out / "shards" / "1");
+  std::string merge = script.substr(script.find("#   cd ") + 4);
+  merge             = merge.substr(0, merge.find('\n'));
+  REQUIRE(std::system(("bash -c " + word(merge)).c_str()) == 0);
+
+  std::string words = read(record);
+  std::vector<std::string> arguments;
+  for (size_t start = 0, end; (end = words.find('\0', start)) != std::string::npos; start = end + 1)
+    arguments.push_back(words.substr(start, end - start));
+  std::string shards = (dir / out / "shards").string();
+  std::vector<std::string> task{"sweep", study.string(), "--reps", "2", "--seed", "5", "--set", set,
+                                "--shard", "1/3", "-j", "1", "--out", shards + "/1"};
+  std::vector<std::string> merged{"sweep", "merge", study.string(), "--reps", "2", "--seed", "5", "--set", set,
+                                  shards + "/1", "--out", (dir / out).string()};
+  std::vector<std::string> expected = task;
+  expected.insert(expected.end(), merged.begin(), merged.end());
+  CHECK(arguments == expected);
+  // Nothing the names hold ran, anywhere.
+  for (const auto& entry : fs::recursive_directory_iterator(dir))
+    CHECK(entry.path().filename() != "PWNED");
+  CHECK_FALSE(fs::exists("PWNED"));
+
+  // A newline would end the comment or #SBATCH line it sits in: refused.
+  std::string log = write_temporary("", ".log");
+  CHECK(run_shsim("sweep " + word(study.string()) + " --slurm 2 --set " + word("description=a\nb") + " --out " +
+                      (dir / "other").string(),
+                  log) == 2);
+  CHECK(read(log).find("holds a control character") != std::string::npos);
+  fs::remove_all(dir);
+}
