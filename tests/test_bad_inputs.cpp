@@ -21,29 +21,43 @@ namespace fs = std::filesystem;
 namespace {
 std::string read(const fs::path& path) { return shsim::testing::read_file(path.string()); }
 
-/// An output folder holding an earlier run's set, and a snapshot of it.
+/// Every file and folder under `dir`, hidden ones included, with its bytes.
+std::map<std::string, std::string> listing(const fs::path& dir)
+{
+  std::map<std::string, std::string> now;
+  for (const auto& entry : fs::recursive_directory_iterator(dir))
+    now[fs::relative(entry.path(), dir).string()] = entry.is_regular_file() ? read(entry.path()) : "(folder)";
+  return now;
+}
+
+/// An output folder holding an earlier run's set, alone in a folder of its own: after a refusal,
+/// that folder must list exactly as before (no lock file, no staging folder beside the set).
 struct OldSet {
-  fs::path dir;
+  fs::path home, dir;
   std::map<std::string, std::string> files;
   OldSet()
   {
-    dir = write_temporary("", ".out");
-    fs::remove(dir);
+    home = write_temporary("", ".home");
+    fs::remove(home);
+    dir = home / "out";
     fs::create_directories(dir);
     std::ofstream(dir / ".shsim-output") << "an output set of shsim\n";
     std::ofstream(dir / "summary.json") << "{\"old\": true}\n";
     std::ofstream(dir / "events.csv") << "time,chain\n";
     files = snapshot();
   }
-  std::map<std::string, std::string> snapshot() const
-  {
-    std::map<std::string, std::string> now;
-    for (const auto& entry : fs::directory_iterator(dir))
-      now[entry.path().filename().string()] = read(entry.path());
-    return now;
-  }
-  ~OldSet() { fs::remove_all(dir); }
+  std::map<std::string, std::string> snapshot() const { return listing(home); }
+  ~OldSet() { fs::remove_all(home); }
 };
+
+/// The files hostile inputs of the corpus try to write (platform files' tracing, shell in names).
+bool pwned()
+{
+  for (const auto& entry : fs::directory_iterator("/tmp"))
+    if (entry.path().filename().string().rfind("shsim-pwned", 0) == 0)
+      return true;
+  return false;
+}
 
 /// Runs one bad input and checks the four promises.
 void check_refused(const std::string& arguments, const std::string& expected, const std::string& place_pattern)
@@ -63,6 +77,7 @@ void check_refused(const std::string& arguments, const std::string& expected, co
   CHECK(message.find(expected) != std::string::npos);
   CHECK(std::regex_search(message, std::regex(place_pattern)));
   CHECK(old.snapshot() == old.files);
+  CHECK_FALSE(pwned());
   fs::remove(log);
 }
 
@@ -82,6 +97,9 @@ TEST_CASE("every scenario of the bad-input corpus is refused with one line namin
       files.push_back(entry.path());
   std::sort(files.begin(), files.end());
   REQUIRE(files.size() >= 100);
+  // The corpus folder too lists exactly as before once every case has been refused: nothing was
+  // written beside a scenario or a file it names.
+  auto corpus_before = listing(corpus);
   for (const auto& file : files) {
     std::string name = file.filename().string(), text = read(file), expected;
     if (listed.count(name))
@@ -93,6 +111,7 @@ TEST_CASE("every scenario of the bad-input corpus is refused with one line namin
       REQUIRE_FALSE(expected.empty());
       // The place: this file's (or a file it names) line and column.
       check_refused("run " + file.string(), expected, "^shsim: error: [^ ]+:[0-9]+:[0-9]+: ");
+      CHECK(listing(corpus) == corpus_before);
     }
   }
 }
