@@ -107,8 +107,10 @@ void Platform::check(const Scenario& scenario, const std::vector<std::string>& e
     dup2(channel[1], STDERR_FILENO);
     dup2(channel[1], STDOUT_FILENO);
     close(channel[0]);
-    std::vector<std::string> args = engine_arguments(scenario, engine_args);
-    args.insert(args.begin() + 1, {"--log=root.fmt:%m%n", "--log=xbt_cfg.thres:warning"});
+    // SimGrid's messages bare (no clock, no actor), then the user's options.
+    std::vector<std::string> args = engine_arguments(scenario, {});
+    args.insert(args.end(), {"--log=root.fmt:%m%n", "--log=xbt_cfg.thres:warning"});
+    args.insert(args.end(), engine_args.begin(), engine_args.end());
     try {
       auto engine = start_engine(args);
       if (!scenario.platform_xml.empty())
