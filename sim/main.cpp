@@ -35,6 +35,7 @@
 #include "sim/html_report.hpp"
 #include "sim/platform.hpp"
 #include "sim/plot.hpp"
+#include "sim/report.hpp"
 #include "sim/scenario.hpp"
 #include "sim/simulation.hpp"
 #include "sim/study.hpp"
@@ -226,6 +227,20 @@ int interrupted()
   return 128 + signal;
 }
 
+/// An adversary whose `stake:` share no set of validators in its pick order meets within one
+/// percentage point takes more, and the user should know before trusting the run.
+void warn_about_adversaries(const shsim::Scenario& scenario, const nlohmann::json& adversaries)
+{
+  for (size_t i = 0; i < adversaries.size(); ++i) {
+    const auto& a = adversaries[i];
+    if (a.contains("stake_asked") && a["stake_share"].get<double>() > a["stake_asked"].get<double>() + 0.01 + 1e-9)
+      spdlog::warn("{}: adversaries[{}].{}.stake: {:.1f} % asked, {:.1f} % taken: no set of validators in pick order "
+                   "comes within one percentage point (their stakes are too uneven)",
+                   scenario.adversary_locations.at(i), i, a["kind"].get<std::string>(),
+                   100 * a["stake_asked"].get<double>(), 100 * a["stake_share"].get<double>());
+  }
+}
+
 int run(const Options& options, const std::vector<std::string>& engine_args)
 {
   shsim::Scenario scenario = load(options);
@@ -250,10 +265,13 @@ int run(const Options& options, const std::vector<std::string>& engine_args)
   // Every input is checked: claim the output folder (its lock is held until the set is in).
   std::string out_dir = options.out_dir.empty() ? "results/" + scenario.name : options.out_dir;
   shsim::OutputFolder folder(out_dir);
-  // Say what runs before it does.
-  if (!options.quiet)
-    std::cout << shsim::format_run_header(scenario, shsim::scenario_node_count(scenario)) << std::flush;
   shsim::Simulation simulation(scenario, engine_args);
+  // Say what runs, and whom the adversaries take, before it runs.
+  nlohmann::json adversaries = shsim::adversaries_summary(scenario, simulation.population());
+  warn_about_adversaries(scenario, adversaries);
+  if (!options.quiet)
+    std::cout << shsim::printable(shsim::format_run_header(scenario, shsim::scenario_node_count(scenario), adversaries))
+              << std::flush;
   // The event log streams into the next output set's staging folder; the rest joins it at the end
   // and the set is swapped in whole (a killed run leaves only a staging folder, removed next time;
   // one that fails or is interrupted throws it away as `folder` goes).
@@ -436,6 +454,7 @@ int main(int argc, char** argv)
       shsim::ResourceEstimate estimate = shsim::estimate_resources(scenario);
       shsim::check_resources(scenario, estimate, options.force);
       shsim::Platform::check(scenario, {});
+      warn_about_adversaries(scenario, shsim::adversaries_summary(scenario, shsim::Population::of(scenario)));
       std::cout << options.scenario_file << ": ok (estimate: " << shsim::describe(estimate) << ")\n";
       return exit_ok;
     }

@@ -54,11 +54,22 @@ std::vector<int> region_counts(const Validators& validators, const RegionMatrix&
 }
 }  // namespace
 
-std::vector<int> select_validators(const ValidatorSelection& selection, const std::vector<double>& stakes,
+ChosenValidators choose_validators(const ValidatorSelection& selection, const std::vector<double>& stakes,
                                    uint64_t seed, size_t adversary_index)
 {
-  if (!selection.validators.empty())
-    return selection.validators;
+  ChosenValidators out;
+  double total = std::accumulate(stakes.begin(), stakes.end(), 0.0);
+  auto share   = [&](const std::vector<int>& chosen) {
+    double sum = 0;
+    for (int v : chosen)
+      sum += v >= 0 && static_cast<size_t>(v) < stakes.size() ? stakes[static_cast<size_t>(v)] : 0;
+    return total > 0 ? sum / total : 0;
+  };
+  if (!selection.validators.empty()) {
+    out.validators = selection.validators;
+    out.share      = share(out.validators);
+    return out;
+  }
   std::vector<int> order(stakes.size());
   std::iota(order.begin(), order.end(), 0);
   if (selection.pick == "last") {
@@ -68,23 +79,50 @@ std::vector<int> select_validators(const ValidatorSelection& selection, const st
     for (size_t i = order.size(); i > 1; --i)
       std::swap(order[i - 1], order[rng.below(i)]);
   }
-  double total  = std::accumulate(stakes.begin(), stakes.end(), 0.0);
-  double target = selection.stake.value * total;
-  double taken  = 0;
-  std::vector<int> chosen;
+  const double target = selection.stake.value * total, cap = (selection.stake.value + 0.01) * total;
+  const double slack  = 1e-9 * total;  // rounding of the sums, not a tolerance of the rule
+  double taken        = 0;
+  std::vector<bool> in(stakes.size(), false);
   for (int v : order) {
-    if (taken >= target - 1e-9 * total)
+    if (taken >= target - slack)
       break;
-    chosen.push_back(v);
-    taken += stakes[v];
+    if (taken + stakes[static_cast<size_t>(v)] <= cap + slack) {
+      in[static_cast<size_t>(v)] = true;
+      taken += stakes[static_cast<size_t>(v)];
+    }
   }
-  std::sort(chosen.begin(), chosen.end());
-  return chosen;
+  if (taken < target - slack) {
+    // Every validator left would pass the cap: the smallest that closes the gap (first in pick order on a tie).
+    int closing = -1;
+    for (int v : order)
+      if (!in[static_cast<size_t>(v)] && (closing < 0 || stakes[static_cast<size_t>(v)] < stakes[static_cast<size_t>(closing)]))
+        closing = v;
+    if (closing >= 0) {
+      in[static_cast<size_t>(closing)] = true;
+      out.overshoot                    = true;
+    }
+  }
+  for (size_t v = 0; v < in.size(); ++v)
+    if (in[v])
+      out.validators.push_back(static_cast<int>(v));
+  out.share = share(out.validators);
+  return out;
+}
+
+std::vector<int> select_validators(const ValidatorSelection& selection, const std::vector<double>& stakes,
+                                   uint64_t seed, size_t adversary_index)
+{
+  return choose_validators(selection, stakes, seed, adversary_index).validators;
 }
 
 std::vector<int> Population::select_validators(const ValidatorSelection& selection, size_t adversary_index) const
 {
   return shsim::select_validators(selection, stakes, seed, adversary_index);
+}
+
+ChosenValidators Population::choose_validators(const ValidatorSelection& selection, size_t adversary_index) const
+{
+  return shsim::choose_validators(selection, stakes, seed, adversary_index);
 }
 
 Population Population::of(const Scenario& scenario)

@@ -15,6 +15,12 @@
 
 namespace shsim {
 
+/// The validators an adversary entry names, and their share of the stake.
+struct ChosenValidators {
+  std::vector<int> validators;  // in index order
+  double share = 0;             // of the parent's stake
+  bool overshoot = false;       // `stake:` could not be met within one percentage point
+};
 struct Population {
   uint64_t seed = 0;
   std::vector<double> stakes;                    // stake of each parent validator
@@ -31,12 +37,21 @@ struct Population {
   int machine_count() const { return static_cast<int>(region_of_machine.size()); }
   /// The validators an adversary entry names, explicitly or by stake share.
   std::vector<int> select_validators(const ValidatorSelection& selection, size_t adversary_index) const;
+  /// The same, with their share of the stake.
+  ChosenValidators choose_validators(const ValidatorSelection& selection, size_t adversary_index) const;
 };
 
 /// Draws the validators' stakes from the scenario (deterministic for a seed).
 std::vector<double> draw_stakes(const Validators& validators, uint64_t seed);
-/// The validators an adversary entry names: explicitly, or the smallest set in `pick` order whose
-/// stake reaches the share.
+
+/// The validators an adversary entry names: its list, or by `stake: share` the walk over the
+/// validators in `pick` order (index order, reversed, or a seeded shuffle) that takes each one whose
+/// stake keeps the total at or below the share plus one percentage point, and stops once the total
+/// reaches the share. A walk that ends short adds the smallest validator that closes the gap
+/// (`overshoot`: the caller warns). So `stake: 34%` still means more than a third.
+ChosenValidators choose_validators(const ValidatorSelection& selection, const std::vector<double>& stakes,
+                                   uint64_t seed, size_t adversary_index);
+/// choose_validators(...).validators.
 std::vector<int> select_validators(const ValidatorSelection& selection, const std::vector<double>& stakes,
                                    uint64_t seed, size_t adversary_index);
 

@@ -122,6 +122,26 @@ nlohmann::json economic_security(Simulation& simulation, const ChildChain& child
 }
 }  // namespace
 
+nlohmann::json adversaries_summary(const Scenario& scenario, const Population& population)
+{
+  nlohmann::json out = nlohmann::json::array();
+  for (size_t i = 0; i < scenario.adversaries.size(); ++i) {
+    const AdversaryChoice& a = scenario.adversaries[i];
+    nlohmann::json entry{{"kind", a.kind},
+                         {"from", a.from()},
+                         {"until", a.window().until ? nlohmann::json(a.end()) : nlohmann::json(nullptr)}};
+    if (const ValidatorSelection* who = a.params->validators()) {
+      ChosenValidators chosen = population.choose_validators(*who, i);
+      entry["validators"]     = chosen.validators;
+      entry["stake_share"]    = chosen.share;
+      if (who->validators.empty())
+        entry["stake_asked"] = who->stake.value;
+    }
+    out.push_back(entry);
+  }
+  return out;
+}
+
 RunResult report(Simulation& simulation, double wall)
 {
   const Scenario& scenario = simulation.scenario();
@@ -195,6 +215,7 @@ RunResult report(Simulation& simulation, double wall)
     }
     result.summary["applications"][app->name()] = entry;
   }
+  result.summary["adversaries"] = adversaries_summary(scenario, simulation.population());
   nlohmann::json expectations = nlohmann::json::array();
   for (size_t i = 0; i < scenario.expect.size(); ++i) {
     const std::string& text   = scenario.expect[i];

@@ -69,7 +69,18 @@ std::string parent_chain(const std::string& name, const nlohmann::json& chain, c
 
 }  // namespace
 
-std::string format_run_header(const Scenario& scenario, int nodes)
+namespace {
+std::string join_numbers(const nlohmann::json& list)
+{
+  std::string out;
+  for (const auto& x : list)
+    out += (out.empty() ? "" : ", ") + std::to_string(x.get<int>());
+  return out;
+}
+std::string percent(double share) { return fmt::format("{:.1f} %", 100 * share); }
+}  // namespace
+
+std::string format_run_header(const Scenario& scenario, int nodes, const nlohmann::json& adversaries)
 {
   std::string text = fmt::format("shsim: {} (seed {}, {} simulated, {} nodes, parent {} with {} validators{})\n",
                                  scenario.name, scenario.seed, format_duration(scenario.duration), nodes,
@@ -81,6 +92,23 @@ std::string format_run_header(const Scenario& scenario, int nodes)
                                              scenario.applications.size() == 1 ? "" : "s"));
   if (!scenario.description.empty())
     text += "  " + printable(scenario.description) + "\n";  // the author's text: escape sequences shown, not obeyed
+  for (const auto& a : adversaries) {
+    std::string window = fmt::format("from {}", format_duration(Duration{a["from"].get<double>()}));
+    if (!a["until"].is_null())
+      window += fmt::format(" until {}", format_duration(Duration{a["until"].get<double>()}));
+    if (!a.contains("validators")) {
+      text += fmt::format("  adversary {} ({})\n", a["kind"].get<std::string>(), window);
+      continue;
+    }
+    const auto& v = a["validators"];
+    std::string who = v.size() <= 12 ? fmt::format("validators {}", join_numbers(v))
+                                     : fmt::format("{} validators", v.size());
+    std::string asked = a.contains("stake_asked")
+                            ? fmt::format("; {} asked", percent(a["stake_asked"].get<double>()))
+                            : std::string();
+    text += fmt::format("  adversary {} ({}): {} ({} of the stake{})\n", a["kind"].get<std::string>(), window, who,
+                        percent(a["stake_share"].get<double>()), asked);
+  }
   return text;
 }
 
