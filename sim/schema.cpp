@@ -124,9 +124,16 @@ std::pair<std::string, YAML::Node> split_choice(const YAML::Node& node, const st
                                                 const SourceContext& context)
 {
   if (node.IsScalar())
-    return {node.Scalar(), YAML::Node()};
-  if (node.IsMap() && node.size() == 1)
-    return {node.begin()->first.Scalar(), node.begin()->second};
+    return {node.Scalar(), YAML::Node(YAML::NodeType::Undefined)};
+  if (node.IsMap() && node.size() == 1) {
+    std::string name = node.begin()->first.Scalar();
+    YAML::Node params = node.begin()->second;
+    // `{kind: ~}` or `kind:` is not "its defaults": say how to write those.
+    if (params.IsNull())
+      context.fail(params, path + "." + name,
+                   fmt::format("no parameters (null): write `{}` alone, or `{}: {{}}`, for its defaults", name, name));
+    return {name, params};
+  }
   context.fail(node, path, "expected one option name, or a map with exactly one option and its parameters");
 }
 

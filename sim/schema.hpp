@@ -232,9 +232,13 @@ public:
     if (!node_.IsMap())
       return;
     YAML::Node child = node_[name];
-    if (!child.IsDefined() || child.IsNull())
+    if (!child.IsDefined())
       return;
     std::string child_path = join(name);
+    // `key:` or `key: ~` is not "the default": say so, and what the default is.
+    if (child.IsNull())
+      context_.fail(child, child_path, fmt::format("no value (null): omit the key to get its default ({})",
+                                                   default_text(value)));
     read_value(child, child_path, value);
     if (check)
       if (auto problem = check(value))
@@ -248,8 +252,8 @@ public:
     if (chosen_ != name)
       return;
     matched_ = true;
-    YAML::Node params = choice_params_;
-    if (params.IsDefined() && !params.IsNull() && !params.IsMap())
+    YAML::Node params = choice_params_;  // undefined when the choice is written as its name alone
+    if (params.IsDefined() && !params.IsMap())
       context_.fail(params, path_ + "." + name, "expected a map of parameters");
     SchemaReader sub(params.IsDefined() ? params : YAML::Node(YAML::NodeType::Map), path_ + "." + name, context_);
     describe_params(sub);
@@ -258,6 +262,8 @@ public:
 
   void reject_unknown_keys() const;
   const std::string& path() const { return path_; }
+  /// A value as the scenario would write it, in one short line (for "its default is ...").
+  template <class T> static std::string default_text(const T& value);
   const SourceContext& context() const { return context_; }
 
 private:
@@ -419,6 +425,16 @@ private:
   YAML::Node& out_;
   std::string chosen_;
 };
+
+template <class T> std::string SchemaReader::default_text(const T& value)
+{
+  YAML::Emitter emitter;
+  emitter << YAML::Flow << SchemaWriter::write(value);
+  std::string text = emitter.c_str();
+  if (text.empty() || text == "~")
+    return "none";
+  return text.size() > 80 ? text.substr(0, 77) + "..." : text;
+}
 
 // ---- documenter ------------------------------------------------------------------------------------------
 
